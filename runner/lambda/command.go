@@ -41,11 +41,8 @@ func (c *Command) Invoke(ctx context.Context, inv *Invocation) (*Response, error
 	if len(c.Args) == 0 {
 		return nil, errors.New("the function has no command")
 	}
-	if c.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.Timeout)
-		defer cancel()
-	}
+	ctx, cancel := withTimeout(ctx, c.Timeout)
+	defer cancel()
 	cmd := exec.CommandContext(ctx, c.Args[0], c.Args[1:]...)
 	cmd.Dir = c.Dir
 	cmd.Env = append(os.Environ(), c.Env...)
@@ -78,30 +75,51 @@ func (c *Command) Invoke(ctx context.Context, inv *Invocation) (*Response, error
 		return &Response{Payload: stdout.Bytes()}, nil
 	}
 	if ctx.Err() != nil {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) && c.Timeout > 0 {
-			return timedOut(inv, c.Timeout), nil
-		}
-		return nil, ctx.Err()
+		return interrupted(ctx, inv, c.Timeout)
 	}
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) {
 		return nil, fmt.Errorf("start %s: %w", c.Args[0], err)
 	}
-	if v, perr := jsonvalue.Parse(stdout.Bytes()); perr == nil {
-		if o, ok := v.(*jsonvalue.Object); ok && o.Has("errorType") {
-			return &Response{Payload: bytes.TrimSpace(stdout.Bytes()), FunctionError: "Unhandled"}, nil
-		}
+	if isErrorShape(stdout.Bytes()) {
+		return &Response{Payload: bytes.TrimSpace(stdout.Bytes()), FunctionError: "Unhandled"}, nil
 	}
-	errObj := jsonvalue.NewObject(2)
-	errObj.Set("errorType", "Runtime.ExitError")
-	errObj.Set("errorMessage", fmt.Sprintf("RequestId: %s Error: Runtime exited with error: %s", inv.RequestID, exit.Error()))
-	return &Response{Payload: jsonvalue.Marshal(errObj), FunctionError: "Unhandled"}, nil
+	return exitError(inv, exit.Error()), nil
+}
+
+// withTimeout bounds ctx by a function's own timeout, when it has one.
+func withTimeout(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	if timeout <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, timeout)
+}
+
+// interrupted is the answer of an invocation its context cut off: Lambda's
+// Sandbox.Timedout when the function's own timeout ran out, the context's
+// error otherwise.
+func interrupted(ctx context.Context, inv *Invocation, timeout time.Duration) (*Response, error) {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) && timeout > 0 {
+		return timedOut(inv, timeout), nil
+	}
+	return nil, ctx.Err()
 }
 
 // timedOut is Lambda's error for a function that ran past its timeout.
 func timedOut(inv *Invocation, d time.Duration) *Response {
+	return runtimeError(inv, "Sandbox.Timedout", fmt.Sprintf("Task timed out after %.2f seconds", d.Seconds()))
+}
+
+// exitError is Lambda's error for a runtime that exited during an invocation.
+func exitError(inv *Invocation, status string) *Response {
+	return runtimeError(inv, "Runtime.ExitError", "Runtime exited with error: "+status)
+}
+
+// runtimeError is an error Lambda's runtime reports for an invocation, as the
+// function's error payload.
+func runtimeError(inv *Invocation, errorType, message string) *Response {
 	o := jsonvalue.NewObject(2)
-	o.Set("errorType", "Sandbox.Timedout")
-	o.Set("errorMessage", fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", inv.RequestID, d.Seconds()))
+	o.Set("errorType", errorType)
+	o.Set("errorMessage", "RequestId: "+inv.RequestID+" Error: "+message)
 	return &Response{Payload: jsonvalue.Marshal(o), FunctionError: "Unhandled"}
 }

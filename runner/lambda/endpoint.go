@@ -36,11 +36,8 @@ var _ Function = (*Endpoint)(nil)
 
 // Invoke calls the Invoke API once, synchronously (RequestResponse).
 func (e *Endpoint) Invoke(ctx context.Context, inv *Invocation) (*Response, error) {
-	if e.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, e.Timeout)
-		defer cancel()
-	}
+	ctx, cancel := withTimeout(ctx, e.Timeout)
+	defer cancel()
 	name, qualifier := e.Name, e.Qualifier
 	if name == "" {
 		name = inv.FunctionName
@@ -59,10 +56,7 @@ func (e *Endpoint) Invoke(ctx context.Context, inv *Invocation) (*Response, erro
 	out, err := e.Client.Invoke(ctx, in)
 	if err != nil {
 		if ctx.Err() != nil {
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) && e.Timeout > 0 {
-				return timedOut(inv, e.Timeout), nil
-			}
-			return nil, ctx.Err()
+			return interrupted(ctx, inv, e.Timeout)
 		}
 		return nil, apiError(err)
 	}

@@ -190,11 +190,8 @@ func (h *Handler) Invoke(ctx context.Context, inv *Invocation) (*Response, error
 	// As on Lambda, the timeout counts the invocation, not the worker's start
 	// (its init phase).
 	deadline := time.Now().Add(15 * time.Minute) // Lambda's longest timeout
-	if h.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, h.Timeout)
-		defer cancel()
-	}
+	ctx, cancel := withTimeout(ctx, h.Timeout)
+	defer cancel()
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
@@ -205,10 +202,7 @@ func (h *Handler) Invoke(ctx context.Context, inv *Invocation) (*Response, error
 	if err != nil {
 		if ctx.Err() != nil {
 			h.discard(w)
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) && h.Timeout > 0 {
-				return timedOut(inv, h.Timeout), nil
-			}
-			return nil, ctx.Err()
+			return interrupted(ctx, inv, h.Timeout)
 		}
 		status := w.exitStatus()
 		h.discard(w)
@@ -626,13 +620,4 @@ func (w *worker) exitStatus() string {
 		return ps.String()
 	}
 	return "the runtime exited"
-}
-
-// exitError is Lambda's error for a runtime that exited during an invocation.
-func exitError(inv *Invocation, status string) *Response {
-	payload, _ := json.Marshal(struct {
-		ErrorType    string `json:"errorType"`
-		ErrorMessage string `json:"errorMessage"`
-	}{"Runtime.ExitError", fmt.Sprintf("RequestId: %s Error: Runtime exited with error: %s", inv.RequestID, status)})
-	return &Response{Payload: payload, FunctionError: "Unhandled"}
 }

@@ -3,7 +3,6 @@ package lambda
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -38,11 +37,8 @@ var _ Function = (*URL)(nil)
 
 // Invoke POSTs the event once.
 func (u *URL) Invoke(ctx context.Context, inv *Invocation) (*Response, error) {
-	if u.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, u.Timeout)
-		defer cancel()
-	}
+	ctx, cancel := withTimeout(ctx, u.Timeout)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.URL, bytes.NewReader(inv.Payload))
 	if err != nil {
 		return nil, fmt.Errorf("function URL %q: %w", u.URL, err)
@@ -71,10 +67,7 @@ func (u *URL) Invoke(ctx context.Context, inv *Invocation) (*Response, error) {
 	}
 	if err != nil {
 		if ctx.Err() != nil {
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) && u.Timeout > 0 {
-				return timedOut(inv, u.Timeout), nil
-			}
-			return nil, ctx.Err()
+			return interrupted(ctx, inv, u.Timeout)
 		}
 		return nil, &InvokeError{Name: "Lambda.SdkClientException", Cause: fmt.Sprintf("Unable to execute HTTP request: %v", err)}
 	}
