@@ -19,14 +19,10 @@ import (
 )
 
 func main() {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	defer demo.Cleanup()
-	if _, _, err := run(ctx, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "hello-parallel:", err)
-		demo.Cleanup()
-		os.Exit(1)
-	}
+	demo.Main("hello-parallel", 5*time.Minute, func(ctx context.Context) error {
+		_, _, err := run(ctx, os.Stdout)
+		return err
+	})
 }
 
 func dir() string {
@@ -53,8 +49,9 @@ func run(ctx context.Context, out io.Writer) (string, []types.HistoryEvent, erro
 	if err != nil {
 		return "", nil, err
 	}
-	if d.Output == nil {
-		return "", nil, fmt.Errorf("the execution %s: %s\n%s", d.Status, *d.Cause, s.Log())
+	output, err := s.Output(d)
+	if err != nil {
+		return "", nil, err
 	}
 	history, err := s.History(ctx, exec)
 	if err != nil {
@@ -63,6 +60,6 @@ func run(ctx context.Context, out io.Writer) (string, []types.HistoryEvent, erro
 	for _, e := range history {
 		fmt.Fprintf(out, "%3d %s\n", e.Id, e.Type)
 	}
-	fmt.Fprintln(out, *d.Output)
-	return *d.Output, history, nil
+	fmt.Fprintln(out, output)
+	return output, history, nil
 }

@@ -31,14 +31,10 @@ import (
 func main() {
 	reject := flag.Bool("reject", false, "follow the reject link instead of the approve link")
 	flag.Parse()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	defer demo.Cleanup()
-	if _, err := run(ctx, os.Stdout, !*reject); err != nil {
-		fmt.Fprintln(os.Stderr, "promotion-approval:", err)
-		demo.Cleanup()
-		os.Exit(1)
-	}
+	demo.Main("promotion-approval", 5*time.Minute, func(ctx context.Context) error {
+		_, err := run(ctx, os.Stdout, !*reject)
+		return err
+	})
 }
 
 func dir() string {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/stepd/stepd/examples/internal/demo"
@@ -32,18 +33,12 @@ func TestPromotionApproval(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d.Status != tt.status || str(d.Output) != tt.output || str(d.Error) != tt.err || str(d.Cause) != tt.cause {
-				t.Errorf("%s output=%s error=%s cause=%s", d.Status, str(d.Output), str(d.Error), str(d.Cause))
+			output, errName, cause := aws.ToString(d.Output), aws.ToString(d.Error), aws.ToString(d.Cause)
+			if d.Status != tt.status || output != tt.output || errName != tt.err || cause != tt.cause {
+				t.Errorf("%s output=%s error=%s cause=%s", d.Status, output, errName, cause)
 			}
 		})
 	}
-}
-
-func str(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }
 
 // TestMain removes the stepd the tests built.

@@ -17,14 +17,10 @@ import (
 )
 
 func main() {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	defer demo.Cleanup()
-	if _, err := run(ctx, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "song-lyrics:", err)
-		demo.Cleanup()
-		os.Exit(1)
-	}
+	demo.Main("song-lyrics", 5*time.Minute, func(ctx context.Context) error {
+		_, err := run(ctx, os.Stdout)
+		return err
+	})
 }
 
 // dir is this example's directory.
@@ -49,16 +45,10 @@ func run(ctx context.Context, out io.Writer) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if d.Output == nil {
-		return "", fmt.Errorf("the execution %s: %s: %s\n%s", d.Status, deref(d.Error), deref(d.Cause), s.Log())
+	output, err := s.Output(d)
+	if err != nil {
+		return "", err
 	}
-	fmt.Fprintln(out, *d.Output)
-	return *d.Output, nil
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
+	fmt.Fprintln(out, output)
+	return output, nil
 }

@@ -30,14 +30,10 @@ import (
 func main() {
 	price := flag.Int("price", -1, "the stock's price (default: a random one)")
 	flag.Parse()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	defer demo.Cleanup()
-	if _, err := run(ctx, os.Stdout, *price); err != nil {
-		fmt.Fprintln(os.Stderr, "stock-trading:", err)
-		demo.Cleanup()
-		os.Exit(1)
-	}
+	demo.Main("stock-trading", 5*time.Minute, func(ctx context.Context) error {
+		_, err := run(ctx, os.Stdout, *price)
+		return err
+	})
 }
 
 func dir() string {
@@ -120,10 +116,11 @@ func run(ctx context.Context, out io.Writer, price int) (*outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	if o.Execution.Status != "SUCCEEDED" {
-		return o, fmt.Errorf("the execution %s: %s: %s\n%s", o.Execution.Status, aws.ToString(o.Execution.Error), aws.ToString(o.Execution.Cause), s.Log())
+	output, err := s.Output(o.Execution)
+	if err != nil {
+		return o, err
 	}
-	fmt.Fprintf(out, "the execution SUCCEEDED with output (Report Result's SNS answer) %s\n", aws.ToString(o.Execution.Output))
+	fmt.Fprintf(out, "the execution SUCCEEDED with output (Report Result's SNS answer) %s\n", output)
 	msgs, err := sqsc.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: inbox.QueueUrl, WaitTimeSeconds: 5})
 	if err != nil {
 		return nil, err

@@ -21,14 +21,10 @@ import (
 func main() {
 	scale := flag.Float64("time-scale", 1, "stepd serve's --time-scale: multiply every wait by `F`")
 	flag.Parse()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	defer demo.Cleanup()
-	if _, err := run(ctx, os.Stdout, *scale); err != nil {
-		fmt.Fprintln(os.Stderr, "vending-pass:", err)
-		demo.Cleanup()
-		os.Exit(1)
-	}
+	demo.Main("vending-pass", 10*time.Minute, func(ctx context.Context) error {
+		_, err := run(ctx, os.Stdout, *scale)
+		return err
+	})
 }
 
 func dir() string {
@@ -66,17 +62,11 @@ func run(ctx context.Context, out io.Writer, scale float64) (*result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if d.Output == nil {
-		return nil, fmt.Errorf("the execution %s: %s: %s\n%s", d.Status, deref(d.Error), deref(d.Cause), s.Log())
+	output, err := s.Output(d)
+	if err != nil {
+		return nil, err
 	}
-	r := &result{Output: *d.Output, Execution: exec, Elapsed: time.Since(start), Log: s.Log()}
-	fmt.Fprintf(out, "%s after %v\n", *d.Output, r.Elapsed.Round(10*time.Millisecond))
+	r := &result{Output: output, Execution: exec, Elapsed: time.Since(start), Log: s.Log()}
+	fmt.Fprintf(out, "%s after %v\n", output, r.Elapsed.Round(10*time.Millisecond))
 	return r, nil
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }

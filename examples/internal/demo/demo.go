@@ -68,6 +68,20 @@ func Binary() (string, error) {
 	return built, buildErr
 }
 
+// Main runs an example program: run, with a context that ends after timeout;
+// then it removes the stepd that Binary built, and on an error prints it,
+// after the program's name, and exits 1.
+func Main(name string, timeout time.Duration, run func(context.Context) error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	err := run(ctx)
+	cancel()
+	Cleanup()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		os.Exit(1)
+	}
+}
+
 // Cleanup removes the stepd that Binary built, if it built one. Call it when
 // the program (or the test binary) is done with stepd.
 func Cleanup() {
@@ -214,6 +228,15 @@ func (s *Stepd) Wait(ctx context.Context, execution string) (*sfn.DescribeExecut
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// Output returns the output of an execution that succeeded; for one that
+// ended otherwise, an error that says how, with stepd's log.
+func (s *Stepd) Output(d *sfn.DescribeExecutionOutput) (string, error) {
+	if d.Status != types.ExecutionStatusSucceeded {
+		return "", fmt.Errorf("the execution %s: %s: %s\n%s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause), s.Log())
+	}
+	return aws.ToString(d.Output), nil
 }
 
 // Run starts an execution and waits for it to end.
