@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/stepd
 
-.PHONY: build test vet fmt check conformance api-conformance api-conformance-postgres lintcases clients crash cluster parked bench fuzz ci clean
+.PHONY: build test vet fmt check conformance api-conformance api-conformance-postgres lintcases clients crash cluster hostile parked bench fuzz ci clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/stepd
@@ -45,6 +45,10 @@ parked:
 crash:
 	$(GO) test -tags crash -count=1 -timeout 15m ./test/crash/
 
+# A real stepd attacked as an attacker would: each attack's outcome is bounded.
+hostile:
+	$(GO) test -tags hostile -count=1 -timeout 20m -v ./test/hostile/
+
 # Three real stepd nodes on one PostgreSQL database (STEPD_TEST_POSTGRES), one
 # killed with SIGKILL under load, checked.
 cluster:
@@ -58,7 +62,7 @@ FUZZTIME ?= 60s
 fuzz:
 	scripts/fuzz.sh $(FUZZTIME)
 
-ci: check test conformance api-conformance api-conformance-postgres lintcases clients crash cluster
+ci: check test conformance api-conformance api-conformance-postgres lintcases clients crash cluster hostile
 
 clean:
 	rm -rf bin
