@@ -465,7 +465,7 @@ func (h *Handler) getExecutionHistory(ctx context.Context, body []byte) (any, er
 		}
 		from = c.ID
 	}
-	events, err := h.store.HistoryList(ctx, x.ID, from, limit+1, reverse)
+	events, err := h.store.HistoryList(ctx, store.HistoryQuery{ExecutionID: x.ID, After: from, Limit: limit+1, Reverse: reverse})
 	if err != nil {
 		return nil, err
 	}
@@ -557,7 +557,7 @@ func (h *Handler) describeStateMachineForExecution(ctx context.Context, body []b
 	if in.IncludedData != nil && *in.IncludedData == "METADATA_ONLY" {
 		out.Definition = "{}"
 	}
-	first, err := h.store.HistoryList(ctx, x.ID, 0, 1, false)
+	first, err := h.store.HistoryList(ctx, store.HistoryQuery{ExecutionID: x.ID, Limit: 1})
 	if err != nil {
 		return nil, err
 	}

@@ -96,7 +96,7 @@ func (e *env) wait(row *store.Execution) *store.Execution {
 
 func (e *env) historyTypes(row *store.Execution) []string {
 	e.t.Helper()
-	events, err := e.store.HistoryList(context.Background(), row.ID, 0, 1000, false)
+	events, err := e.store.HistoryList(context.Background(), store.HistoryQuery{ExecutionID: row.ID, Limit: 1000})
 	if err != nil {
 		e.t.Fatal(err)
 	}

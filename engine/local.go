@@ -64,7 +64,7 @@ func RunLocal(ctx context.Context, def *asl.Definition, input string, opts Local
 	if row, err = e.WaitFinished(ctx, row.ID); err != nil {
 		return nil, err
 	}
-	events, err := st.HistoryList(ctx, row.ID, 0, 1<<30, false)
+	events, err := st.HistoryList(ctx, store.HistoryQuery{ExecutionID: row.ID, Limit: 1<<30})
 	if err != nil {
 		return nil, err
 	}

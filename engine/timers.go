@@ -69,7 +69,7 @@ func (e *Engine) timers() {
 		if reach && next.After(at) {
 			at = next
 		}
-		due, err := e.store.TimersClaim(e.ctx, at, e.lease, limit)
+		due, err := e.store.TimersClaim(e.ctx, store.TimerClaim{Node: e.node, Now: at, Lease: e.lease, Limit: limit})
 		if err != nil {
 			if e.ctx.Err() == nil {
 				e.log.Warn("claim timers", "err", err)

@@ -76,36 +76,40 @@ type Store interface {
 	ExecutionRunning(ctx context.Context, afterID int64, limit int) ([]int64, error)
 	// ExecutionDelete removes an execution with its history, timers and tasks.
 	ExecutionDelete(ctx context.Context, id int64) error
-	// HistoryList returns up to limit events of an execution after (or, with
-	// reverse, before) event ID from, in that order. from 0 means the start (or
-	// the end, with reverse).
-	HistoryList(ctx context.Context, executionID int64, from int64, limit int, reverse bool) ([]Event, error)
+	// HistoryList returns the events of an execution that q selects, in its
+	// order.
+	HistoryList(ctx context.Context, q HistoryQuery) ([]Event, error)
 
 	// Apply commits Changes, each atomically, and returns one error per Change
 	// (nil, ErrConflict, ErrExists or another error). A driver commits them in as
 	// few transactions as it can; a failed Change does not affect the others.
 	Apply(ctx context.Context, changes []*Change) []error
 
-	// TimersClaim claims up to limit timers due at or before now that no claim
-	// holds (never claimed, or claimed with a lease that ended before now),
-	// earliest first. A claimed timer is claimed by no one else until now+lease:
-	// the claimer delivers it, and the step that takes it cancels it; if that
-	// never happens, the timer is claimed again once the lease ends. Claims are
+	// TimersClaim claims up to c.Limit timers due at or before c.Now that no
+	// claim holds (never claimed, or claimed with a lease that ended before
+	// c.Now), earliest first, for c.Node. A claimed timer is claimed by no one
+	// else until c.Now+c.Lease (or until its node starts again: NodeStart): the
+	// claimer delivers it, and the step that takes it cancels it; if that never
+	// happens, the timer is claimed again once the lease ends. Claims are
 	// exclusive across every node sharing the store.
-	TimersClaim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Timer, error)
+	TimersClaim(ctx context.Context, c TimerClaim) ([]Timer, error)
 	// TimerNext returns the earliest time at which a timer can be claimed: its
 	// due time, or the end of its claim's lease.
 	TimerNext(ctx context.Context) (time.Time, bool, error)
+	// TimerList lists every armed timer after the given one, by execution ID
+	// and timer ID (for checks and recovery scans).
+	TimerList(ctx context.Context, after TimerRef, limit int) ([]Timer, error)
 
 	// NodeStart registers a node with a lease until the given time, and releases
-	// the pending tasks an earlier run of the same node left (their Owner
-	// becomes "", so any node adopts them): a node that starts is not running
-	// anything yet.
+	// what an earlier run of the same node left claimed: its pending tasks
+	// (their Owner becomes "", so any node adopts them) and its timer claims
+	// (claimable again at once): a node that starts is not running anything
+	// yet, so its previous claims need not wait for their leases to end.
 	NodeStart(ctx context.Context, node string, until time.Time) error
 	// NodeLease extends (or, with a past time, ends) a node's lease.
 	NodeLease(ctx context.Context, node string, until time.Time) error
-	// TasksAdopt gives node up to limit pending invoke and callback tasks whose
-	// owner holds no lease at now (no owner, an unknown node, or a lease that
+	// TasksAdopt gives node up to limit pending invoke, callback and child
+	// tasks whose owner holds no lease at now (no owner, an unknown node, or a lease that
 	// ended), and returns them. A task is adopted by one node only.
 	TasksAdopt(ctx context.Context, node string, now time.Time, limit int) ([]*Task, error)
 
@@ -181,9 +185,32 @@ type Execution struct {
 	Version     int64
 	LastEventID int64
 	TraceHeader string
-	// Parent names the execution or task that started this one (nested
-	// executions), "" for none.
+	// Parent is the task token of the states:startExecution task that started
+	// this execution (a child execution), "" for none.
 	Parent string
+	// ParentWaits says whether and how the parent's task waits for this
+	// execution's end: "" (it does not: request-response, .waitForTaskToken),
+	// ".sync" or ".sync:2".
+	ParentWaits string
+}
+
+// HistoryQuery selects events of one execution for HistoryList.
+type HistoryQuery struct {
+	ExecutionID int64
+	// After continues a listing: only events after this event ID (before it,
+	// with Reverse). 0 means the start (the end, with Reverse).
+	After int64
+	Limit int
+	// Reverse lists newest first.
+	Reverse bool
+}
+
+// TimerClaim asks TimersClaim for due timers.
+type TimerClaim struct {
+	Node  string // the claiming node, whose restart releases its claims
+	Now   time.Time
+	Lease time.Duration
+	Limit int
 }
 
 // ExecutionQuery selects executions for ExecutionList.
@@ -238,6 +265,11 @@ const (
 	// TaskCallback is a .waitForTaskToken call: the engine makes the request,
 	// then the task waits for SendTaskSuccess/Failure with its token.
 	TaskCallback TaskKind = "callback"
+	// TaskChild starts a child execution (states:startExecution, request-
+	// response or .sync): pending until the child started; with .sync, then
+	// waiting for the child's end, done once it ended and its end is to be
+	// delivered, closed once the parent took it.
+	TaskChild TaskKind = "child"
 )
 
 // TaskStatus is where a task stands.
@@ -245,10 +277,11 @@ type TaskStatus string
 
 // The task statuses.
 const (
-	TaskPending   TaskStatus = "pending"   // invoke, callback: the request is to be made
+	TaskPending   TaskStatus = "pending"   // invoke, callback, child: the request is to be made
 	TaskScheduled TaskStatus = "scheduled" // activity: waiting for a worker
 	TaskStarted   TaskStatus = "started"   // activity: a worker has it
-	TaskWaiting   TaskStatus = "waiting"   // callback: the request went through; waiting for the token
+	TaskWaiting   TaskStatus = "waiting"   // callback: waiting for the token; child: for the child's end
+	TaskDone      TaskStatus = "done"      // child: the child ended; its end is to be delivered (an outbox)
 	TaskClosed    TaskStatus = "closed"    // answered, timed out, or cancelled
 )
 
@@ -263,8 +296,11 @@ type Task struct {
 	// Dispatch is the engine's encoded description of the call.
 	Dispatch []byte
 	// Owner is the node that runs a pending invoke or callback task.
-	Owner   string
-	Worker  string
+	Owner  string
+	Worker string
+	// Child is the ARN of the child execution a child task started, once it
+	// did.
+	Child   string
 	Created time.Time
 	// ClosedReason says why a closed task closed ("succeeded", "failed",
 	// "timed out", "cancelled").
@@ -300,6 +336,7 @@ type TaskUpdate struct {
 	From         []TaskStatus
 	To           TaskStatus
 	Worker       string // set when To is TaskStarted
+	Child        string // set when not empty: the child execution a child task started
 	ClosedReason string
 	Optional     bool
 }
@@ -381,4 +418,27 @@ func DecodeNotification(s string) (n Notification, ok bool) {
 		return n, false
 	}
 	return n, true
+}
+
+// The reasons a task closes for (Task.ClosedReason).
+const (
+	ReasonSucceeded = "succeeded"
+	ReasonFailed    = "failed"
+	ReasonTimedOut  = "timed out"
+	ReasonCancelled = "cancelled"
+)
+
+// OpenStatuses are the statuses of a task that is not closed.
+var OpenStatuses = []TaskStatus{TaskPending, TaskScheduled, TaskStarted, TaskWaiting, TaskDone}
+
+// TaskMove is the guarded transition of a task from one of the statuses from
+// to to.
+func TaskMove(token string, to TaskStatus, from ...TaskStatus) TaskUpdate {
+	return TaskUpdate{Token: token, From: from, To: to}
+}
+
+// TaskClose is the guarded transition that closes a task in one of the
+// statuses from, for reason.
+func TaskClose(token, reason string, from ...TaskStatus) TaskUpdate {
+	return TaskUpdate{Token: token, From: from, To: TaskClosed, ClosedReason: reason}
 }

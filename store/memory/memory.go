@@ -329,7 +329,8 @@ func (s *Store) ExecutionDelete(_ context.Context, id int64) error {
 }
 
 // HistoryList implements store.Store.
-func (s *Store) HistoryList(_ context.Context, executionID int64, from int64, limit int, reverse bool) ([]store.Event, error) {
+func (s *Store) HistoryList(_ context.Context, q store.HistoryQuery) ([]store.Event, error) {
+	executionID, from, limit, reverse := q.ExecutionID, q.After, q.Limit, q.Reverse
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	all := s.history[executionID]
@@ -433,6 +434,9 @@ func (s *Store) apply(c *store.Change) error {
 		if u.Worker != "" {
 			t.Worker = u.Worker
 		}
+		if u.Child != "" {
+			t.Child = u.Child
+		}
 		if u.ClosedReason != "" {
 			t.ClosedReason = u.ClosedReason
 		}
@@ -441,13 +445,15 @@ func (s *Store) apply(c *store.Change) error {
 }
 
 // timer is an armed timer: due at due, claimable from claimable (due, or the
-// end of a claim's lease).
+// end of a claim's lease), claimed by owner.
 type timer struct {
 	due, claimable time.Time
+	owner          string
 }
 
 // TimersClaim implements store.Store.
-func (s *Store) TimersClaim(_ context.Context, now time.Time, lease time.Duration, limit int) ([]store.Timer, error) {
+func (s *Store) TimersClaim(_ context.Context, c store.TimerClaim) ([]store.Timer, error) {
+	now, lease, limit := c.Now, c.Lease, c.Limit
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []store.Timer
@@ -466,7 +472,30 @@ func (s *Store) TimersClaim(_ context.Context, now time.Time, lease time.Duratio
 		out = out[:limit]
 	}
 	for _, t := range out {
-		s.timers[store.TimerRef{ExecutionID: t.ExecutionID, TimerID: t.TimerID}].claimable = now.Add(lease)
+		armed := s.timers[store.TimerRef{ExecutionID: t.ExecutionID, TimerID: t.TimerID}]
+		armed.claimable, armed.owner = now.Add(lease), c.Node
+	}
+	return out, nil
+}
+
+// TimerList implements store.Store.
+func (s *Store) TimerList(_ context.Context, after store.TimerRef, limit int) ([]store.Timer, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []store.Timer
+	for r, t := range s.timers {
+		if r.ExecutionID > after.ExecutionID || r.ExecutionID == after.ExecutionID && r.TimerID > after.TimerID {
+			out = append(out, store.Timer{ExecutionID: r.ExecutionID, TimerID: r.TimerID, Due: t.due})
+		}
+	}
+	slices.SortFunc(out, func(a, b store.Timer) int {
+		if c := cmp.Compare(a.ExecutionID, b.ExecutionID); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.TimerID, b.TimerID)
+	})
+	if len(out) > limit {
+		out = out[:limit]
 	}
 	return out, nil
 }
@@ -495,6 +524,11 @@ func (s *Store) NodeStart(_ context.Context, node string, until time.Time) error
 			t.Owner = ""
 		}
 	}
+	for _, t := range s.timers {
+		if t.owner == node {
+			t.claimable, t.owner = t.due, ""
+		}
+	}
 	return nil
 }
 
@@ -512,7 +546,7 @@ func (s *Store) TasksAdopt(_ context.Context, node string, now time.Time, limit 
 	defer s.mu.Unlock()
 	var out []*store.Task
 	for _, t := range s.tasks {
-		if t.Status != store.TaskPending || (t.Kind != store.TaskInvoke && t.Kind != store.TaskCallback) {
+		if t.Status != store.TaskPending || (t.Kind != store.TaskInvoke && t.Kind != store.TaskCallback && t.Kind != store.TaskChild) {
 			continue
 		}
 		if until, ok := s.nodes[t.Owner]; ok && !until.Before(now) {

@@ -97,10 +97,10 @@ func plan(c *store.Change) []stmt {
 			state = x.State
 		}
 		if c.ExpectVersion == 0 {
-			out = append(out, stmt{sql: `INSERT INTO executions (id, arn, machine_arn, name, revision_id, status, input, output, error, cause, start_ms, stop_ms, state, version, last_event_id, trace_header, parent)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) ON CONFLICT DO NOTHING`,
+			out = append(out, stmt{sql: `INSERT INTO executions (id, arn, machine_arn, name, revision_id, status, input, output, error, cause, start_ms, stop_ms, state, version, last_event_id, trace_header, parent, parent_waits)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) ON CONFLICT DO NOTHING`,
 				args: []any{x.ID, x.ARN, x.MachineARN, x.Name, x.RevisionID, x.Status, x.Input, output, x.Error, x.Cause, ms(x.StartTime), ms(x.StopTime),
-					state, x.Version, x.LastEventID, x.TraceHeader, x.Parent},
+					state, x.Version, x.LastEventID, x.TraceHeader, x.Parent, x.ParentWaits},
 				want: 1, onMiss: store.ErrExists})
 		} else {
 			out = append(out, stmt{sql: `UPDATE executions SET status = $1, output = $2, error = $3, cause = $4, stop_ms = $5, state = $6, version = $7, last_event_id = $8
@@ -113,9 +113,10 @@ func plan(c *store.Change) []stmt {
 	for _, u := range c.TaskUpdates {
 		st := stmt{sql: `UPDATE tasks SET status = $1,
 			worker = CASE WHEN $2 = '' THEN worker ELSE $2 END,
-			closed_reason = CASE WHEN $3 = '' THEN closed_reason ELSE $3 END
+			closed_reason = CASE WHEN $3 = '' THEN closed_reason ELSE $3 END,
+			child = CASE WHEN $6 = '' THEN child ELSE $6 END
 			WHERE token = $4 AND status = ANY($5)`,
-			args: []any{string(u.To), u.Worker, u.ClosedReason, u.Token, statusStrings(u.From)}, want: 1, onMiss: store.ErrConflict}
+			args: []any{string(u.To), u.Worker, u.ClosedReason, u.Token, statusStrings(u.From), u.Child}, want: 1, onMiss: store.ErrConflict}
 		if u.Optional {
 			st.want = -1
 		}
@@ -136,9 +137,9 @@ func plan(c *store.Change) []stmt {
 		for i, t := range c.AddTimers {
 			execs[i], ids[i], dues[i] = or(t.ExecutionID), t.TimerID, ms(t.Due)
 		}
-		out = append(out, stmt{sql: `INSERT INTO timers (execution_id, timer_id, due_ms, claim_ms)
-			SELECT e, t, d, d FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS u(e, t, d)
-			ON CONFLICT (execution_id, timer_id) DO UPDATE SET due_ms = excluded.due_ms, claim_ms = excluded.claim_ms`,
+		out = append(out, stmt{sql: `INSERT INTO timers (execution_id, timer_id, due_ms, claim_ms, owner)
+			SELECT e, t, d, d, '' FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS u(e, t, d)
+			ON CONFLICT (execution_id, timer_id) DO UPDATE SET due_ms = excluded.due_ms, claim_ms = excluded.claim_ms, owner = ''`,
 			args: []any{execs, ids, dues}, want: -1})
 	}
 	if len(c.CancelTimers) > 0 {
@@ -150,9 +151,9 @@ func plan(c *store.Change) []stmt {
 			args: []any{execs, ids}, want: -1})
 	}
 	for _, t := range c.AddTasks {
-		out = append(out, stmt{sql: `INSERT INTO tasks (token, execution_id, task_id, kind, activity_arn, status, dispatch, owner, worker, created_ms, closed_reason)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`,
-			args: []any{t.Token, or(t.ExecutionID), t.TaskID, string(t.Kind), t.ActivityARN, string(t.Status), t.Dispatch, t.Owner, t.Worker, ms(t.Created), t.ClosedReason},
+		out = append(out, stmt{sql: `INSERT INTO tasks (token, execution_id, task_id, kind, activity_arn, status, dispatch, owner, worker, child, created_ms, closed_reason)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING`,
+			args: []any{t.Token, or(t.ExecutionID), t.TaskID, string(t.Kind), t.ActivityARN, string(t.Status), t.Dispatch, t.Owner, t.Worker, t.Child, ms(t.Created), t.ClosedReason},
 			want: 1, onMiss: store.ErrExists})
 	}
 	return out

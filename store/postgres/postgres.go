@@ -400,7 +400,7 @@ func (s *Store) TagsList(ctx context.Context, arn string) ([]store.Tag, error) {
 	return out, err
 }
 
-const execCols = `id, arn, machine_arn, name, revision_id, status, input, output, error, cause, start_ms, stop_ms, version, last_event_id, trace_header, parent`
+const execCols = `id, arn, machine_arn, name, revision_id, status, input, output, error, cause, start_ms, stop_ms, version, last_event_id, trace_header, parent, parent_waits`
 
 func scanExecState(row pgx.Row) (*store.Execution, error) { return scanExec(row, true) }
 func scanExecRow(row pgx.Row) (*store.Execution, error)   { return scanExec(row, false) }
@@ -410,7 +410,7 @@ func scanExec(row pgx.Row, withState bool) (*store.Execution, error) {
 	var output *string
 	var start, stop int64
 	dest := []any{&x.ID, &x.ARN, &x.MachineARN, &x.Name, &x.RevisionID, &x.Status, &x.Input, &output, &x.Error, &x.Cause,
-		&start, &stop, &x.Version, &x.LastEventID, &x.TraceHeader, &x.Parent}
+		&start, &stop, &x.Version, &x.LastEventID, &x.TraceHeader, &x.Parent, &x.ParentWaits}
 	if withState {
 		dest = append(dest, &x.State)
 	}
@@ -508,7 +508,8 @@ func (s *Store) ExecutionDelete(ctx context.Context, id int64) error {
 }
 
 // HistoryList implements store.Store.
-func (s *Store) HistoryList(ctx context.Context, executionID int64, from int64, limit int, reverse bool) ([]store.Event, error) {
+func (s *Store) HistoryList(ctx context.Context, q store.HistoryQuery) ([]store.Event, error) {
+	executionID, from, limit, reverse := q.ExecutionID, q.After, q.Limit, q.Reverse
 	var rows pgx.Rows
 	var err error
 	if reverse {
@@ -538,11 +539,11 @@ func (s *Store) HistoryList(ctx context.Context, executionID int64, from int64, 
 }
 
 // TimersClaim implements store.Store.
-func (s *Store) TimersClaim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.Timer, error) {
-	rows, err := s.pool.Query(ctx, `UPDATE timers t SET claim_ms = $1
+func (s *Store) TimersClaim(ctx context.Context, c store.TimerClaim) ([]store.Timer, error) {
+	rows, err := s.pool.Query(ctx, `UPDATE timers t SET claim_ms = $1, owner = $4
 		FROM (SELECT execution_id, timer_id FROM timers WHERE claim_ms <= $2 ORDER BY claim_ms LIMIT $3 FOR UPDATE SKIP LOCKED) c
 		WHERE t.execution_id = c.execution_id AND t.timer_id = c.timer_id
-		RETURNING t.execution_id, t.timer_id, t.due_ms`, now.Add(lease).UnixMilli(), now.UnixMilli(), limit)
+		RETURNING t.execution_id, t.timer_id, t.due_ms`, c.Now.Add(c.Lease).UnixMilli(), c.Now.UnixMilli(), c.Limit, c.Node)
 	if err != nil {
 		return nil, err
 	}
@@ -574,13 +575,32 @@ func (s *Store) TimerNext(ctx context.Context) (time.Time, bool, error) {
 	return fromMS(*next), true, nil
 }
 
+// TimerList implements store.Store.
+func (s *Store) TimerList(ctx context.Context, after store.TimerRef, limit int) ([]store.Timer, error) {
+	rows, err := s.pool.Query(ctx, `SELECT execution_id, timer_id, due_ms FROM timers
+		WHERE (execution_id, timer_id) > ($1, $2) ORDER BY execution_id, timer_id LIMIT $3`, after.ExecutionID, after.TimerID, limit)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, func(row pgx.Row) (store.Timer, error) {
+		var t store.Timer
+		var due int64
+		err := row.Scan(&t.ExecutionID, &t.TimerID, &due)
+		t.Due = fromMS(due)
+		return t, err
+	})
+}
+
 // NodeStart implements store.Store.
 func (s *Store) NodeStart(ctx context.Context, node string, until time.Time) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if err := nodeLease(ctx, tx, node, until); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `UPDATE tasks SET owner = '' WHERE owner = $1 AND status = 'pending'`, node)
+		if _, err := tx.Exec(ctx, `UPDATE tasks SET owner = '' WHERE owner = $1 AND status = 'pending'`, node); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `UPDATE timers SET claim_ms = due_ms, owner = '' WHERE owner = $1`, node)
 		return err
 	})
 }
@@ -598,13 +618,13 @@ func nodeLease(ctx context.Context, db interface {
 	return err
 }
 
-const taskCols = `token, execution_id, task_id, kind, activity_arn, status, dispatch, owner, worker, created_ms, closed_reason`
+const taskCols = `token, execution_id, task_id, kind, activity_arn, status, dispatch, owner, worker, child, created_ms, closed_reason`
 
 func scanTask(row pgx.Row) (*store.Task, error) {
 	var t store.Task
 	var created int64
 	var kind, status string
-	if err := row.Scan(&t.Token, &t.ExecutionID, &t.TaskID, &kind, &t.ActivityARN, &status, &t.Dispatch, &t.Owner, &t.Worker, &created, &t.ClosedReason); err != nil {
+	if err := row.Scan(&t.Token, &t.ExecutionID, &t.TaskID, &kind, &t.ActivityARN, &status, &t.Dispatch, &t.Owner, &t.Worker, &t.Child, &created, &t.ClosedReason); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, store.ErrNotFound
 		}
@@ -618,10 +638,10 @@ func scanTask(row pgx.Row) (*store.Task, error) {
 // TasksAdopt implements store.Store.
 func (s *Store) TasksAdopt(ctx context.Context, node string, now time.Time, limit int) ([]*store.Task, error) {
 	rows, err := s.pool.Query(ctx, `UPDATE tasks t SET owner = $1
-		FROM (SELECT token FROM tasks WHERE status = 'pending' AND kind IN ('invoke', 'callback')
+		FROM (SELECT token FROM tasks WHERE status = 'pending' AND kind IN ('invoke', 'callback', 'child')
 			AND owner NOT IN (SELECT id FROM nodes WHERE lease_ms >= $2) ORDER BY token LIMIT $3 FOR UPDATE SKIP LOCKED) c
 		WHERE t.token = c.token
-		RETURNING t.token, t.execution_id, t.task_id, t.kind, t.activity_arn, t.status, t.dispatch, t.owner, t.worker, t.created_ms, t.closed_reason`,
+		RETURNING t.token, t.execution_id, t.task_id, t.kind, t.activity_arn, t.status, t.dispatch, t.owner, t.worker, t.child, t.created_ms, t.closed_reason`,
 		node, now.UnixMilli(), limit)
 	if err != nil {
 		return nil, err

@@ -416,14 +416,14 @@ func (s *Store) TagsList(ctx context.Context, arn string) ([]store.Tag, error) {
 	return out, err
 }
 
-const execCols = `id, arn, machine_arn, name, revision_id, status, input, output, error, cause, start_ms, stop_ms, version, last_event_id, trace_header, parent`
+const execCols = `id, arn, machine_arn, name, revision_id, status, input, output, error, cause, start_ms, stop_ms, version, last_event_id, trace_header, parent, parent_waits`
 
 func scanExec(row scanner, withState bool) (*store.Execution, error) {
 	var x store.Execution
 	var output sql.NullString
 	var start, stop int64
 	dest := []any{&x.ID, &x.ARN, &x.MachineARN, &x.Name, &x.RevisionID, &x.Status, &x.Input, &output, &x.Error, &x.Cause,
-		&start, &stop, &x.Version, &x.LastEventID, &x.TraceHeader, &x.Parent}
+		&start, &stop, &x.Version, &x.LastEventID, &x.TraceHeader, &x.Parent, &x.ParentWaits}
 	if withState {
 		dest = append(dest, &x.State)
 	}
@@ -517,7 +517,8 @@ func (s *Store) ExecutionDelete(ctx context.Context, id int64) error {
 }
 
 // HistoryList implements store.Store.
-func (s *Store) HistoryList(ctx context.Context, executionID int64, from int64, limit int, reverse bool) ([]store.Event, error) {
+func (s *Store) HistoryList(ctx context.Context, q store.HistoryQuery) ([]store.Event, error) {
+	executionID, from, limit, reverse := q.ExecutionID, q.After, q.Limit, q.Reverse
 	var rows *sql.Rows
 	var err error
 	if reverse {
@@ -547,12 +548,12 @@ func (s *Store) HistoryList(ctx context.Context, executionID int64, from int64, 
 }
 
 // TimersClaim implements store.Store.
-func (s *Store) TimersClaim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]store.Timer, error) {
+func (s *Store) TimersClaim(ctx context.Context, c store.TimerClaim) ([]store.Timer, error) {
 	var out []store.Timer
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `UPDATE timers SET claim_ms = ?
+		rows, err := tx.QueryContext(ctx, `UPDATE timers SET claim_ms = ?, owner = ?
 			WHERE (execution_id, timer_id) IN (SELECT execution_id, timer_id FROM timers WHERE claim_ms <= ? ORDER BY claim_ms, timer_id LIMIT ?)
-			RETURNING execution_id, timer_id, due_ms`, now.Add(lease).UnixMilli(), now.UnixMilli(), limit)
+			RETURNING execution_id, timer_id, due_ms`, c.Now.Add(c.Lease).UnixMilli(), c.Node, c.Now.UnixMilli(), c.Limit)
 		if err != nil {
 			return err
 		}
@@ -586,13 +587,32 @@ func (s *Store) TimerNext(ctx context.Context) (time.Time, bool, error) {
 	return fromMS(due.Int64), true, nil
 }
 
+// TimerList implements store.Store.
+func (s *Store) TimerList(ctx context.Context, after store.TimerRef, limit int) ([]store.Timer, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT execution_id, timer_id, due_ms FROM timers
+		WHERE (execution_id, timer_id) > (?, ?) ORDER BY execution_id, timer_id LIMIT ?`, after.ExecutionID, after.TimerID, limit)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, func(row scanner) (store.Timer, error) {
+		var t store.Timer
+		var due int64
+		err := row.Scan(&t.ExecutionID, &t.TimerID, &due)
+		t.Due = fromMS(due)
+		return t, err
+	})
+}
+
 // NodeStart implements store.Store.
 func (s *Store) NodeStart(ctx context.Context, node string, until time.Time) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := nodeLease(ctx, tx, node, until); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE tasks SET owner = '' WHERE owner = ? AND status = 'pending'`, node)
+		if _, err := tx.ExecContext(ctx, `UPDATE tasks SET owner = '' WHERE owner = ? AND status = 'pending'`, node); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE timers SET claim_ms = due_ms, owner = '' WHERE owner = ?`, node)
 		return err
 	})
 }
@@ -613,7 +633,7 @@ func (s *Store) TasksAdopt(ctx context.Context, node string, now time.Time, limi
 	var out []*store.Task
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `UPDATE tasks SET owner = ?
-			WHERE token IN (SELECT token FROM tasks WHERE status = 'pending' AND kind IN ('invoke', 'callback')
+			WHERE token IN (SELECT token FROM tasks WHERE status = 'pending' AND kind IN ('invoke', 'callback', 'child')
 				AND owner NOT IN (SELECT id FROM nodes WHERE lease_ms >= ?) ORDER BY token LIMIT ?)
 			RETURNING `+taskCols, node, now.UnixMilli(), limit)
 		if err != nil {
@@ -626,12 +646,12 @@ func (s *Store) TasksAdopt(ctx context.Context, node string, now time.Time, limi
 	return out, err
 }
 
-const taskCols = `token, execution_id, task_id, kind, activity_arn, status, dispatch, owner, worker, created_ms, closed_reason`
+const taskCols = `token, execution_id, task_id, kind, activity_arn, status, dispatch, owner, worker, child, created_ms, closed_reason`
 
 func scanTask(row scanner) (*store.Task, error) {
 	var t store.Task
 	var created int64
-	if err := row.Scan(&t.Token, &t.ExecutionID, &t.TaskID, &t.Kind, &t.ActivityARN, &t.Status, &t.Dispatch, &t.Owner, &t.Worker, &created, &t.ClosedReason); err != nil {
+	if err := row.Scan(&t.Token, &t.ExecutionID, &t.TaskID, &t.Kind, &t.ActivityARN, &t.Status, &t.Dispatch, &t.Owner, &t.Worker, &t.Child, &created, &t.ClosedReason); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, store.ErrNotFound
 		}
@@ -765,15 +785,15 @@ func prepareWrites(ctx context.Context, db *sql.DB) (*writeStmts, error) {
 		dst   **sql.Stmt
 		query string
 	}{
-		{&w.createExec, `INSERT INTO executions (arn, machine_arn, name, revision_id, status, input, output, error, cause, start_ms, stop_ms, state, version, last_event_id, trace_header, parent)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`},
+		{&w.createExec, `INSERT INTO executions (arn, machine_arn, name, revision_id, status, input, output, error, cause, start_ms, stop_ms, state, version, last_event_id, trace_header, parent, parent_waits)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`},
 		{&w.updateExec, `UPDATE executions SET status = ?, output = ?, error = ?, cause = ?, stop_ms = ?, state = ?, version = ?, last_event_id = ?
 			WHERE id = ? AND version = ?`},
 		{&w.appendHistory, `INSERT INTO history (execution_id, first_id, last_id, events) VALUES (?, ?, ?, ?)`},
-		{&w.armTimer, `INSERT OR REPLACE INTO timers (execution_id, timer_id, due_ms, claim_ms) VALUES (?, ?, ?, ?)`},
+		{&w.armTimer, `INSERT OR REPLACE INTO timers (execution_id, timer_id, due_ms, claim_ms, owner) VALUES (?, ?, ?, ?, '')`},
 		{&w.cancelTimer, `DELETE FROM timers WHERE execution_id = ? AND timer_id = ?`},
-		{&w.addTask, `INSERT INTO tasks (token, execution_id, task_id, kind, activity_arn, status, dispatch, owner, worker, created_ms, closed_reason)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&w.addTask, `INSERT INTO tasks (token, execution_id, task_id, kind, activity_arn, status, dispatch, owner, worker, child, created_ms, closed_reason)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 	} {
 		var err error
 		if *st.dst, err = db.PrepareContext(ctx, st.query); err != nil {
@@ -807,7 +827,7 @@ func (w *writeStmts) apply(ctx context.Context, tx *sql.Tx, c *store.Change) err
 		if c.ExpectVersion == 0 {
 			err := w.createExec.QueryRowContext(ctx,
 				x.ARN, x.MachineARN, x.Name, x.RevisionID, x.Status, x.Input, output, x.Error, x.Cause, ms(x.StartTime), ms(x.StopTime),
-				state, x.Version, x.LastEventID, x.TraceHeader, x.Parent).Scan(&x.ID)
+				state, x.Version, x.LastEventID, x.TraceHeader, x.Parent, x.ParentWaits).Scan(&x.ID)
 			if isUnique(err) {
 				return store.ErrExists
 			}
@@ -828,14 +848,15 @@ func (w *writeStmts) apply(ctx context.Context, tx *sql.Tx, c *store.Change) err
 	}
 	for _, u := range c.TaskUpdates {
 		marks := make([]string, len(u.From))
-		args := []any{u.To, u.Worker, u.ClosedReason, u.Token}
+		args := []any{u.To, u.Worker, u.ClosedReason, u.Token, u.Child}
 		for i, st := range u.From {
-			marks[i] = "?" + strconv.Itoa(5+i)
+			marks[i] = "?" + strconv.Itoa(6+i)
 			args = append(args, st)
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE tasks SET status = ?1,
 			worker = CASE WHEN ?2 = '' THEN worker ELSE ?2 END,
-			closed_reason = CASE WHEN ?3 = '' THEN closed_reason ELSE ?3 END
+			closed_reason = CASE WHEN ?3 = '' THEN closed_reason ELSE ?3 END,
+			child = CASE WHEN ?5 = '' THEN child ELSE ?5 END
 			WHERE token = ?4 AND status IN (`+strings.Join(marks, ",")+`)`, args...)
 		if err != nil {
 			return err
@@ -873,7 +894,7 @@ func (w *writeStmts) apply(ctx context.Context, tx *sql.Tx, c *store.Change) err
 		if id == 0 {
 			id = execID
 		}
-		_, err := w.addTask.ExecContext(ctx, t.Token, id, t.TaskID, t.Kind, t.ActivityARN, t.Status, t.Dispatch, t.Owner, t.Worker, ms(t.Created), t.ClosedReason)
+		_, err := w.addTask.ExecContext(ctx, t.Token, id, t.TaskID, t.Kind, t.ActivityARN, t.Status, t.Dispatch, t.Owner, t.Worker, t.Child, ms(t.Created), t.ClosedReason)
 		if isUnique(err) {
 			return store.ErrExists
 		}

@@ -37,6 +37,9 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AdoptionIsExclusive", testAdoptionIsExclusive},
 		{"FailedChangeLeavesNothing", testFailedChangeLeavesNothing},
 		{"ExecutionDelete", testExecutionDelete},
+		{"ChildTasks", testChildTasks},
+		{"NodeStartReleasesTimerClaims", testNodeStartReleasesTimerClaims},
+		{"TimerList", testTimerList},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -249,7 +252,7 @@ func testExecutionCreateAndUpdate(t *testing.T, s store.Store) {
 	if got.Status != "SUCCEEDED" || got.Output != `{"done":true}` || !got.HasOutput || len(got.State) != 0 || !got.StopTime.Equal(t0.Add(time.Minute)) || got.LastEventID != 5 {
 		t.Errorf("after the end %+v", got)
 	}
-	h, err := s.HistoryList(ctx, x.ID, 0, 100, false)
+	h, err := s.HistoryList(ctx, store.HistoryQuery{ExecutionID: x.ID, Limit: 100})
 	must(t, err)
 	if len(h) != 5 || h[2].ID != 3 || string(h[2].JSON) != `{"id":3}` {
 		t.Errorf("history %v", h)
@@ -345,7 +348,7 @@ func testHistory(t *testing.T, s store.Store) {
 		{2, 10, true, []int64{1}},
 	}
 	for _, tt := range tests {
-		got, err := s.HistoryList(ctx, x.ID, tt.from, tt.limit, tt.reverse)
+		got, err := s.HistoryList(ctx, store.HistoryQuery{ExecutionID: x.ID, After: tt.from, Limit: tt.limit, Reverse: tt.reverse})
 		must(t, err)
 		if !slices.Equal(ids(got), tt.want) {
 			t.Errorf("HistoryList(from %d, limit %d, reverse %v) = %v, want %v", tt.from, tt.limit, tt.reverse, ids(got), tt.want)
@@ -361,7 +364,7 @@ func testTimers(t *testing.T, s store.Store) {
 	if !ok || !next.Equal(t0.Add(5*time.Second)) {
 		t.Errorf("TimerNext %v %v", next, ok)
 	}
-	due, err := s.TimersClaim(ctx, t0.Add(7*time.Second), time.Minute, 10)
+	due, err := s.TimersClaim(ctx, store.TimerClaim{Node: "node", Now: t0.Add(7*time.Second), Lease: time.Minute, Limit: 10})
 	must(t, err)
 	if len(due) != 1 || due[0].TimerID != 8 || due[0].ExecutionID != x.ID || !due[0].Due.Equal(t0.Add(5*time.Second)) {
 		t.Errorf("due at +7s: %+v", due)
@@ -372,13 +375,13 @@ func testTimers(t *testing.T, s store.Store) {
 	if !ok || !next.Equal(t0.Add(10*time.Second)) {
 		t.Errorf("TimerNext after a claim %v %v", next, ok)
 	}
-	due, err = s.TimersClaim(ctx, t0.Add(time.Minute), time.Minute, 10)
+	due, err = s.TimersClaim(ctx, store.TimerClaim{Node: "node", Now: t0.Add(time.Minute), Lease: time.Minute, Limit: 10})
 	must(t, err)
 	if len(due) != 1 || due[0].TimerID != 7 || !due[0].Due.Equal(t0.Add(10*time.Second)) {
 		t.Fatalf("due at +1m: %+v", due)
 	}
 	must(t, s.Apply(ctx, []*store.Change{{CancelTimers: []store.TimerRef{{ExecutionID: x.ID, TimerID: 8}}}})[0])
-	due, err = s.TimersClaim(ctx, t0.Add(time.Hour), time.Minute, 10)
+	due, err = s.TimersClaim(ctx, store.TimerClaim{Node: "node", Now: t0.Add(time.Hour), Lease: time.Minute, Limit: 10})
 	must(t, err)
 	if len(due) != 1 || due[0].TimerID != 7 {
 		t.Errorf("after cancel and the lease: %+v", due)
@@ -510,12 +513,12 @@ func testFailedChangeLeavesNothing(t *testing.T, s store.Store) {
 	must(t, errs[0])
 	wantErr(t, errs[1], store.ErrConflict)
 	must(t, errs[2])
-	h, err := s.HistoryList(ctx, x.ID, 0, 100, false)
+	h, err := s.HistoryList(ctx, store.HistoryQuery{ExecutionID: x.ID, Limit: 100})
 	must(t, err)
 	if len(h) != 2 {
 		t.Errorf("the failed change wrote history: %d events", len(h))
 	}
-	due, err := s.TimersClaim(ctx, t0.Add(time.Hour), time.Minute, 10)
+	due, err := s.TimersClaim(ctx, store.TimerClaim{Node: "node", Now: t0.Add(time.Hour), Lease: time.Minute, Limit: 10})
 	must(t, err)
 	if len(due) != 0 {
 		t.Errorf("the failed change armed a timer")
@@ -533,7 +536,7 @@ func testFailedChangeLeavesNothing(t *testing.T, s store.Store) {
 		if got.ID != good.ID {
 			t.Errorf("%s was stored with ID %d; Apply gave it %d", good.Name, got.ID, good.ID)
 		}
-		h, err := s.HistoryList(ctx, good.ID, 0, 100, false)
+		h, err := s.HistoryList(ctx, store.HistoryQuery{ExecutionID: good.ID, Limit: 100})
 		must(t, err)
 		if len(h) != 2 {
 			t.Errorf("%s has %d events, want 2", good.Name, len(h))
@@ -551,12 +554,12 @@ func testExecutionDelete(t *testing.T, s store.Store) {
 	if _, err := s.ExecutionGet(ctx, x.ARN); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("the execution is still there: %v", err)
 	}
-	h, err := s.HistoryList(ctx, x.ID, 0, 10, false)
+	h, err := s.HistoryList(ctx, store.HistoryQuery{ExecutionID: x.ID, Limit: 10})
 	must(t, err)
 	if len(h) != 0 {
 		t.Errorf("its history is still there")
 	}
-	due, err := s.TimersClaim(ctx, t0.Add(time.Hour), time.Minute, 10)
+	due, err := s.TimersClaim(ctx, store.TimerClaim{Node: "node", Now: t0.Add(time.Hour), Lease: time.Minute, Limit: 10})
 	must(t, err)
 	if len(due) != 0 {
 		t.Errorf("its timers are still there")
@@ -578,7 +581,7 @@ func testTimerClaimIsExclusive(t *testing.T, s store.Store) {
 	must(t, s.Apply(ctx, []*store.Change{{Execution: x, AddTimers: timers}})[0])
 	now := t0.Add(time.Second)
 	claimOnce(t, n, 6, func(int) ([]int64, error) {
-		due, err := s.TimersClaim(ctx, now, time.Minute, 7)
+		due, err := s.TimersClaim(ctx, store.TimerClaim{Node: "node", Now: now, Lease: time.Minute, Limit: 7})
 		var ids []int64
 		for _, d := range due {
 			ids = append(ids, d.TimerID)
@@ -592,7 +595,7 @@ func testTimerClaimLease(t *testing.T, s store.Store) {
 	must(t, s.Apply(ctx, []*store.Change{{Execution: x, AddTimers: []store.Timer{{TimerID: 1, Due: t0}}}})[0])
 	claim := func(at time.Duration) []store.Timer {
 		t.Helper()
-		due, err := s.TimersClaim(ctx, t0.Add(at), 10*time.Second, 10)
+		due, err := s.TimersClaim(ctx, store.TimerClaim{Node: "node", Now: t0.Add(at), Lease: 10*time.Second, Limit: 10})
 		must(t, err)
 		return due
 	}
@@ -649,6 +652,7 @@ func testNodeLeasesAndAdoption(t *testing.T, s store.Store) {
 		pendingTask("a1", "a", store.TaskInvoke), pendingTask("a2", "a", store.TaskCallback),
 		pendingTask("b1", "b", store.TaskInvoke), pendingTask("u1", "", store.TaskInvoke),
 		pendingTask("z1", "gone", store.TaskInvoke), pendingTask("act", "", store.TaskActivity),
+		pendingTask("a3", "a", store.TaskChild),
 	}}})[0])
 	must(t, s.NodeStart(ctx, "c", t0.Add(time.Hour)))
 	// Tasks without a live owner: none, or a node never seen.
@@ -660,7 +664,7 @@ func testNodeLeasesAndAdoption(t *testing.T, s store.Store) {
 	}
 	// a's lease ends at +10s; b renews.
 	must(t, s.NodeLease(ctx, "b", t0.Add(time.Minute)))
-	if got := adopt(t, s, "c", t0.Add(11*time.Second)); !slices.Equal(got, []string{"a1", "a2"}) {
+	if got := adopt(t, s, "c", t0.Add(11*time.Second)); !slices.Equal(got, []string{"a1", "a2", "a3"}) {
 		t.Errorf("adopted after a's lease: %v", got)
 	}
 	// A closed task is never adopted.
@@ -671,7 +675,7 @@ func testNodeLeasesAndAdoption(t *testing.T, s store.Store) {
 	}
 	// A node that starts again releases what its last run left pending.
 	must(t, s.NodeStart(ctx, "c", t0.Add(time.Hour)))
-	if got := adopt(t, s, "c", t0.Add(time.Minute)); !slices.Equal(got, []string{"a1", "a2", "u1", "z1"}) {
+	if got := adopt(t, s, "c", t0.Add(time.Minute)); !slices.Equal(got, []string{"a1", "a2", "a3", "u1", "z1"}) {
 		t.Errorf("adopted after c restarted: %v", got)
 	}
 	task, err := s.TaskGet(ctx, "act")
@@ -701,4 +705,94 @@ func testAdoptionIsExclusive(t *testing.T, s store.Store) {
 		}
 		return tokens, err
 	})
+}
+
+// testChildTasks: a child execution records its parent's token and how the
+// parent waits; the parent's task records the child it started, and moves
+// pending → waiting → done → closed under guards.
+func testChildTasks(t *testing.T, s store.Store) {
+	parent := newExec("parent", t0)
+	must(t, s.Apply(ctx, []*store.Change{{Execution: parent, AddTasks: []*store.Task{pendingTask("ptok", "a", store.TaskChild)}}})[0])
+	child := newExec("child", t0)
+	child.Parent, child.ParentWaits = "ptok", ".sync:2"
+	childARN := child.ARN
+	must(t, s.Apply(ctx, []*store.Change{{Execution: child,
+		TaskUpdates: []store.TaskUpdate{{Token: "ptok", From: []store.TaskStatus{store.TaskPending}, To: store.TaskWaiting, Child: childARN}}}})[0])
+	got, err := s.ExecutionGet(ctx, childARN)
+	must(t, err)
+	if got.Parent != "ptok" || got.ParentWaits != ".sync:2" {
+		t.Errorf("child %+v", got)
+	}
+	task, err := s.TaskGet(ctx, "ptok")
+	must(t, err)
+	if task.Status != store.TaskWaiting || task.Child != childARN {
+		t.Errorf("parent's task %+v", task)
+	}
+	// A waiting child task is no node's to run: it is not adopted.
+	if got := adopt(t, s, "b", t0.Add(time.Hour)); len(got) != 0 {
+		t.Errorf("adopted a waiting child task: %v", got)
+	}
+	// The child's end, as an outbox: done, listed until the parent takes it.
+	done := store.TaskMove("ptok", store.TaskDone, store.TaskWaiting)
+	must(t, s.Apply(ctx, []*store.Change{{TaskUpdates: []store.TaskUpdate{done}}})[0])
+	open, err := s.TasksOpen(ctx, store.TaskChild, []store.TaskStatus{store.TaskDone}, "", 10)
+	must(t, err)
+	if len(open) != 1 || open[0].Token != "ptok" || open[0].Child != childARN || open[0].ExecutionID != parent.ID {
+		t.Errorf("done child tasks %+v", open)
+	}
+	must(t, s.Apply(ctx, []*store.Change{{TaskUpdates: []store.TaskUpdate{store.TaskClose("ptok", store.ReasonSucceeded, store.TaskDone, store.TaskWaiting)}}})[0])
+	task, err = s.TaskGet(ctx, "ptok")
+	must(t, err)
+	if task.Status != store.TaskClosed || task.ClosedReason != store.ReasonSucceeded || task.Child != childARN {
+		t.Errorf("closed child task %+v", task)
+	}
+	wantErr(t, s.Apply(ctx, []*store.Change{{TaskUpdates: []store.TaskUpdate{done}}})[0], store.ErrConflict)
+}
+
+// testNodeStartReleasesTimerClaims: a node that starts again can claim at once
+// the timers its previous run claimed, without waiting for their leases; other
+// nodes' claims stay.
+func testNodeStartReleasesTimerClaims(t *testing.T, s store.Store) {
+	x := newExec("nt", t0)
+	must(t, s.Apply(ctx, []*store.Change{{Execution: x, AddTimers: []store.Timer{{TimerID: 1, Due: t0}, {TimerID: 2, Due: t0}}}})[0])
+	claim := func(node string, limit int) []store.Timer {
+		t.Helper()
+		due, err := s.TimersClaim(ctx, store.TimerClaim{Node: node, Now: t0.Add(time.Second), Lease: time.Hour, Limit: limit})
+		must(t, err)
+		return due
+	}
+	if got := claim("a", 1); len(got) != 1 || got[0].TimerID != 1 {
+		t.Fatalf("a's claim %+v", got)
+	}
+	if got := claim("b", 1); len(got) != 1 || got[0].TimerID != 2 {
+		t.Fatalf("b's claim %+v", got)
+	}
+	must(t, s.NodeStart(ctx, "a", t0.Add(time.Hour)))
+	if got := claim("a", 10); len(got) != 1 || got[0].TimerID != 1 {
+		t.Errorf("after a restarted, claimed %+v; want its own timer 1 alone", got)
+	}
+}
+
+func testTimerList(t *testing.T, s store.Store) {
+	x := newExec("tl1", t0)
+	y := newExec("tl2", t0)
+	must(t, s.Apply(ctx, []*store.Change{{Execution: x, AddTimers: []store.Timer{{TimerID: 5, Due: t0}, {TimerID: 2, Due: t0.Add(time.Second)}}}})[0])
+	must(t, s.Apply(ctx, []*store.Change{{Execution: y, AddTimers: []store.Timer{{TimerID: 1, Due: t0}}}})[0])
+	var got []store.TimerRef
+	after := store.TimerRef{}
+	for {
+		page, err := s.TimerList(ctx, after, 2)
+		must(t, err)
+		for _, tm := range page {
+			got = append(got, store.TimerRef{ExecutionID: tm.ExecutionID, TimerID: tm.TimerID})
+		}
+		if len(page) < 2 {
+			break
+		}
+		after = got[len(got)-1]
+	}
+	want := []store.TimerRef{{ExecutionID: x.ID, TimerID: 2}, {ExecutionID: x.ID, TimerID: 5}, {ExecutionID: y.ID, TimerID: 1}}
+	if !slices.Equal(got, want) {
+		t.Errorf("TimerList %v, want %v", got, want)
+	}
 }
