@@ -14,7 +14,8 @@ const module = "github.com/stepd/stepd"
 
 // allowed lists, per package (a prefix of the module-relative path), which of
 // the module's packages it may import. The arrow runs one way:
-// asl → interp → engine → awsapi → cmd, with runner as a seam the engine uses.
+// asl → interp → engine → service → awsapi → cmd, with runner as a seam the
+// engine uses.
 var allowed = map[string][]string{
 	"jsonvalue":     {},
 	"asl/aslerr":    {},
@@ -28,7 +29,8 @@ var allowed = map[string][]string{
 	"store":         {"store"},
 	"runner":        {"jsonvalue", "asl", "runner"},
 	"engine":        {"jsonvalue", "asl", "history", "interp", "runner", "store"},
-	"awsapi":        {"jsonvalue", "asl", "history", "interp", "engine", "store"},
+	"service":       {"jsonvalue", "asl", "interp", "engine", "runner", "store"},
+	"awsapi":        {"jsonvalue", "asl", "history", "interp", "engine", "service", "store"},
 	"console":       {},   // only a client of the public API: it serves files
 	"cmd":           {""}, // the edge may wire anything
 	"test":          {""}, // end-to-end suites drive the whole thing

@@ -11,5 +11,7 @@
 //	interp                           the pure, deterministic transition function
 //	runner, runner/*                 Task runners (seams the engine uses)
 //	engine                           drives executions: store, timers, effects
+//	service                          machines, the two engines, routing between them
+//	awsapi                           the AWS JSON 1.0 API
 //	cmd/stepd                        wiring, flags, configuration
 package stepd

@@ -163,7 +163,7 @@ func (h *Handler) getActivityTask(ctx context.Context, body []byte) (any, error)
 	}
 	pollCtx, cancel := context.WithTimeout(ctx, h.pollTimeout)
 	defer cancel()
-	t, err := h.std.PollActivity(pollCtx, *in.ActivityArn, worker)
+	t, err := h.svc.PollActivity(pollCtx, *in.ActivityArn, worker)
 	if err != nil {
 		return nil, engineError(err, "")
 	}
@@ -198,10 +198,7 @@ func taskRequest(body []byte, in *taskInput, needOutput bool) error {
 
 // answer gives a task token's answer to the engine that holds the token.
 func (h *Handler) answer(ctx context.Context, token string, a engine.TaskAnswer) (any, error) {
-	err := h.std.AnswerTask(ctx, token, a)
-	if errors.Is(err, engine.ErrTaskDoesNotExist) && h.express != nil {
-		err = h.express.AnswerTask(ctx, token, a)
-	}
+	err := h.svc.AnswerTask(ctx, token, a)
 	if errors.Is(err, engine.ErrExecutionDoesNotExist) {
 		err = engine.ErrTaskTimedOut // the execution is gone, so is its task
 	}

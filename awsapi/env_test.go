@@ -24,6 +24,7 @@ import (
 	"github.com/stepd/stepd/awsapi"
 	"github.com/stepd/stepd/engine"
 	"github.com/stepd/stepd/runner"
+	"github.com/stepd/stepd/service"
 	"github.com/stepd/stepd/store/memory"
 	"github.com/stepd/stepd/store/sqlite"
 )
@@ -36,8 +37,8 @@ type env struct {
 	server  *httptest.Server
 	sfn     *sfn.Client
 	store   *sqlite.Store
+	svc     *service.Service
 	std     *engine.Engine
-	express *engine.Engine
 
 	mu  sync.Mutex
 	run func(ctx context.Context, t *runner.Task) runner.Outcome
@@ -60,22 +61,18 @@ func newEnv(t testing.TB) *env {
 		return f(ctx, task)
 	})
 	e.store = st
-	e.std = engine.New(engine.Options{Store: st, Runner: run, Shards: 8})
-	expressStore := memory.New()
-	e.express = engine.New(engine.Options{Store: expressStore, Runner: run, Shards: 8, ForgetFinished: true, ExecutionPrefix: "express"})
-	for _, eng := range []*engine.Engine{e.std, e.express} {
-		if err := eng.Start(context.Background()); err != nil {
-			t.Fatal(err)
-		}
+	e.svc = service.New(service.Options{Store: st, ExpressStore: memory.New(), Runner: run, Shards: 8})
+	e.std = e.svc.Standard()
+	if err := e.svc.Start(context.Background()); err != nil {
+		t.Fatal(err)
 	}
-	e.handler = awsapi.New(awsapi.Options{Store: st, Standard: e.std, Express: e.express, ExpressStore: expressStore,
+	e.handler = awsapi.New(awsapi.Options{Service: e.svc,
 		Logger: slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	awsapi.SetPollTimeout(e.handler, 2*time.Second)
 	e.server = httptest.NewServer(e.handler)
 	t.Cleanup(func() {
 		e.server.Close()
-		e.std.StopWithin(0)
-		e.express.StopWithin(0)
+		e.svc.StopWithin(0)
 		st.Close()
 	})
 	e.sfn = newClient(e.server)

@@ -139,9 +139,24 @@ func invalidDefinition(err error) *apiError {
 	return errorf(CodeInvalidDefinition, "Invalid State Machine Definition: ''%s''", strings.Join(parts, "', '"))
 }
 
-// engineError maps the engine's sentinel errors; anything else is internal.
+// apiErrorOf answers a refusal of the service (an *engine.ServiceError) as
+// the API's error of the same code and message; other errors are returned as
+// they are.
+func apiErrorOf(err error) error {
+	var se *engine.ServiceError
+	if errors.As(err, &se) {
+		return errorf(se.Code, "%s", se.Message)
+	}
+	return err
+}
+
+// engineError maps the engine's sentinel errors and the service's refusals;
+// anything else is internal.
 func engineError(err error, arn string) error {
+	var se *engine.ServiceError
 	switch {
+	case errors.As(err, &se):
+		return errorf(se.Code, "%s", se.Message)
 	case errors.Is(err, engine.ErrExecutionDoesNotExist):
 		return executionNotFound(arn)
 	case errors.Is(err, engine.ErrExecutionExists):

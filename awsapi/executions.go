@@ -8,9 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stepd/stepd/engine"
 	"github.com/stepd/stepd/interp"
 	"github.com/stepd/stepd/jsonvalue"
+	"github.com/stepd/stepd/service"
 	"github.com/stepd/stepd/store"
 )
 
@@ -28,19 +28,19 @@ type startExecutionOutput struct {
 }
 
 // prepareStart decodes and checks a StartExecution or StartSyncExecution
-// request and returns the machine and the engine's request.
-func (h *Handler) prepareStart(ctx context.Context, body []byte) (*store.StateMachine, engine.StartRequest, error) {
+// request and returns the service's request.
+func (h *Handler) prepareStart(body []byte) (service.StartRequest, error) {
 	var in startExecutionInput
 	if err := decode(body, &in); err != nil {
-		return nil, engine.StartRequest{}, err
+		return service.StartRequest{}, err
 	}
-	return h.checkStart(ctx, &in)
+	return checkStart(&in)
 }
 
-// checkStart checks a start request as StartExecution does and returns the
-// machine and the engine's request.
-func (h *Handler) checkStart(ctx context.Context, in *startExecutionInput) (*store.StateMachine, engine.StartRequest, error) {
-	var req engine.StartRequest
+// checkStart checks a start request's fields as StartExecution does; the
+// service checks the rest (the name, the input, the machine).
+func checkStart(in *startExecutionInput) (service.StartRequest, error) {
+	var req service.StartRequest
 	var v validation
 	v.required("stateMachineArn", in.StateMachineArn != nil)
 	v.length("stateMachineArn", in.StateMachineArn, 1, maxARN, false)
@@ -50,48 +50,26 @@ func (h *Handler) checkStart(ctx context.Context, in *startExecutionInput) (*sto
 	}
 	v.enum("includedData", in.IncludedData, "ALL_DATA", "METADATA_ONLY")
 	if err := v.err(); err != nil {
-		return nil, req, err
+		return req, err
 	}
-	if _, err := parseARN(*in.StateMachineArn, typeStateMachine); err != nil {
-		return nil, req, err
-	}
+	req.MachineARN = *in.StateMachineArn
 	if in.Name != nil {
-		if !validName(*in.Name) {
-			return nil, req, invalidName(*in.Name)
+		if *in.Name == "" {
+			return req, invalidName("")
 		}
 		req.Name = *in.Name
 	}
 	req.Input = "{}"
 	if in.Input != nil {
-		if err := checkInput(*in.Input, h.maxPayload); err != nil {
-			return nil, req, err
-		}
 		req.Input = *in.Input
+		if req.Input == "" {
+			return req, apiErrorOf(service.InvalidInput("Invalid execution input."))
+		}
 	}
 	if in.TraceHeader != nil {
 		req.TraceHeader = *in.TraceHeader
 	}
-	sm, err := h.startMachine(ctx, *in.StateMachineArn)
-	if err != nil {
-		return nil, req, err
-	}
-	req.Machine = sm
-	return sm, req, nil
-}
-
-// checkInput checks an execution input: JSON text of at most max bytes (AWS:
-// 256 KiB).
-func checkInput(s string, max int) error {
-	switch {
-	case len(s) > max:
-		return invalidInput("The input is " + strconv.Itoa(len(s)) + " bytes, more than the maximum of " + strconv.Itoa(max) + " bytes")
-	case strings.TrimSpace(s) == "":
-		return invalidInput("Invalid execution input.")
-	}
-	if _, err := jsonvalue.ParseString(s); err != nil {
-		return invalidInput(err.Error())
-	}
-	return nil
+	return req, nil
 }
 
 func isASCII(s string) bool {
@@ -103,61 +81,16 @@ func isASCII(s string) bool {
 	return true
 }
 
-// engineFor returns the engine that runs a machine's executions, with the
-// machine's current revision available to it.
-func (h *Handler) engineFor(ctx context.Context, sm *store.StateMachine) (*engine.Engine, error) {
-	if sm.Type != typeExpressM {
-		return h.std, nil
-	}
-	if h.express == nil {
-		return nil, typeNotSupported()
-	}
-	return h.express, h.mirror(ctx, sm)
-}
-
-// mirror copies an EXPRESS machine's current revision into the express store,
-// once per revision.
-func (h *Handler) mirror(ctx context.Context, sm *store.StateMachine) error {
-	if h.expressStore == nil {
-		return nil
-	}
-	if _, ok := h.mirrored.Load(sm.RevisionID); ok {
-		return nil
-	}
-	if _, err := h.expressStore.DefinitionGet(ctx, sm.RevisionID); err != nil {
-		if !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		def, err := h.store.DefinitionGet(ctx, sm.RevisionID)
-		if err != nil {
-			return err
-		}
-		err = h.expressStore.StateMachineCreate(ctx, sm, def)
-		if errors.Is(err, store.ErrExists) {
-			err = h.expressStore.StateMachineUpdate(ctx, sm, def)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	h.mirrored.Store(sm.RevisionID, struct{}{})
-	return nil
-}
-
 func (h *Handler) startExecution(ctx context.Context, body []byte) (any, error) {
-	sm, req, err := h.prepareStart(ctx, body)
+	req, err := h.prepareStart(body)
 	if err != nil {
 		return nil, err
 	}
-	eng, err := h.engineFor(ctx, sm)
+	started, err := h.svc.StartExecution(ctx, req)
 	if err != nil {
-		return nil, err
+		return nil, engineError(err, "")
 	}
-	row, _, err := eng.StartExecution(ctx, req)
-	if err != nil {
-		return nil, engineError(err, eng.ExecutionARN(sm.ARN, req.Name))
-	}
-	return startExecutionOutput{ExecutionArn: row.ARN, StartDate: epoch(row.StartTime)}, nil
+	return startExecutionOutput{ExecutionArn: started.Row.ARN, StartDate: epoch(started.Row.StartTime)}, nil
 }
 
 type dataDetails struct {
@@ -187,23 +120,16 @@ type startSyncExecutionOutput struct {
 }
 
 func (h *Handler) startSyncExecution(ctx context.Context, body []byte) (any, error) {
-	sm, req, err := h.prepareStart(ctx, body)
+	req, err := h.prepareStart(body)
 	if err != nil {
 		return nil, err
 	}
-	if sm.Type != typeExpressM {
-		return nil, typeNotSupported()
-	}
-	eng, err := h.engineFor(ctx, sm)
+	row, err := h.svc.StartSyncExecution(ctx, req)
 	if err != nil {
-		return nil, err
-	}
-	row, err := eng.StartExecutionWait(ctx, req)
-	if err != nil {
-		return nil, engineError(err, eng.ExecutionARN(sm.ARN, req.Name))
+		return nil, engineError(err, "")
 	}
 	out := startSyncExecutionOutput{
-		ExecutionArn: row.ARN, StateMachineArn: sm.ARN, Name: row.Name,
+		ExecutionArn: row.ARN, StateMachineArn: row.MachineARN, Name: row.Name,
 		StartDate: epoch(row.StartTime), StopDate: epoch(row.StopTime), Status: row.Status,
 		Error: row.Error, Cause: row.Cause, Input: &row.Input, InputDetails: &dataDetails{Included: true},
 		TraceHeader: row.TraceHeader, BillingDetails: billing(row.StopTime.Sub(row.StartTime)),
@@ -333,7 +259,7 @@ func (h *Handler) stopExecution(ctx context.Context, body []byte) (any, error) {
 	if in.Cause != nil {
 		cause = *in.Cause
 	}
-	row, err := h.std.StopExecution(ctx, *in.ExecutionArn, errName, cause)
+	row, err := h.svc.StopExecution(ctx, *in.ExecutionArn, errName, cause)
 	if err != nil {
 		return nil, engineError(err, *in.ExecutionArn)
 	}

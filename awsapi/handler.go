@@ -11,32 +11,22 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/stepd/stepd/asl"
 	"github.com/stepd/stepd/engine"
 	"github.com/stepd/stepd/history"
+	"github.com/stepd/stepd/service"
 	"github.com/stepd/stepd/store"
 )
 
 // Options configure a Handler.
 type Options struct {
-	// Store is durable: state machines, definitions, activities, tags, STANDARD
-	// executions and their history. Required.
-	Store store.Store
-	// Standard runs STANDARD executions, on Store. Required.
-	Standard *engine.Engine
-	// Express runs EXPRESS executions, on ExpressStore (an in-memory store); it
-	// forgets executions when they end (engine.Options.ForgetFinished) and names
-	// them with express ARNs (ExecutionPrefix "express"). Nil refuses EXPRESS
-	// executions.
-	Express *engine.Engine
-	// ExpressStore is the Express engine's store. The handler copies an EXPRESS
-	// machine's definition revision into it before the first execution of that
-	// revision, so that an Express engine left to read its definitions from its
-	// own store finds them.
-	ExpressStore store.Store
+	// Service is the Step Functions service the API serves: its store holds
+	// the state machines, activities, tags and STANDARD executions, and it
+	// starts, stops and answers executions on the engine of their type.
+	// Required.
+	Service *service.Service
 	// Region and Account appear in the ARNs the handler makes; defaults
 	// us-east-1 and 123456789012.
 	Region  string
@@ -47,9 +37,6 @@ type Options struct {
 	// Now is the handler's clock, for creation and update dates; default
 	// time.Now.
 	Now func() time.Time
-	// MaxPayloadBytes caps an execution's input and a task's output (AWS: 256
-	// KiB, the default); it should match the engines' Limits.
-	MaxPayloadBytes int
 	// CheckResource, when set, is asked about every Task's Resource of a
 	// definition given to CreateStateMachine and UpdateStateMachine; an error
 	// (which names the resource) refuses the definition with
@@ -61,21 +48,16 @@ type Options struct {
 // Handler serves the Step Functions API over the AWS JSON 1.0 protocol. It
 // is safe for concurrent use.
 type Handler struct {
-	store        store.Store
-	std          *engine.Engine
-	express      *engine.Engine
-	expressStore store.Store
-	region       string
-	account      string
-	log          *slog.Logger
-	now          func() time.Time
-	checkRes     func(asl.Resource) error
-	maxPayload   int
+	svc        *service.Service
+	store      store.Store
+	region     string
+	account    string
+	log        *slog.Logger
+	now        func() time.Time
+	checkRes   func(asl.Resource) error
+	maxPayload int
 
 	tokenKey []byte
-	// mirrored holds the revision IDs known to be in expressStore.
-	mirrored sync.Map
-	machines machineCache
 	// pollTimeout bounds GetActivityTask's long poll (AWS: 60 s).
 	pollTimeout time.Duration
 }
@@ -94,15 +76,12 @@ func New(opts Options) *Handler {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if opts.MaxPayloadBytes <= 0 {
-		opts.MaxPayloadBytes = maxPayload
-	}
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	return &Handler{
-		store: opts.Store, std: opts.Standard, express: opts.Express, expressStore: opts.ExpressStore,
+		svc: opts.Service, store: opts.Service.Store(),
 		region: opts.Region, account: opts.Account, log: opts.Logger, now: opts.Now, checkRes: opts.CheckResource,
-		tokenKey: key, pollTimeout: 60 * time.Second, maxPayload: opts.MaxPayloadBytes,
+		tokenKey: key, pollTimeout: 60 * time.Second, maxPayload: opts.Service.MaxPayloadBytes(),
 	}
 }
 

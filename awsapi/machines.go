@@ -6,8 +6,6 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/stepd/stepd/asl"
 	"github.com/stepd/stepd/engine"
@@ -267,7 +265,7 @@ func (h *Handler) createStateMachine(ctx context.Context, body []byte) (any, err
 		case !errors.Is(err, store.ErrNotFound):
 			return nil, err
 		}
-		h.machines.forget(sm.ARN) // a machine of that name deleted and created again
+		h.svc.MachineChanged(sm.ARN) // a machine of that name deleted and created again
 		err = h.store.StateMachineCreate(ctx, sm, def)
 		if errors.Is(err, store.ErrExists) && attempt == 0 {
 			continue // created meanwhile: answer as for an existing one
@@ -375,7 +373,7 @@ func (h *Handler) updateStateMachine(ctx context.Context, body []byte) (any, err
 	next.RevisionID = engine.CryptoSource{}.UUID()
 	next.UpdatedAt = now
 	def := &store.Definition{RevisionID: next.RevisionID, MachineARN: sm.ARN, Text: text, CreatedAt: now}
-	defer h.machines.forget(sm.ARN)
+	defer h.svc.MachineChanged(sm.ARN)
 	if err := h.store.StateMachineUpdate(ctx, &next, def); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, machineNotFound(sm.ARN)
@@ -383,59 +381,6 @@ func (h *Handler) updateStateMachine(ctx context.Context, body []byte) (any, err
 		return nil, err
 	}
 	return updateStateMachineOutput{UpdateDate: epoch(now), RevisionID: next.RevisionID}, nil
-}
-
-// machineTTL is how long a start may use a state machine read before: another
-// node's update or deletion is seen within it.
-const machineTTL = time.Second
-
-// machineCache keeps the state machines that executions start from for a
-// moment, so that a StartExecution does not read its machine from the store
-// each time. This handler's own updates and deletions drop the entry at once;
-// other nodes' are seen within machineTTL (AWS too warns that executions
-// started right after an update may use the previous definition).
-type machineCache struct {
-	mu  sync.Mutex
-	gen uint64 // counts invalidations, so that a read that raced one is not kept
-	m   map[string]cachedMachine
-}
-
-type cachedMachine struct {
-	sm *store.StateMachine // shared: never modified
-	at time.Time
-}
-
-// startMachine returns the machine an execution starts from.
-func (h *Handler) startMachine(ctx context.Context, arn string) (*store.StateMachine, error) {
-	c := &h.machines
-	c.mu.Lock()
-	hit, ok := c.m[arn]
-	gen := c.gen
-	c.mu.Unlock()
-	if ok && time.Since(hit.at) < machineTTL {
-		return hit.sm, nil
-	}
-	sm, err := h.machine(ctx, arn)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	if c.gen == gen {
-		if c.m == nil || len(c.m) > 10000 {
-			c.m = map[string]cachedMachine{}
-		}
-		c.m[arn] = cachedMachine{sm: sm, at: time.Now()}
-	}
-	c.mu.Unlock()
-	return sm, nil
-}
-
-// forget drops a machine from the cache after it changed.
-func (c *machineCache) forget(arn string) {
-	c.mu.Lock()
-	c.gen++
-	delete(c.m, arn)
-	c.mu.Unlock()
 }
 
 // machine returns a state machine by ARN, or StateMachineDoesNotExist.
@@ -478,7 +423,7 @@ func (h *Handler) deleteStateMachine(ctx context.Context, body []byte) (any, err
 	}
 	// Deleting a machine that does not exist succeeds, as on AWS. Its
 	// executions and definition revisions stay.
-	defer h.machines.forget(*in.StateMachineArn)
+	defer h.svc.MachineChanged(*in.StateMachineArn)
 	if err := h.store.StateMachineDelete(ctx, *in.StateMachineArn); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}

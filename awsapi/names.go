@@ -2,25 +2,13 @@ package awsapi
 
 import (
 	"strings"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/stepd/stepd/service"
 )
 
 // validName reports whether s is a valid name for a state machine, an
-// execution or an activity: 1 to 80 characters, none of them white space,
-// brackets < > { } [ ], wildcards ? *, the specials " # % \ ^ | ~ ` $ & , ; : /,
-// or control characters (U+0000-001F, U+007F-009F).
-func validName(s string) bool {
-	if s == "" || utf8.RuneCountInString(s) > 80 || !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		if unicode.IsSpace(r) || r <= 0x1f || (r >= 0x7f && r <= 0x9f) || strings.ContainsRune(`<>{}[]?*"#%\^|~`+"`"+`$&,;:/`, r) {
-			return false
-		}
-	}
-	return true
-}
+// execution or an activity (service.ValidName).
+func validName(s string) bool { return service.ValidName(s) }
 
 // Resource types of Step Functions ARNs.
 const (
@@ -30,29 +18,11 @@ const (
 	typeActivity     = "activity"
 )
 
-// statesARN is a parsed Step Functions ARN:
-// arn:<partition>:states:<region>:<account>:<type>:<resource>.
-type statesARN struct {
-	typ      string
-	resource string // everything after "<type>:"
-}
-
 // parseARN parses a Step Functions ARN and checks its resource type is one of
-// types, with AWS's messages: "Invalid ARN prefix: <arn>" for what is not a
-// Step Functions ARN, "Resource type not valid in this context: <type>" for
-// the wrong kind of resource.
-func parseARN(s string, types ...string) (statesARN, error) {
-	parts := strings.SplitN(s, ":", 7)
-	if len(parts) != 7 || parts[0] != "arn" || parts[1] == "" || parts[2] != "states" || parts[6] == "" {
-		return statesARN{}, invalidArn("Invalid ARN prefix: " + s)
-	}
-	a := statesARN{typ: parts[5], resource: parts[6]}
-	for _, t := range types {
-		if a.typ == t {
-			return a, nil
-		}
-	}
-	return a, invalidArn("Resource type not valid in this context: " + strings.ToLower(a.typ))
+// types, with AWS's messages (service.ParseARN).
+func parseARN(s string, types ...string) (service.ARN, error) {
+	a, err := service.ParseARN(s, types...)
+	return a, apiErrorOf(err)
 }
 
 // validRoleARN reports whether s has the form of an ARN (arn:<partition>:

@@ -15,7 +15,7 @@ import (
 
 	"github.com/stepd/stepd/asl"
 	"github.com/stepd/stepd/awsapi"
-	"github.com/stepd/stepd/engine"
+	"github.com/stepd/stepd/service"
 	"github.com/stepd/stepd/store/memory"
 )
 
@@ -24,9 +24,7 @@ import (
 // each resource and where it is; others are created as before.
 func TestCheckResourceRefusesWhatStepdCannotRun(t *testing.T) {
 	t.Parallel()
-	st := memory.New()
-	std := engine.New(engine.Options{Store: st})
-	h := awsapi.New(awsapi.Options{Store: st, Standard: std, CheckResource: func(r asl.Resource) error {
+	h := awsapi.New(awsapi.Options{Service: service.New(service.Options{Store: memory.New()}), CheckResource: func(r asl.Resource) error {
 		if r.Kind == asl.ResourceIntegration && r.Service == "batch" {
 			return fmt.Errorf("the resource %s is not supported by this stepd", r.ARN)
 		}

@@ -37,7 +37,7 @@ func (h *Handler) taggable(ctx context.Context, body []byte, in *tagInput, check
 	if err != nil {
 		return err
 	}
-	if a.typ == typeActivity {
+	if a.Type == typeActivity {
 		_, err = h.store.ActivityGet(ctx, *in.ResourceArn)
 	} else {
 		_, err = h.store.StateMachineGet(ctx, *in.ResourceArn)

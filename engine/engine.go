@@ -88,6 +88,14 @@ type Options struct {
 	// store notifies (default 5s; with a store that does not notify, timers are
 	// found by their due time and nothing else is polled).
 	Poll time.Duration
+	// Children starts the child executions of states:startExecution tasks and
+	// routes the ends of children whose parents are another engine's; nil fails
+	// such tasks.
+	Children Children
+	// TokenPrefix starts every task token this engine makes, so that a token
+	// says which engine owns it; it must end with '.'. "" (the STANDARD
+	// engine's) gives tokens without a prefix.
+	TokenPrefix string
 }
 
 // Engine drives executions. Create it with New, then Start it.
@@ -119,6 +127,9 @@ type Engine struct {
 	lease    time.Duration
 	poll     time.Duration
 	notifier store.Notifier // nil: no other node shares the store
+	children Children
+	// tokenPrefix starts the engine's task tokens (Owns).
+	tokenPrefix string
 
 	wakeTimers chan struct{}
 	wakeAdopt  chan struct{}
@@ -128,9 +139,11 @@ type Engine struct {
 
 	mu       sync.Mutex
 	running  map[string]context.CancelFunc     // token → cancel of a running invocation
-	waitOnly map[string]func()                 // token → cancel of an invocation that only waits (runner.Task.Waiting)
 	waiters  map[int64][]chan *store.Execution // execution ID → waiting for its end
 	activity map[string]chan struct{}          // activity ARN → closed when a task arrives
+	// childTasks are the .sync child tasks being started here, and those whose
+	// child runs on another engine (see childTask).
+	childTasks map[string]*childTask
 }
 
 // New returns an engine; it does nothing until Start.
@@ -168,9 +181,13 @@ func New(opts Options) *Engine {
 	e := &Engine{
 		store: opts.Store, defs: opts.Definitions, runner: opts.Runner, clock: opts.Clock, src: opts.Source,
 		limits: opts.Limits, log: opts.Logger, forget: opts.ForgetFinished, prefix: opts.ExecutionPrefix,
-		node: opts.Node, lease: opts.Lease, poll: opts.Poll,
+		node: opts.Node, lease: opts.Lease, poll: opts.Poll, children: opts.Children, tokenPrefix: opts.TokenPrefix,
 		seed: maphash.MakeSeed(), commit: make(chan *commitReq, 1024), wakeTimers: make(chan struct{}, 1), wakeAdopt: make(chan struct{}, 1),
-		running: map[string]context.CancelFunc{}, waitOnly: map[string]func(){}, waiters: map[int64][]chan *store.Execution{}, activity: map[string]chan struct{}{},
+		running: map[string]context.CancelFunc{}, waiters: map[int64][]chan *store.Execution{}, activity: map[string]chan struct{}{},
+		childTasks: map[string]*childTask{},
+	}
+	if opts.TokenPrefix != "" {
+		e.src = prefixedTokens{Source: opts.Source, prefix: opts.TokenPrefix}
 	}
 	e.notifier, _ = opts.Store.(store.Notifier)
 	e.shards = make([]chan *job, opts.Shards)
@@ -228,12 +245,6 @@ func (e *Engine) StopWithin(grace time.Duration) {
 			return
 		}
 		e.stopping.Store(true)
-		// Invocations that only wait lose nothing by stopping now.
-		e.mu.Lock()
-		for _, stop := range e.waitOnly {
-			stop()
-		}
-		e.mu.Unlock()
 		done := make(chan struct{})
 		go func() { e.tasksWG.Wait(); close(done) }()
 		select {
@@ -261,6 +272,8 @@ func (e *Engine) StopWithin(grace time.Duration) {
 type job struct {
 	execID int64
 	event  interp.Event
+	// next are events applied after event, in the same step.
+	next []interp.Event
 	// Extra parts of the step's change: a task closed or moved on, a fired
 	// timer removed. A task update that no longer applies drops the job (the
 	// task was answered or cancelled meanwhile).
@@ -364,7 +377,15 @@ func (e *Engine) apply(cache *execCache, res *interp.Result, j *job) error {
 			return err
 		}
 		res.Reset()
-		if err := interp.Step(def, ce.x, j.event, e.clock.Now(), e.src, res); err != nil {
+		now := e.clock.Now()
+		err = interp.Step(def, ce.x, j.event, now, e.src, res)
+		for _, ev := range j.next {
+			if err != nil || !res.Applied {
+				break
+			}
+			err = interp.Step(def, ce.x, ev, now, e.src, res)
+		}
+		if err != nil {
 			cache.drop(j.execID)
 			return err
 		}

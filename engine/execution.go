@@ -11,6 +11,7 @@ import (
 	"github.com/stepd/stepd/history"
 	"github.com/stepd/stepd/interp"
 	"github.com/stepd/stepd/jsonvalue"
+	"github.com/stepd/stepd/runner/sfn"
 	"github.com/stepd/stepd/store"
 )
 
@@ -20,7 +21,11 @@ type StartRequest struct {
 	Name        string // "" for a UUID
 	Input       string // JSON text; "" means {}
 	TraceHeader string
+	// Parent is the task token of the states:startExecution task that starts
+	// this execution (a child), and ParentWaits how that task waits for its end
+	// (store.Execution.ParentWaits).
 	Parent      string
+	ParentWaits string
 }
 
 // StartExecution creates an execution and runs its first step in the same
@@ -103,7 +108,7 @@ func (e *Engine) start(ctx context.Context, req StartRequest, wait chan *store.E
 	}
 	row = &store.Execution{
 		ARN: arn, MachineARN: req.Machine.ARN, Name: req.Name, RevisionID: req.Machine.RevisionID,
-		Input: req.Input, StartTime: now, TraceHeader: req.TraceHeader, Parent: req.Parent,
+		Input: req.Input, StartTime: now, TraceHeader: req.TraceHeader, Parent: req.Parent, ParentWaits: req.ParentWaits,
 	}
 	change, err := e.change(row, x, &res)
 	if err != nil {
@@ -173,6 +178,12 @@ func (e *Engine) change(prev *store.Execution, x *interp.Execution, res *interp.
 		if x.Status == interp.StatusSucceeded {
 			row.Output, row.HasOutput = jsonvalue.String(x.Output), true
 		}
+		if row.ParentWaits != "" && e.Owns(row.Parent) {
+			// The outbox of the child's end: the parent's task, done in this
+			// commit, is delivered after it (or, after a crash, by recovery).
+			c.TaskUpdates = append(c.TaskUpdates, store.TaskUpdate{Token: row.Parent,
+				From: []store.TaskStatus{store.TaskPending, store.TaskWaiting}, To: store.TaskDone, Optional: true})
+		}
 	}
 	c.Events = make([]store.Event, len(res.Events))
 	for i := range res.Events {
@@ -188,8 +199,9 @@ func (e *Engine) change(prev *store.Execution, x *interp.Execution, res *interp.
 			}
 			c.AddTasks = append(c.AddTasks, t)
 		case interp.EffectCancelTask:
-			c.TaskUpdates = append(c.TaskUpdates, store.TaskUpdate{Token: eff.Task.Token, From: openStatuses, To: store.TaskClosed,
-				ClosedReason: "cancelled", Optional: true})
+			u := store.TaskClose(eff.Task.Token, store.ReasonCancelled, store.OpenStatuses...)
+			u.Optional = true
+			c.TaskUpdates = append(c.TaskUpdates, u)
 		case interp.EffectArmTimer:
 			c.AddTimers = append(c.AddTimers, store.Timer{ExecutionID: prev.ID, TimerID: eff.Timer.ID, Due: e.clock.Schedule(eff.Timer.Due)})
 		case interp.EffectCancelTimer:
@@ -198,9 +210,6 @@ func (e *Engine) change(prev *store.Execution, x *interp.Execution, res *interp.
 	}
 	return c, nil
 }
-
-// openStatuses are the statuses of a task that is not closed.
-var openStatuses = []store.TaskStatus{store.TaskPending, store.TaskScheduled, store.TaskStarted, store.TaskWaiting}
 
 // after carries out a committed step's effects.
 func (e *Engine) after(row *store.Execution, x *interp.Execution, res *interp.Result) {
@@ -216,6 +225,11 @@ func (e *Engine) after(row *store.Execution, x *interp.Execution, res *interp.Re
 				e.invoke(row.ID, row.ARN, d, taskKind(d))
 			}
 		case interp.EffectCancelTask:
+			if sfn.IsStartExecution(eff.Task.Resource) && sfn.Waits(eff.Task.Resource) != "" {
+				// The parent no longer waits: neither should its child run on.
+				e.cancelChild(eff.Task.Token)
+				continue
+			}
 			if !e.cancelRunning(eff.Task.Token) && e.notifier != nil {
 				// It may run on another node (one that adopted it).
 				_ = e.notifier.Notify(e.ctx, store.Notification{Kind: store.NotifyCancel, Token: eff.Task.Token})
@@ -230,6 +244,7 @@ func (e *Engine) after(row *store.Execution, x *interp.Execution, res *interp.Re
 		e.timerArmed(earliest)
 	}
 	if x.Status != interp.StatusRunning {
+		e.childEnded(row)
 		e.finished(row)
 		if e.forget {
 			if err := e.store.ExecutionDelete(context.WithoutCancel(e.ctx), row.ID); err != nil {
@@ -359,6 +374,8 @@ func taskKind(d *interp.TaskDispatch) store.TaskKind {
 		return store.TaskActivity
 	case d.Resource.Pattern == asl.PatternWaitForTaskToken:
 		return store.TaskCallback
+	case sfn.IsStartExecution(d.Resource):
+		return store.TaskChild
 	}
 	return store.TaskInvoke
 }

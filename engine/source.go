@@ -53,3 +53,12 @@ func (CryptoSource) RandomInt(lo, hi int64) int64 {
 		}
 	}
 }
+
+// prefixedTokens is a Source whose task tokens start with a prefix, so that
+// a token says which engine made it.
+type prefixedTokens struct {
+	interp.Source
+	prefix string
+}
+
+func (p prefixedTokens) TaskToken() string { return p.prefix + p.Source.TaskToken() }

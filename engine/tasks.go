@@ -11,6 +11,7 @@ import (
 	"github.com/stepd/stepd/interp"
 	"github.com/stepd/stepd/jsonvalue"
 	"github.com/stepd/stepd/runner"
+	"github.com/stepd/stepd/runner/sfn"
 	"github.com/stepd/stepd/store"
 )
 
@@ -30,30 +31,27 @@ func (e *Engine) invoke(execID int64, execARN string, d *interp.TaskDispatch, ki
 		defer func() {
 			e.mu.Lock()
 			delete(e.running, d.Token)
-			delete(e.waitOnly, d.Token)
 			e.mu.Unlock()
 			cancel()
 		}()
+		if sfn.IsStartExecution(d.Resource) {
+			j, after, child := e.startChild(ctx, d, kind)
+			if j != nil {
+				j.execID = execID
+				if err := e.deliverRetrying(ctx, j, execARN, "deliver a child's start"); err == nil && after != nil {
+					after()
+				}
+			}
+			if errors.Is(context.Cause(ctx), runner.ErrCancelled) && sfn.Waits(d.Resource) != "" {
+				// The parent stopped waiting while the child started.
+				e.stopChild(child)
+			}
+			return
+		}
 		task := &runner.Task{
 			ID: d.TaskID, ExecutionARN: execARN, StateName: d.State, Resource: d.Resource, Input: d.Input, Token: d.Token,
 			Timeout: time.Duration(d.TimeoutSeconds) * time.Second, Heartbeat: time.Duration(d.HeartbeatSeconds) * time.Second,
 			Attempt: d.Attempt, Credentials: d.Credentials,
-		}
-		task.Waiting = func() {
-			e.mu.Lock()
-			e.waitOnly[d.Token] = func() { cancelCause(ErrStopping) }
-			e.mu.Unlock()
-			if e.stopping.Load() {
-				cancelCause(ErrStopping)
-			}
-		}
-		task.Submit = func(output any) {
-			j := &job{execID: execID, internal: true,
-				event: interp.Event{Kind: interp.EventTaskSubmitted, TaskID: d.TaskID, Output: output},
-				tasks: []store.TaskUpdate{{Token: d.Token, From: []store.TaskStatus{store.TaskPending}, To: store.TaskPending}}}
-			if err := e.deliverWait(ctx, j); err != nil && !errors.Is(err, errDropped) && ctx.Err() == nil {
-				e.log.Warn("deliver task submitted", "execution", execARN, "err", err)
-			}
 		}
 		var out runner.Outcome
 		if e.runner == nil {
@@ -70,29 +68,17 @@ func (e *Engine) invoke(execID int64, execARN string, d *interp.TaskDispatch, ki
 		switch {
 		case out.Failure != nil:
 			j.event = interp.Event{Kind: interp.EventTaskFailed, TaskID: d.TaskID, Error: out.Failure.Name, Cause: out.Failure.Cause}
-			j.tasks = []store.TaskUpdate{{Token: d.Token, From: []store.TaskStatus{store.TaskPending}, To: store.TaskClosed, ClosedReason: "failed"}}
+			j.tasks = []store.TaskUpdate{store.TaskClose(d.Token, store.ReasonFailed, store.TaskPending)}
 		case kind == store.TaskCallback || out.Pending:
 			j.event = interp.Event{Kind: interp.EventTaskSubmitted, TaskID: d.TaskID, Output: out.Output}
-			j.tasks = []store.TaskUpdate{{Token: d.Token, From: []store.TaskStatus{store.TaskPending}, To: store.TaskWaiting}}
+			j.tasks = []store.TaskUpdate{store.TaskMove(d.Token, store.TaskWaiting, store.TaskPending)}
 		default:
 			j.event = interp.Event{Kind: interp.EventTaskSucceeded, TaskID: d.TaskID, Output: out.Output}
-			j.tasks = []store.TaskUpdate{{Token: d.Token, From: []store.TaskStatus{store.TaskPending}, To: store.TaskClosed, ClosedReason: "succeeded"}}
+			j.tasks = []store.TaskUpdate{store.TaskClose(d.Token, store.ReasonSucceeded, store.TaskPending)}
 		}
 		// The outcome must reach the store: a task left pending while its node
-		// lives is run by no one else. So a failure (the database away) is retried
-		// until the commit goes through or the task is no longer wanted.
-		for attempt := 1; ; attempt++ {
-			err := e.deliverWait(ctx, j)
-			if err == nil || errors.Is(err, errDropped) || errors.Is(err, ErrStopping) || errors.Is(err, ErrExecutionDoesNotExist) || ctx.Err() != nil {
-				return
-			}
-			e.log.Warn("deliver task outcome", "execution", execARN, "attempt", attempt, "err", err)
-			select {
-			case <-time.After(min(time.Duration(attempt)*200*time.Millisecond, 5*time.Second)):
-			case <-ctx.Done():
-				return
-			}
-		}
+		// lives is run by no one else.
+		_ = e.deliverRetrying(ctx, j, execARN, "deliver task outcome")
 	}()
 }
 
@@ -120,10 +106,11 @@ func (e *Engine) adopt(ctx context.Context) error {
 		for _, t := range tasks {
 			e.mu.Lock()
 			_, running := e.running[t.Token]
+			_, child := e.childTasks[t.Token]
 			e.mu.Unlock()
-			if running {
-				// Ours, still running: the node's lease had lapsed (the database
-				// was away), not the node.
+			if running || child {
+				// Ours, still running (or its child runs here): the node's lease
+				// had lapsed (the database was away), not the node.
 				continue
 			}
 			d, err := decodeDispatch(t)
@@ -142,7 +129,7 @@ func (e *Engine) adopt(ctx context.Context) error {
 			e.log.Info("adopted task invocations no live node owned", "tasks", len(tasks))
 		}
 		if len(tasks) < 500 {
-			return nil
+			return e.deliverDoneChildren(ctx)
 		}
 	}
 }
@@ -241,7 +228,7 @@ func (e *Engine) AnswerTask(ctx context.Context, token string, a TaskAnswer) err
 	if err != nil {
 		return err
 	}
-	if t.Kind == store.TaskInvoke {
+	if t.Kind == store.TaskInvoke || t.Kind == store.TaskChild {
 		return ErrInvalidToken
 	}
 	open := []store.TaskStatus{store.TaskScheduled, store.TaskStarted}
@@ -257,13 +244,13 @@ func (e *Engine) AnswerTask(ctx context.Context, token string, a TaskAnswer) err
 	switch {
 	case a.Heartbeat:
 		j.event = interp.Event{Kind: interp.EventTaskHeartbeat, TaskID: t.TaskID}
-		j.tasks = []store.TaskUpdate{{Token: token, From: open, To: t.Status}}
+		j.tasks = []store.TaskUpdate{store.TaskMove(token, t.Status, open...)}
 	case a.Failed:
 		j.event = interp.Event{Kind: interp.EventTaskFailed, TaskID: t.TaskID, Error: a.Error, Cause: a.Cause}
-		j.tasks = []store.TaskUpdate{{Token: token, From: open, To: store.TaskClosed, ClosedReason: "failed"}}
+		j.tasks = []store.TaskUpdate{store.TaskClose(token, store.ReasonFailed, open...)}
 	default:
 		j.event = interp.Event{Kind: interp.EventTaskSucceeded, TaskID: t.TaskID, Output: a.Output}
-		j.tasks = []store.TaskUpdate{{Token: token, From: open, To: store.TaskClosed, ClosedReason: "succeeded"}}
+		j.tasks = []store.TaskUpdate{store.TaskClose(token, store.ReasonSucceeded, open...)}
 	}
 	err = e.deliverWait(ctx, j)
 	if errors.Is(err, errDropped) {

@@ -234,7 +234,7 @@ func (s *stepper) taskTimedOut(p *Path, name string) {
 		name = aslerr.Timeout
 	}
 	r := p.state.Task.Resource
-	s.effect(Effect{Kind: EffectCancelTask, Task: &TaskDispatch{TaskID: p.TaskID, PathID: p.ID, State: p.StateName, Token: p.TaskToken}})
+	s.effect(Effect{Kind: EffectCancelTask, Task: &TaskDispatch{TaskID: p.TaskID, PathID: p.ID, State: p.StateName, Resource: p.state.Task.Resource, Token: p.TaskToken}})
 	s.endTask(p)
 	e := taskEvent(eventsOf(r).timedOut, r)
 	e.Error = name

@@ -29,16 +29,6 @@ type Task struct {
 	Heartbeat    time.Duration
 	Attempt      int
 	Credentials  any
-	// Submit, when set, records that the task's request went through while
-	// the runner goes on waiting for its outcome (a .sync job started): the
-	// execution's history gets TaskSubmitted with output. It returns once that
-	// is committed, or the task no longer matters.
-	Submit func(output any)
-	// Waiting, when set, says the runner now only waits for an outcome that
-	// comes about without it (a .sync child's end): nothing is lost if it stops
-	// waiting, so a stopping engine cancels it at once rather than after its
-	// grace period, and runs it again at its next start.
-	Waiting func()
 }
 
 // ErrCancelled is the cause (context.Cause) of a task's context when the
@@ -82,6 +72,13 @@ type Runner interface {
 	Run(ctx context.Context, t *Task) Outcome
 }
 
+// Checker is a Runner that can tell, when a state machine is made, whether
+// it can run a Task's resource: Check returns an error that names the
+// resource when it cannot.
+type Checker interface {
+	Check(res asl.Resource) error
+}
+
 // RunnerFunc adapts a function to a Runner.
 type RunnerFunc func(ctx context.Context, t *Task) Outcome
 
@@ -89,11 +86,11 @@ type RunnerFunc func(ctx context.Context, t *Task) Outcome
 func (f RunnerFunc) Run(ctx context.Context, t *Task) Outcome { return f(ctx, t) }
 
 // Router picks the runner for a resource: Lambda functions (an ARN, or the
-// lambda:invoke integration), activities, and service integrations by service
-// name ("sqs", "aws-sdk:s3", "states", ...).
+// lambda:invoke integration) and service integrations by service name ("sqs",
+// "aws-sdk:s3", "http", ...). Activities wait for workers and child
+// executions are the engine's: neither has a runner.
 type Router struct {
 	Lambda       Runner
-	Activity     Runner
 	Integrations map[string]Runner
 }
 
@@ -104,8 +101,6 @@ func (r *Router) Runner(res asl.Resource) (Runner, error) {
 	switch {
 	case res.IsLambdaInvoke():
 		run = r.Lambda
-	case res.Kind == asl.ResourceActivity:
-		run = r.Activity
 	case res.Kind == asl.ResourceIntegration:
 		run = r.Integrations[res.Service]
 	}

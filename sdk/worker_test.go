@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/stepd/stepd/awsapi"
-	"github.com/stepd/stepd/engine"
+	"github.com/stepd/stepd/service"
 	"github.com/stepd/stepd/sdk"
 	"github.com/stepd/stepd/store/sqlite"
 )
@@ -32,14 +32,14 @@ func newServer(t *testing.T) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := engine.New(engine.Options{Store: st})
-	if err := eng.Start(context.Background()); err != nil {
+	svc := service.New(service.Options{Store: st})
+	if err := svc.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(awsapi.New(awsapi.Options{Store: st, Standard: eng}))
+	srv := httptest.NewServer(awsapi.New(awsapi.Options{Service: svc}))
 	t.Cleanup(func() {
 		srv.Close()
-		eng.StopWithin(0)
+		svc.StopWithin(0)
 		st.Close()
 	})
 	return &server{url: srv.URL, sfn: sfn.New(sfn.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),

@@ -149,6 +149,35 @@ func TestRunTimeScaleShortensWaits(t *testing.T) {
 	}
 }
 
+// stepd run runs nested executions of the machines --machine names (and of
+// the definition itself, the machine "local"), with every pattern.
+func TestRunNestedExecutions(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	child := write(t, dir, "child.json", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"Next":"P"},"P":{"Type":"Pass","Parameters":{"doubled.$":"States.MathAdd($.n, $.n)"},"End":true}}}`)
+	fast := write(t, dir, "fast.json", `{"StartAt":"P","States":{"P":{"Type":"Pass","Result":"express","End":true}}}`)
+	parent := write(t, dir, "parent.json", `{"StartAt":"Sync","States":{
+		"Sync":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2","Parameters":{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:child","Input":{"n.$":"$.n"}},"ResultSelector":{"out.$":"$.Output"},"ResultPath":"$.sync","Next":"Express"},
+		"Express":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2","Parameters":{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:fast"},"ResultSelector":{"out.$":"$.Output"},"ResultPath":"$.express","Next":"Fire"},
+		"Fire":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution","Parameters":{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:child","Input":{"n":0}},"ResultSelector":{"started.$":"States.ArrayLength(States.StringSplit($.ExecutionArn, ':'))"},"ResultPath":"$.fire","End":true}}}`)
+	code, out, errOut := stepd(t, "", "run", "--time-scale", "0.001", "--machine", "child="+child, "--express-machine", "fast="+fast,
+		"--input", `{"n":21}`, parent)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if b, _ := json.Marshal(got); string(b) != `{"express":{"out":"express"},"fire":{"started":8},"n":21,"sync":{"out":{"doubled":42}}}` {
+		t.Errorf("output %s", b)
+	}
+	code, _, errOut = stepd(t, "", "run", "--machine", "child", parent)
+	if code != 2 || !strings.Contains(errOut, "NAME=FILE") {
+		t.Errorf("a bad --machine: exit %d: %s", code, errOut)
+	}
+}
+
 func TestLint(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()

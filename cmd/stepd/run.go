@@ -9,10 +9,11 @@ import (
 	"strings"
 
 	"github.com/stepd/stepd/asl"
-	"github.com/stepd/stepd/engine"
 	"github.com/stepd/stepd/interp"
 	"github.com/stepd/stepd/jsonvalue"
+	"github.com/stepd/stepd/service"
 	"github.com/stepd/stepd/store"
+	"github.com/stepd/stepd/store/memory"
 )
 
 // runCommand is "stepd run": execute a definition once, in memory. Exit status
@@ -28,6 +29,9 @@ func runCommand(ctx context.Context, args []string, io *streams) error {
 	timeScale := fs.Float64("time-scale", 1, "multiply every wait by `F` (0.01 makes a 90 s Wait take 0.9 s)")
 	smType := fs.String("type", "STANDARD", "state machine type: STANDARD or EXPRESS")
 	name := fs.String("name", "", "execution name (default: a UUID)")
+	var standardMachines, expressMachines listFlag
+	fs.Var(&standardMachines, "machine", "a STANDARD state machine `NAME=FILE` that nested executions (states:startExecution) may start, as arn:aws:states:us-east-1:123456789012:stateMachine:NAME (repeatable)")
+	fs.Var(&expressMachines, "express-machine", "an EXPRESS state machine `NAME=FILE` that nested executions may start (repeatable)")
 	fs.Usage = func() {
 		fmt.Fprintln(io.err, "Usage: stepd run [flags] DEFINITION\n\nExecute a state machine definition (JSON or YAML) once, in memory, and print its output.")
 		fs.PrintDefaults()
@@ -51,9 +55,26 @@ func runCommand(ctx context.Context, args []string, io *streams) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	def, err := asl.Parse(text, asl.ParseOptions{Type: *smType})
-	if err != nil {
+	if _, err := asl.Parse(text, asl.ParseOptions{Type: *smType}); err != nil {
 		return usageErr("%s: invalid definition: %v", pos[0], err)
+	}
+	var others []service.LocalMachine
+	for _, list := range []struct {
+		flag  string
+		typ   string
+		specs listFlag
+	}{{"--machine", service.TypeStandard, standardMachines}, {"--express-machine", service.TypeExpress, expressMachines}} {
+		for _, spec := range list.specs {
+			name, file, ok := strings.Cut(spec, "=")
+			if !ok || name == "" || file == "" {
+				return usageErr("%s %q: give NAME=FILE", list.flag, spec)
+			}
+			def, err := os.ReadFile(file)
+			if err != nil {
+				return usageErr("%s: %v", list.flag, err)
+			}
+			others = append(others, service.LocalMachine{Name: name, Definition: string(def), Type: list.typ})
+		}
 	}
 	input, err := readInput(io, *inputText, *inputFile)
 	if err != nil {
@@ -68,8 +89,8 @@ func runCommand(ctx context.Context, args []string, io *streams) error {
 	}
 	defer tasks.Close()
 
-	res, err := engine.RunLocal(ctx, def, input, engine.LocalOptions{
-		Runner: tasks.router, TimeScale: *timeScale, Name: *name,
+	res, err := service.RunLocal(ctx, service.LocalMachine{Definition: string(text), Type: *smType}, input, service.LocalOptions{
+		Store: memory.New(), ExpressStore: memory.New(), Runner: tasks.router, TimeScale: *timeScale, Name: *name, Machines: others,
 	})
 	if err != nil {
 		return err

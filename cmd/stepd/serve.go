@@ -14,6 +14,7 @@ import (
 	"github.com/stepd/stepd/console"
 	"github.com/stepd/stepd/engine"
 	"github.com/stepd/stepd/interp"
+	"github.com/stepd/stepd/service"
 	"github.com/stepd/stepd/store/memory"
 )
 
@@ -56,30 +57,20 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 		return err
 	}
 	defer durable.Close()
-	express := memory.New()
 	clock := engine.Clock(engine.WallClock{})
 	if *timeScale != 1 {
 		clock = engine.CompressedClock{Scale: *timeScale}
 	}
-	defs := engine.StoreDefinitions(durable)
 	limits := interp.Limits{MaxPayloadBytes: *maxPayload, MaxHistoryEvents: *maxHistory}
-	standard := engine.New(engine.Options{Store: durable, Definitions: defs, Runner: router, Clock: clock, Logger: log,
+	svc := service.New(service.Options{Store: durable, ExpressStore: memory.New(), Runner: router, Clock: clock, Logger: log,
 		Node: sf.nodeName(*addr), Lease: *sf.lease, Limits: limits})
-	expressEngine := engine.New(engine.Options{Store: express, Definitions: defs, Runner: router, Clock: clock, Logger: log,
-		ForgetFinished: true, ExecutionPrefix: "express", Limits: limits})
-	api := awsapi.New(awsapi.Options{Store: durable, Standard: standard, Express: expressEngine, ExpressStore: express,
-		Region: *region, Account: *account, Logger: log, CheckResource: tasks.Check, MaxPayloadBytes: *maxPayload})
-	// Nested executions start through the API, before the engines run tasks.
-	tasks.nested.Starter = nestedStarter{api: api}
-	for _, e := range []*engine.Engine{standard, expressEngine} {
-		if err := e.Start(ctx); err != nil {
-			return fmt.Errorf("start engine: %w", err)
-		}
+	api := awsapi.New(awsapi.Options{Service: svc, Region: *region, Account: *account, Logger: log, CheckResource: tasks.Check})
+	if err := svc.Start(ctx); err != nil {
+		return err
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
-		standard.Stop()
-		expressEngine.Stop()
+		svc.Stop()
 		return err
 	}
 	// One port: API calls (POST / with X-Amz-Target) go to the API; GET and
@@ -105,8 +96,7 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 
 	select {
 	case err := <-served:
-		standard.Stop()
-		expressEngine.Stop()
+		svc.Stop()
 		return err
 	case <-ctx.Done():
 	}
@@ -116,10 +106,8 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	log.Info("stopping")
 	probes.ready.Store(false)
 	var wg sync.WaitGroup
-	for _, e := range []*engine.Engine{standard, expressEngine} {
-		wg.Add(1)
-		go func() { defer wg.Done(); e.Stop() }()
-	}
+	wg.Add(1)
+	go func() { defer wg.Done(); svc.Stop() }()
 	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil {

@@ -31,10 +31,10 @@ type taskOptions struct {
 
 // tasks are the task runners of a configuration, with what a server needs
 // around them: the check CreateStateMachine applies to Task resources, and
-// Close for the handlers' worker processes.
+// Close for the handlers' worker processes. (Child executions,
+// states:startExecution, are the engine's own.)
 type tasks struct {
 	router  *runner.Router
-	nested  *sfn.Runner // its Starter is the API, set once the server has one
 	closers []func() error
 }
 
@@ -82,8 +82,6 @@ func loadTasks(path string, opts taskOptions) (*tasks, error) {
 	}
 	integrations["http"] = &httptask.Runner{AllowedHosts: cfg.HTTP.AllowedHosts, Timeout: time.Duration(cfg.HTTP.Timeout),
 		Region: opts.Region, Connections: conns}
-	t.nested = &sfn.Runner{}
-	integrations["states"] = t.nested
 	t.router = &runner.Router{
 		Lambda:       &lambda.Runner{Functions: reg, Region: opts.Region, Account: opts.Account},
 		Integrations: integrations,
@@ -177,11 +175,14 @@ func (t *tasks) Check(res asl.Resource) error {
 		}
 		return nil
 	}
+	if res.Kind == asl.ResourceIntegration && res.Service == "states" {
+		return sfn.Check(res)
+	}
 	r, err := t.router.Runner(res)
 	if err != nil {
 		return err
 	}
-	if c, ok := r.(interface{ Check(asl.Resource) error }); ok {
+	if c, ok := r.(runner.Checker); ok {
 		return c.Check(res)
 	}
 	return nil

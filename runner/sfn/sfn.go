@@ -1,6 +1,6 @@
-// Package sfn runs nested executions: Task states whose Resource is
-// arn:aws:states:::states:startExecution start an execution of another state
-// machine of the same stepd, in each of AWS's patterns:
+// Package sfn is the states:startExecution integration's side of a nested
+// execution: the request a Task's parameters make, and the results Step
+// Functions gives the Task in each of AWS's patterns:
 //
 //   - request-response: the task ends once the execution started, with
 //     StartExecution's response ({"ExecutionArn", "StartDate", ...});
@@ -8,41 +8,32 @@
 //     it did: with a description of it ({"ExecutionArn", "Input", "Output",
 //     "Status", ...}, where .sync:2 gives Input and Output as JSON rather than
 //     text) when it succeeded, or failing with States.TaskFailed and that
-//     description as the cause when it did not. When the task no longer waits
-//     (its state timed out, the parent stopped), the execution is stopped;
+//     description as the cause when it did not;
 //   - .waitForTaskToken: the execution is started, and the task waits for
 //     SendTaskSuccess or SendTaskFailure with its token, which the Input
 //     usually passes on ($$.Task.Token).
 //
-// Delivering an invocation again (after a crash, on another node) finds the
+// Child executions are the engine's own: the engine starts them, records the
+// parent's task token on the child, and delivers the child's end to the
+// parent's task. This package only reads requests and shapes results.
+//
+// Delivering a start again (after a crash, on another node) finds the
 // execution the first delivery started rather than starting a second: the
 // execution's name, when the Task does not give one, derives from the task
-// token, and the execution records the invocation that started it.
+// token, and the execution records that token as its parent.
 package sfn
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/stepd/stepd/asl"
+	"github.com/stepd/stepd/asl/aslerr"
 	"github.com/stepd/stepd/jsonvalue"
 	"github.com/stepd/stepd/runner"
 )
-
-// Starter starts and stops the executions of a stepd: the seam between this
-// runner and the API layer, which owns the state machines and engines.
-type Starter interface {
-	// Start starts an execution, or returns the one an earlier delivery of
-	// the same invocation (Parent) started. Its errors carry AWS's error code
-	// when they are the API's (see Error).
-	Start(ctx context.Context, req Request) (*Started, error)
-	// Stop stops a running execution; one that ended is left as it is.
-	Stop(ctx context.Context, executionARN string) error
-}
 
 // Request asks for an execution.
 type Request struct {
@@ -50,17 +41,6 @@ type Request struct {
 	Name            string
 	Input           string // JSON text
 	TraceHeader     string
-	Parent          string // the invocation that asks, runner.Task.IdempotencyKey
-}
-
-// Started is an execution Start started or found.
-type Started struct {
-	Execution
-	// Created is false when the execution existed already.
-	Created bool
-	// Wait waits until the execution ends and describes it then; it returns
-	// ctx's error if ctx ends first.
-	Wait func(ctx context.Context) (*Execution, error)
 }
 
 // Execution describes an execution, as DescribeExecution does.
@@ -78,93 +58,55 @@ type Execution struct {
 	Standard bool
 }
 
-// Error is an error of the Step Functions API, by its code (ExecutionAlreadyExists,
-// StateMachineDoesNotExist, InvalidExecutionInput, ...).
-type Error struct {
-	Code, Message string
+// IsStartExecution reports whether a Task's resource starts an execution
+// (arn:aws:states:::states:startExecution, in any pattern).
+func IsStartExecution(r asl.Resource) bool {
+	return r.Kind == asl.ResourceIntegration && r.Service == "states" && r.Action == "startExecution"
 }
 
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
-
-// Runner runs the states:startExecution integration. It implements
-// runner.Runner.
-type Runner struct {
-	// Starter starts the executions; nil fails every task (stepd run has no
-	// other state machines to start).
-	Starter Starter
-}
-
-var _ runner.Runner = (*Runner)(nil)
-
-// Check reports whether the runner can run a resource: states:startExecution
-// in any pattern.
-func (r *Runner) Check(res asl.Resource) error {
-	if res.Service != "states" || res.Action != "startExecution" {
+// Check reports whether stepd can run a resource of the states service: it
+// can start executions (states:startExecution in any pattern); other actions
+// of the Step Functions API are for aws-sdk:sfn.
+func Check(res asl.Resource) error {
+	if !IsStartExecution(res) {
 		return fmt.Errorf("the resource %s is not supported: of the Step Functions API, a Task can call startExecution (or use aws-sdk:sfn)", res.ARN)
 	}
 	return nil
 }
 
-// Run starts the execution and, with .sync, waits for it.
-func (r *Runner) Run(ctx context.Context, t *runner.Task) runner.Outcome {
-	if err := r.Check(t.Resource); err != nil {
-		return runner.Failed("States.Runtime", err.Error())
+// Waits returns how a parent's task waits for the execution's end: ".sync",
+// ".sync:2", or "" when it does not (request-response, .waitForTaskToken).
+func Waits(r asl.Resource) string {
+	switch r.Pattern {
+	case asl.PatternSync:
+		return ".sync"
+	case asl.PatternSync2:
+		return ".sync:2"
 	}
-	if r.Starter == nil {
-		return runner.Failed("States.Runtime", "nested executions ("+t.Resource.ARN+") run on stepd serve, where the state machines they start are")
-	}
-	req, fail := request(t)
-	if fail != nil {
-		return *fail
-	}
-	started, err := r.Starter.Start(ctx, req)
-	if err != nil {
-		return serviceFailure(err)
-	}
-	response := startResponse(&started.Execution)
-	switch t.Resource.Pattern {
-	case asl.PatternSync, asl.PatternSync2:
-	default:
-		return runner.Succeeded(response)
-	}
-	if started.Created && t.Submit != nil {
-		t.Submit(response)
-	}
-	if t.Waiting != nil {
-		t.Waiting()
-	}
-	end, err := started.Wait(ctx)
-	if err != nil {
-		if ctx.Err() != nil {
-			if errors.Is(context.Cause(ctx), runner.ErrCancelled) {
-				// The task no longer waits: neither should the execution run on.
-				stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-				defer cancel()
-				_ = r.Starter.Stop(stop, started.ARN)
-			}
-			return runner.Outcome{} // the engine has moved on, or will run the task again
-		}
-		return runner.Failed("States.Runtime", "waiting for "+started.ARN+": "+err.Error())
-	}
-	desc := describe(end, t.Resource.Pattern == asl.PatternSync2)
-	if end.Status == "SUCCEEDED" {
-		return runner.Succeeded(desc)
-	}
-	return runner.Failed("States.TaskFailed", string(jsonvalue.Marshal(desc)))
+	return ""
 }
 
-// request reads the task's parameters: StateMachineArn (required), Input (an
-// object, or JSON text; none is {}), Name, TraceHeader.
-func request(t *runner.Task) (Request, *runner.Outcome) {
-	fail := func(format string, args ...any) (Request, *runner.Outcome) {
-		o := runner.Failed("States.Runtime", fmt.Sprintf(format, args...))
-		return Request{}, &o
+// ParseRequest reads a task's parameters (its effective input): StateMachineArn
+// (required), Input (an object, or JSON text; none is {}), Name, TraceHeader.
+// A task without a Name names the execution after its token. Bad parameters
+// fail the task with States.Runtime.
+func ParseRequest(params any, token string) (Request, *aslerr.Failure) {
+	req, fail := request(params)
+	if fail == nil && req.Name == "" {
+		req.Name = NameFor(token)
 	}
-	params, _ := t.Input.(*jsonvalue.Object)
+	return req, fail
+}
+
+func request(input any) (Request, *aslerr.Failure) {
+	fail := func(format string, args ...any) (Request, *aslerr.Failure) {
+		return Request{}, aslerr.Newf(aslerr.Runtime, format, args...)
+	}
+	params, _ := input.(*jsonvalue.Object)
 	if params == nil {
-		return fail("The task's parameters must be an object with StateMachineArn, not %s", jsonvalue.Marshal(t.Input))
+		return fail("The task's parameters must be an object with StateMachineArn, not %s", jsonvalue.Marshal(input))
 	}
-	req := Request{Parent: t.IdempotencyKey(), Input: "{}"}
+	req := Request{Input: "{}"}
 	for _, k := range params.Keys() {
 		v, _ := params.Get(k)
 		switch k {
@@ -196,34 +138,38 @@ func request(t *runner.Task) (Request, *runner.Outcome) {
 	if req.StateMachineARN == "" {
 		return fail("The parameter StateMachineArn is required")
 	}
-	if req.Name == "" {
-		req.Name = nameFor(t.Token)
-	}
 	return req, nil
 }
 
-// nameFor names an execution after the task token that started it, as a
+// NameFor names an execution after the task token that started it, as a
 // UUID: a second delivery of the invocation asks for the same name.
-func nameFor(token string) string {
+func NameFor(token string) string {
 	sum := sha256.Sum256([]byte("stepd nested execution " + token))
 	return runner.UUID([16]byte(sum[:16]))
 }
 
-// serviceFailure is how a refused StartExecution fails the task: as
+// ServiceFailure is how a refused StartExecution fails the task: as
 // StepFunctions.<Code>Exception, with the cause in the form of the AWS SDK
-// for Java, as Step Functions words it.
-func serviceFailure(err error) runner.Outcome {
-	var e *Error
-	if !errors.As(err, &e) {
-		return runner.Failed("States.Runtime", err.Error())
-	}
-	status := 400
-	return runner.Failed("StepFunctions."+e.Code+"Exception",
-		fmt.Sprintf("%s (Service: AWSStepFunctions; Status Code: %d; Error Code: %s; Request ID: %s; Proxy: null)", e.Message, status, e.Code, runner.RequestID()))
+// for Java, as Step Functions words it. code and message are the API's
+// (ExecutionAlreadyExists, StateMachineDoesNotExist, ...).
+func ServiceFailure(code, message string) *aslerr.Failure {
+	return aslerr.Newf("StepFunctions."+code+"Exception",
+		"%s (Service: AWSStepFunctions; Status Code: 400; Error Code: %s; Request ID: %s; Proxy: null)", message, code, runner.RequestID())
 }
 
-// startResponse is StartExecution's response as the integration gives it.
-func startResponse(x *Execution) *jsonvalue.Object {
+// Result is the task's outcome once the execution ended (.sync, .sync:2):
+// the description as output when it succeeded; otherwise a States.TaskFailed
+// failure with the description as its cause.
+func Result(x *Execution, waits string) (output any, failure *aslerr.Failure) {
+	desc := Describe(x, waits == ".sync:2")
+	if x.Status == "SUCCEEDED" {
+		return desc, nil
+	}
+	return nil, aslerr.New(aslerr.TaskFailed, string(jsonvalue.Marshal(desc)))
+}
+
+// StartResponse is StartExecution's response as the integration gives it.
+func StartResponse(x *Execution) *jsonvalue.Object {
 	reqID := runner.RequestID()
 	body, _ := json.Marshal(map[string]any{"executionArn": x.ARN, "startDate": float64(x.Start.UnixMilli()) / 1000})
 	all := jsonvalue.NewObject(4)
@@ -247,10 +193,10 @@ func startResponse(x *Execution) *jsonvalue.Object {
 	return out
 }
 
-// describe is the .sync result: DescribeExecution's answer, its fields
+// Describe is the .sync result: DescribeExecution's answer, its fields
 // capitalized and dates in epoch milliseconds, as Step Functions gives it.
-// With json (.sync:2) Input and Output are JSON values, not text.
-func describe(x *Execution, asJSON bool) *jsonvalue.Object {
+// With asJSON (.sync:2) Input and Output are JSON values, not text.
+func Describe(x *Execution, asJSON bool) *jsonvalue.Object {
 	data := func(s string) any {
 		if asJSON {
 			if v, err := jsonvalue.ParseString(s); err == nil {

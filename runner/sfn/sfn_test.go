@@ -1,27 +1,21 @@
 package sfn
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stepd/stepd/asl"
 	"github.com/stepd/stepd/jsonvalue"
-	"github.com/stepd/stepd/runner"
 )
 
-func task(t *testing.T, resource, params string) *runner.Task {
+func resource(t *testing.T, arn string) asl.Resource {
 	t.Helper()
-	res, err := asl.ParseResource(resource)
+	res, err := asl.ParseResource(arn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, err := jsonvalue.ParseString(params)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &runner.Task{ID: 3, ExecutionARN: "arn:aws:states:us-east-1:1:execution:p:x", Resource: res, Input: in, Token: "tok"}
+	return res
 }
 
 func TestRequest(t *testing.T) {
@@ -39,29 +33,33 @@ func TestRequest(t *testing.T) {
 		{`{"StateMachineArn":"` + sm + `","Bogus":1}`, "", "", "Bogus is not one of StartExecution's"},
 		{`[1]`, "", "", "must be an object"},
 	} {
-		req, fail := request(task(t, "arn:aws:states:::states:startExecution", c.params))
+		params, err := jsonvalue.ParseString(c.params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, fail := ParseRequest(params, "tok")
 		if c.fail != "" {
-			if fail == nil || fail.Failure.Name != "States.Runtime" || !strings.Contains(fail.Failure.Cause, c.fail) {
+			if fail == nil || fail.Name != "States.Runtime" || !strings.Contains(fail.Cause, c.fail) {
 				t.Errorf("%s: %+v, want a failure with %q", c.params, fail, c.fail)
 			}
 			continue
 		}
 		if fail != nil {
-			t.Errorf("%s: %v", c.params, fail.Failure)
+			t.Errorf("%s: %v", c.params, fail)
 			continue
 		}
-		if req.Input != c.input || req.StateMachineARN != sm || req.Parent != "arn:aws:states:us-east-1:1:execution:p:x/3" {
+		if req.Input != c.input || req.StateMachineARN != sm {
 			t.Errorf("%s: %+v", c.params, req)
 		}
 		if want := c.name; want == "" {
-			if req.Name != nameFor("tok") || len(req.Name) != 36 {
+			if req.Name != NameFor("tok") || len(req.Name) != 36 {
 				t.Errorf("%s: name %q", c.params, req.Name)
 			}
 		} else if req.Name != want {
 			t.Errorf("%s: name %q", c.params, req.Name)
 		}
 	}
-	if nameFor("a") == nameFor("b") {
+	if NameFor("a") == NameFor("b") {
 		t.Error("two tokens, one name")
 	}
 }
@@ -73,38 +71,54 @@ func TestDescribe(t *testing.T) {
 	want := `{"ExecutionArn":"arn:x","Input":"{\"a\":1}","InputDetails":{"Included":true},"Name":"n","Output":"[1,\"two\"]",` +
 		`"OutputDetails":{"Included":true},"RedriveCount":0,"RedriveStatus":"NOT_REDRIVABLE","RedriveStatusReason":"Execution is SUCCEEDED and cannot be redriven",` +
 		`"StartDate":1700000000123,"StateMachineArn":"arn:m","Status":"SUCCEEDED","StopDate":1700000001623}`
-	if got := string(jsonvalue.Marshal(describe(x, false))); got != want {
+	if got := string(jsonvalue.Marshal(Describe(x, false))); got != want {
 		t.Errorf(".sync\n got %s\nwant %s", got, want)
 	}
 	x.Standard = false
 	want = `{"ExecutionArn":"arn:x","Input":{"a":1},"InputDetails":{"Included":true},"Name":"n","Output":[1,"two"],` +
 		`"OutputDetails":{"Included":true},"StartDate":1700000000123,"StateMachineArn":"arn:m","Status":"SUCCEEDED","StopDate":1700000001623}`
-	if got := string(jsonvalue.Marshal(describe(x, true))); got != want {
+	if got := string(jsonvalue.Marshal(Describe(x, true))); got != want {
 		t.Errorf(".sync:2\n got %s\nwant %s", got, want)
 	}
 	failed := &Execution{ARN: "arn:x", MachineARN: "arn:m", Name: "n", Status: "FAILED", Input: `{}`, Error: "E", Cause: "C", Start: start, Stop: start}
-	got := string(jsonvalue.Marshal(describe(failed, true)))
+	got := string(jsonvalue.Marshal(Describe(failed, true)))
 	if !strings.HasPrefix(got, `{"Cause":"C","Error":"E","ExecutionArn"`) || strings.Contains(got, "Output") {
 		t.Errorf("failed: %s", got)
 	}
 }
 
-func TestServiceFailure(t *testing.T) {
-	o := serviceFailure(&Error{Code: "ExecutionAlreadyExists", Message: "Execution Already Exists: 'arn:x'"})
-	if o.Failure.Name != "StepFunctions.ExecutionAlreadyExistsException" ||
-		!strings.HasPrefix(o.Failure.Cause, "Execution Already Exists: 'arn:x' (Service: AWSStepFunctions; Status Code: 400; Error Code: ExecutionAlreadyExists; Request ID: ") ||
-		!strings.HasSuffix(o.Failure.Cause, "; Proxy: null)") {
-		t.Errorf("%+v", o.Failure)
+func TestResult(t *testing.T) {
+	x := &Execution{ARN: "arn:x", MachineARN: "arn:m", Name: "n", Status: "SUCCEEDED", Input: `{}`, Output: `{"ok":1}`, HasOutput: true}
+	out, fail := Result(x, ".sync:2")
+	if fail != nil || !strings.Contains(string(jsonvalue.Marshal(out)), `"Output":{"ok":1}`) {
+		t.Errorf("succeeded: %s %v", jsonvalue.Marshal(out), fail)
+	}
+	x.Status, x.HasOutput, x.Error = "FAILED", false, "Boom"
+	out, fail = Result(x, ".sync")
+	if out != nil || fail == nil || fail.Name != "States.TaskFailed" || !strings.Contains(fail.Cause, `"Error":"Boom"`) {
+		t.Errorf("failed: %v %+v", out, fail)
 	}
 }
 
-func TestWithoutStarter(t *testing.T) {
-	r := &Runner{}
-	o := r.Run(context.Background(), task(t, "arn:aws:states:::states:startExecution.sync", `{"StateMachineArn":"arn:m"}`))
-	if o.Failure == nil || !strings.Contains(o.Failure.Cause, "stepd serve") {
-		t.Errorf("%+v", o)
+func TestServiceFailure(t *testing.T) {
+	f := ServiceFailure("ExecutionAlreadyExists", "Execution Already Exists: 'arn:x'")
+	if f.Name != "StepFunctions.ExecutionAlreadyExistsException" ||
+		!strings.HasPrefix(f.Cause, "Execution Already Exists: 'arn:x' (Service: AWSStepFunctions; Status Code: 400; Error Code: ExecutionAlreadyExists; Request ID: ") ||
+		!strings.HasSuffix(f.Cause, "; Proxy: null)") {
+		t.Errorf("%+v", f)
 	}
-	if err := r.Check(task(t, "arn:aws:states:::states:describeExecution", `{}`).Resource); err == nil {
+}
+
+func TestCheck(t *testing.T) {
+	for _, arn := range []string{"arn:aws:states:::states:startExecution", "arn:aws:states:::states:startExecution.sync:2", "arn:aws:states:::states:startExecution.waitForTaskToken"} {
+		if err := Check(resource(t, arn)); err != nil {
+			t.Errorf("%s: %v", arn, err)
+		}
+	}
+	if err := Check(resource(t, "arn:aws:states:::states:describeExecution")); err == nil {
 		t.Error("describeExecution passes the check")
+	}
+	if Waits(resource(t, "arn:aws:states:::states:startExecution.sync:2")) != ".sync:2" || Waits(resource(t, "arn:aws:states:::states:startExecution")) != "" {
+		t.Error("Waits")
 	}
 }
