@@ -391,7 +391,7 @@ func (h *Handler) getExecutionHistory(ctx context.Context, body []byte) (any, er
 		}
 		from = c.ID
 	}
-	events, err := h.store.HistoryList(ctx, store.HistoryQuery{ExecutionID: x.ID, After: from, Limit: limit+1, Reverse: reverse})
+	events, err := h.store.HistoryList(ctx, store.HistoryQuery{ExecutionID: x.ID, After: from, Limit: limit + 1, Reverse: reverse})
 	if err != nil {
 		return nil, err
 	}

@@ -15,8 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/stepd/stepd/awsapi"
-	"github.com/stepd/stepd/service"
 	"github.com/stepd/stepd/sdk"
+	"github.com/stepd/stepd/service"
 	"github.com/stepd/stepd/store/sqlite"
 )
 

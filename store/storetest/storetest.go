@@ -364,7 +364,7 @@ func testTimers(t *testing.T, s store.Store) {
 	if !ok || !next.Equal(t0.Add(5*time.Second)) {
 		t.Errorf("TimerNext %v %v", next, ok)
 	}
-	due, err := s.TimersClaim(ctx, store.TimerClaim{Node: "node", Now: t0.Add(7*time.Second), Lease: time.Minute, Limit: 10})
+	due, err := s.TimersClaim(ctx, store.TimerClaim{Node: "node", Now: t0.Add(7 * time.Second), Lease: time.Minute, Limit: 10})
 	must(t, err)
 	if len(due) != 1 || due[0].TimerID != 8 || due[0].ExecutionID != x.ID || !due[0].Due.Equal(t0.Add(5*time.Second)) {
 		t.Errorf("due at +7s: %+v", due)
@@ -595,7 +595,7 @@ func testTimerClaimLease(t *testing.T, s store.Store) {
 	must(t, s.Apply(ctx, []*store.Change{{Execution: x, AddTimers: []store.Timer{{TimerID: 1, Due: t0}}}})[0])
 	claim := func(at time.Duration) []store.Timer {
 		t.Helper()
-		due, err := s.TimersClaim(ctx, store.TimerClaim{Node: "node", Now: t0.Add(at), Lease: 10*time.Second, Limit: 10})
+		due, err := s.TimersClaim(ctx, store.TimerClaim{Node: "node", Now: t0.Add(at), Lease: 10 * time.Second, Limit: 10})
 		must(t, err)
 		return due
 	}
