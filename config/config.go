@@ -17,7 +17,7 @@
 //	  Real:
 //	    endpoint: http://127.0.0.1:3001     # a Lambda Invoke API ("aws" for AWS itself)
 //	http:
-//	  allowed_hosts: ["api.example.com"]    # HTTP Tasks may call only these
+//	  allowed_hosts: ["api.example.com"]    # HTTP Tasks may call only these (default: none)
 //	services:
 //	  default: {endpoint: "http://127.0.0.1:4566"}   # every AWS service of the integrations
 //	  sqs: {endpoint: "http://127.0.0.1:9324", region: eu-west-1}
@@ -113,11 +113,18 @@ func (f Function) Kind() string {
 	return ""
 }
 
-// HTTP configures HTTP Tasks.
+// HTTP configures HTTP Tasks, and what url functions may reach.
 type HTTP struct {
-	// AllowedHosts restricts the hosts HTTP Tasks may call: "api.example.com",
-	// "*.example.com", "127.0.0.1:8080". Empty: any host.
+	// AllowedHosts are the hosts HTTP Tasks may call, at the first request
+	// and at each redirect: "api.example.com" (any port), "api.example.com:8443",
+	// "*.example.com" (any name under it), "10.1.2.3", "10.0.0.0/8" (IP
+	// addresses in URLs), "*" (any host); see outbound.ParseHosts. Empty: no
+	// host.
 	AllowedHosts []string `yaml:"allowed_hosts" json:"allowed_hosts"`
+	// AllowOwnAddress lets HTTP Tasks and url functions connect to the
+	// address stepd serves on, which they may not by default, whatever name
+	// leads there.
+	AllowOwnAddress bool `yaml:"allow_own_address" json:"allow_own_address"`
 	// Timeout bounds one request (default 60 s, as on AWS).
 	Timeout Duration `yaml:"timeout" json:"timeout"`
 	// Connections maps EventBridge connection ARNs (Authentication.ConnectionArn)

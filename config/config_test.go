@@ -21,6 +21,7 @@ functions:
   real: {endpoint: aws, name: other, region: eu-west-1}
 http:
   allowed_hosts: ["*.example.com"]
+  allow_own_address: true
   timeout: 10s
   connections:
     "arn:aws:events:us-east-1:1:connection/c/x": {headers: {Authorization: Bearer t}}
@@ -47,7 +48,7 @@ services:
 	if cfg.ServiceFor("sqs").Region != "eu-west-1" || cfg.ServiceFor("sns").Endpoint != "http://127.0.0.1:5000" {
 		t.Errorf("services %+v", cfg.Services)
 	}
-	if cfg.HTTP.AllowedHosts[0] != "*.example.com" || cfg.HTTP.Connections["arn:aws:events:us-east-1:1:connection/c/x"].Headers["Authorization"] != "Bearer t" {
+	if cfg.HTTP.AllowedHosts[0] != "*.example.com" || !cfg.HTTP.AllowOwnAddress || cfg.HTTP.Connections["arn:aws:events:us-east-1:1:connection/c/x"].Headers["Authorization"] != "Bearer t" {
 		t.Errorf("http %+v", cfg.HTTP)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/stepd/stepd/console"
 	"github.com/stepd/stepd/engine"
 	"github.com/stepd/stepd/interp"
+	"github.com/stepd/stepd/runner/outbound"
 	"github.com/stepd/stepd/service"
 	"github.com/stepd/stepd/store/memory"
 )
@@ -46,7 +47,8 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	}
 	log := slog.New(slog.NewTextHandler(io.err, &slog.HandlerOptions{Level: level}))
 
-	tasks, err := loadTasks(*configFile, taskOptions{Region: *region, Account: *account, Log: log})
+	own := outbound.NewOwn(*addr) // HTTP Tasks may not call stepd's API; exact once it listens
+	tasks, err := loadTasks(*configFile, taskOptions{Region: *region, Account: *account, Log: log, Own: own})
 	if err != nil {
 		return usageErr("%v", err)
 	}
@@ -73,6 +75,7 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 		svc.Stop()
 		return err
 	}
+	own.Set(ln.Addr())
 	// One port: API calls (POST / with X-Amz-Target) go to the API; GET and
 	// HEAD go to the web console; anything else gets the API's own answer.
 	web := console.New()

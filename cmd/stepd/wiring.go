@@ -20,6 +20,7 @@ import (
 	"github.com/stepd/stepd/runner/awssdk"
 	httptask "github.com/stepd/stepd/runner/http"
 	"github.com/stepd/stepd/runner/lambda"
+	"github.com/stepd/stepd/runner/outbound"
 	"github.com/stepd/stepd/runner/sfn"
 )
 
@@ -27,6 +28,9 @@ import (
 type taskOptions struct {
 	Region, Account string // of the ARNs stepd makes (function ARNs in handlers' contexts)
 	Log             *slog.Logger
+	// Own is where stepd serves, which HTTP Tasks and url functions may not
+	// reach unless the configuration allows it; nil: nowhere (stepd run).
+	Own *outbound.Own
 }
 
 // tasks are the task runners of a configuration, with what a server needs
@@ -71,6 +75,10 @@ func loadTasks(path string, opts taskOptions) (*tasks, error) {
 		}
 		endpoints[key] = serviceEndpoint(s)
 	}
+	hosts, err := outbound.ParseHosts(cfg.HTTP.AllowedHosts)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: http.allowed_hosts: %w", path, err)
+	}
 	reg, err := t.functions(cfg, opts)
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
@@ -80,13 +88,20 @@ func loadTasks(path string, opts taskOptions) (*tasks, error) {
 	for arn, c := range cfg.HTTP.Connections {
 		conns[arn] = httptask.Connection{Headers: c.Headers, QueryParameters: c.QueryParameters}
 	}
-	integrations["http"] = &httptask.Runner{AllowedHosts: cfg.HTTP.AllowedHosts, Timeout: time.Duration(cfg.HTTP.Timeout),
-		Region: opts.Region, Connections: conns}
+	integrations["http"] = &httptask.Runner{Outbound: outboundPolicy(cfg, opts, hosts, "http.allowed_hosts"),
+		Timeout: time.Duration(cfg.HTTP.Timeout), Region: opts.Region, Connections: conns}
 	t.router = &runner.Router{
 		Lambda:       &lambda.Runner{Functions: reg, Region: opts.Region, Account: opts.Account},
 		Integrations: integrations,
 	}
 	return t, nil
+}
+
+// outboundPolicy is where HTTP Tasks (or a url function) may go: hosts,
+// listed by setting, and stepd's own address if the configuration allows it.
+func outboundPolicy(cfg *config.Config, opts taskOptions, hosts outbound.Hosts, setting string) *outbound.Policy {
+	return &outbound.Policy{Hosts: hosts, Setting: setting,
+		Own: opts.Own, AllowOwn: cfg.HTTP.AllowOwnAddress, OwnSetting: "http.allow_own_address"}
 }
 
 func serviceEndpoint(s config.Service) awssdk.Endpoint {
@@ -114,7 +129,12 @@ func (t *tasks) functions(cfg *config.Config, opts taskOptions) (lambda.Registry
 			for k, v := range fn.Headers {
 				header.Set(k, v)
 			}
-			f = &lambda.URL{URL: fn.URL, Header: header, Timeout: timeout}
+			hostOnly, err := lambda.HostPolicy(fn.URL)
+			if err != nil {
+				return nil, fmt.Errorf("function %q: %w", name, err)
+			}
+			policy := outboundPolicy(cfg, opts, hostOnly.Hosts, fmt.Sprintf("functions.%s.url", name))
+			f = &lambda.URL{URL: fn.URL, Header: header, Timeout: timeout, Outbound: policy}
 		case "handler":
 			h := &lambda.Handler{Runtime: fn.Runtime, Handler: fn.Handler, Dir: cfg.ResolveDir(fn), Env: env, Timeout: timeout,
 				Concurrency: fn.Concurrency, MemoryMB: fn.Memory, Region: opts.Region, Logger: logger}

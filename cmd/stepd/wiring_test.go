@@ -56,3 +56,12 @@ func TestLoadTasksRefusesAnUnknownService(t *testing.T) {
 		t.Fatalf("error %v", err)
 	}
 }
+
+func TestLoadTasksRefusesABadAllowedHost(t *testing.T) {
+	t.Parallel()
+	cfg := write(t, t.TempDir(), "stepd.yaml", "http:\n  allowed_hosts: ['api.example.com', 'https://api.example.org/v1']\n")
+	_, err := loadTasks(cfg, taskOptions{})
+	if err == nil || !strings.Contains(err.Error(), `http.allowed_hosts: "https://api.example.org/v1": give a host ("api.example.org"), not a URL`) {
+		t.Fatalf("error %v", err)
+	}
+}

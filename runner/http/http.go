@@ -3,8 +3,10 @@
 // Transform, Authentication) become one HTTPS (or HTTP) request, and its
 // answer becomes the result AWS gives — {"Headers", "ResponseBody",
 // "StatusCode", "StatusText"} — or the error States.Http.StatusCode.NNN for an
-// answer outside 2xx, and States.Http.Socket when no answer came. The hosts a
-// definition may call can be restricted.
+// answer outside 2xx, and States.Http.Socket when no answer came. Requests go
+// only where the runner's outbound.Policy allows: a host it refuses, at the
+// first request or at a redirect, fails the task with States.Http.Socket, as
+// a host that cannot be reached does.
 package http
 
 import (
@@ -13,10 +15,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	nethttp "net/http"
 	"net/url"
-	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,6 +25,7 @@ import (
 	"github.com/stepd/stepd/asl"
 	"github.com/stepd/stepd/jsonvalue"
 	"github.com/stepd/stepd/runner"
+	"github.com/stepd/stepd/runner/outbound"
 )
 
 // The error names of HTTP Tasks.
@@ -48,12 +49,8 @@ type Connection struct {
 
 // Runner runs HTTP Tasks. It implements runner.Runner.
 type Runner struct {
-	// Client sends the requests; nil uses one with Timeout.
-	Client *nethttp.Client
-	// AllowedHosts restricts the hosts requests may go to: "api.example.com",
-	// "*.example.com" (any subdomain), "127.0.0.1:8080" (that port only).
-	// Empty allows any host.
-	AllowedHosts []string
+	// Outbound is where requests may go, and sends them; nil: nowhere.
+	Outbound *outbound.Policy
 	// Timeout bounds one request; zero means 60 seconds, as on AWS.
 	Timeout time.Duration
 	// Region is in the User-Agent, as AWS sends it; default us-east-1.
@@ -94,20 +91,13 @@ func (r *Runner) Run(ctx context.Context, t *runner.Task) runner.Outcome {
 	if timeout <= 0 {
 		timeout = 60 * time.Second
 	}
-	client := r.Client
-	if client == nil {
-		client = &nethttp.Client{}
-	}
-	c := *client
-	c.CheckRedirect = func(req *nethttp.Request, via []*nethttp.Request) error {
-		if len(via) >= 10 {
-			return errors.New("stopped after 10 redirects")
-		}
-		return r.allowed(req.URL)
+	policy := r.Outbound
+	if policy == nil {
+		policy = nowhere
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	resp, err := c.Do(req.WithContext(ctx))
+	resp, err := policy.Client().Do(req.WithContext(ctx))
 	if err != nil {
 		if ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled) {
 			return runner.Failed("States.Timeout", "")
@@ -129,7 +119,15 @@ func (r *Runner) Run(ctx context.Context, t *runner.Task) runner.Outcome {
 	return runner.Succeeded(result)
 }
 
+// nowhere is the policy of a Runner without one: it allows no host.
+var nowhere = &outbound.Policy{}
+
+// socketCause is the cause of a States.Http.Socket: a refusal's message, or
+// why the connection failed.
 func socketCause(err error) string {
+	if r := (*outbound.Refused)(nil); errors.As(err, &r) {
+		return r.Error()
+	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
@@ -183,9 +181,6 @@ func (r *Runner) request(ctx context.Context, params *jsonvalue.Object) (*nethtt
 		}
 	}
 	u.RawQuery = q.Encode()
-	if err := r.allowed(u); err != nil {
-		return failf("%v", err)
-	}
 
 	var body io.Reader
 	contentType := ""
@@ -282,33 +277,6 @@ func scalar(v any) string {
 		return s
 	}
 	return jsonvalue.String(v)
-}
-
-// allowed checks a URL's host against AllowedHosts.
-func (r *Runner) allowed(u *url.URL) error {
-	if len(r.AllowedHosts) == 0 {
-		return nil
-	}
-	host, port := u.Hostname(), u.Port()
-	for _, a := range r.AllowedHosts {
-		ah, ap, err := net.SplitHostPort(a)
-		if err != nil {
-			ah, ap = a, ""
-		}
-		if ap != "" && ap != port {
-			continue
-		}
-		if strings.EqualFold(ah, host) {
-			return nil
-		}
-		if suffix, ok := strings.CutPrefix(ah, "*."); ok && strings.HasSuffix(strings.ToLower(host), "."+strings.ToLower(suffix)) {
-			return nil
-		}
-		if ok, _ := path.Match(strings.ToLower(ah), strings.ToLower(host)); ok && strings.Contains(ah, "*") {
-			return nil
-		}
-	}
-	return fmt.Errorf("requests to %s are not allowed by this stepd's configuration (http.allowed_hosts)", u.Host)
 }
 
 // responseResult is the HTTP Task's result: the response headers (names in

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	nethttp "net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/stepd/stepd/jsonvalue"
 	"github.com/stepd/stepd/runner"
 	httptask "github.com/stepd/stepd/runner/http"
+	"github.com/stepd/stepd/runner/outbound"
 )
 
 // echo answers with what it received, as JSON.
@@ -27,6 +30,9 @@ func echo(w nethttp.ResponseWriter, r *nethttp.Request) {
 	case "/text":
 		w.Write([]byte("plain words"))
 		return
+	case "/to":
+		nethttp.Redirect(w, r, r.URL.Query().Get("u"), nethttp.StatusTemporaryRedirect)
+		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(map[string]any{
@@ -36,7 +42,37 @@ func echo(w nethttp.ResponseWriter, r *nethttp.Request) {
 	})
 }
 
-func task(t *testing.T, params string) *runner.Task {
+// serve starts echo on a loopback address: 127.0.0.1, or another one to play
+// another host.
+func serve(t testing.TB, ip string) *httptest.Server {
+	t.Helper()
+	ln, err := net.Listen("tcp", ip+":0")
+	if err != nil {
+		t.Skipf("cannot listen on %s (a second loopback address plays another host): %v", ip, err)
+	}
+	srv := httptest.NewUnstartedServer(nethttp.HandlerFunc(echo))
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// allow is a policy that allows the servers' hosts (host:port).
+func allow(t testing.TB, srvs ...*httptest.Server) *outbound.Policy {
+	t.Helper()
+	var patterns []string
+	for _, s := range srvs {
+		patterns = append(patterns, strings.TrimPrefix(s.URL, "http://"))
+	}
+	h, err := outbound.ParseHosts(patterns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &outbound.Policy{Hosts: h, Setting: "http.allowed_hosts", OwnSetting: "http.allow_own_address"}
+}
+
+func task(t testing.TB, params string) *runner.Task {
 	t.Helper()
 	res, err := asl.ParseResource("arn:aws:states:::http:invoke")
 	if err != nil {
@@ -63,9 +99,8 @@ func field(t *testing.T, out runner.Outcome, path ...string) any {
 
 func TestHTTPTask(t *testing.T) {
 	t.Parallel()
-	srv := httptest.NewServer(nethttp.HandlerFunc(echo))
-	t.Cleanup(srv.Close)
-	r := &httptask.Runner{Region: "eu-west-1", Connections: map[string]httptask.Connection{
+	srv := serve(t, "127.0.0.1")
+	r := &httptask.Runner{Outbound: allow(t, srv), Region: "eu-west-1", Connections: map[string]httptask.Connection{
 		"arn:aws:events:us-east-1:1:connection/api/x": {Headers: map[string]string{"Authorization": "Bearer secret"}},
 	}}
 	tests := []struct {
@@ -120,10 +155,10 @@ func TestHTTPTask(t *testing.T) {
 
 func TestHTTPTaskErrors(t *testing.T) {
 	t.Parallel()
-	srv := httptest.NewServer(nethttp.HandlerFunc(echo))
-	t.Cleanup(srv.Close)
+	srv := serve(t, "127.0.0.1")
 	closed := httptest.NewServer(nethttp.NotFoundHandler())
 	closed.Close()
+	ok := &httptask.Runner{Outbound: allow(t, srv, closed)}
 	tests := []struct {
 		name   string
 		r      *httptask.Runner
@@ -131,15 +166,13 @@ func TestHTTPTaskErrors(t *testing.T) {
 		err    string
 		cause  string // a substring
 	}{
-		{name: "a status outside 2xx", r: &httptask.Runner{}, params: `{"ApiEndpoint":"` + srv.URL + `/missing","Method":"GET"}`,
+		{name: "a status outside 2xx", r: ok, params: `{"ApiEndpoint":"` + srv.URL + `/missing","Method":"GET"}`,
 			err: "States.Http.StatusCode.404", cause: `"ResponseBody":{"message":"no such thing"},"StatusCode":404,"StatusText":"Not Found"`},
-		{name: "no server", r: &httptask.Runner{}, params: `{"ApiEndpoint":"` + closed.URL + `","Method":"GET"}`,
+		{name: "no server", r: ok, params: `{"ApiEndpoint":"` + closed.URL + `","Method":"GET"}`,
 			err: "States.Http.Socket", cause: "connection refused"},
-		{name: "a host the configuration does not allow", r: &httptask.Runner{AllowedHosts: []string{"*.example.com"}},
-			params: `{"ApiEndpoint":"` + srv.URL + `","Method":"GET"}`, err: "States.Runtime", cause: "not allowed by this stepd's configuration"},
-		{name: "an unknown method", r: &httptask.Runner{}, params: `{"ApiEndpoint":"` + srv.URL + `","Method":"FETCH"}`,
+		{name: "an unknown method", r: ok, params: `{"ApiEndpoint":"` + srv.URL + `","Method":"FETCH"}`,
 			err: "States.Runtime", cause: "'Method'"},
-		{name: "no endpoint", r: &httptask.Runner{}, params: `{"Method":"GET"}`, err: "States.Runtime", cause: "'ApiEndpoint'"},
+		{name: "no endpoint", r: ok, params: `{"Method":"GET"}`, err: "States.Runtime", cause: "'ApiEndpoint'"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -150,9 +183,84 @@ func TestHTTPTaskErrors(t *testing.T) {
 			}
 		})
 	}
-	allowed := &httptask.Runner{AllowedHosts: []string{strings.TrimPrefix(srv.URL, "http://")}}
-	if out := allowed.Run(context.Background(), task(t, `{"ApiEndpoint":"`+srv.URL+`","Method":"GET"}`)); out.Failure != nil {
-		t.Errorf("an allowed host:port: %v", out.Failure)
+}
+
+// TestOutbound: an HTTP Task reaches only the hosts its policy allows, never
+// stepd's own address unless allowed, and its headers do not follow a
+// redirect to another host.
+func TestOutbound(t *testing.T) {
+	t.Parallel()
+	a, b, c := serve(t, "127.0.0.1"), serve(t, "127.0.0.2"), serve(t, "127.0.0.3")
+	conn := map[string]httptask.Connection{"arn:aws:events:us-east-1:1:connection/api/x": {Headers: map[string]string{"Authorization": "Bearer secret"}}}
+	r := &httptask.Runner{Outbound: allow(t, a, b), Connections: conn}
+	call := func(r *httptask.Runner, endpoint string) runner.Outcome {
+		return r.Run(context.Background(), task(t, `{"ApiEndpoint":"`+endpoint+`","Method":"POST","Headers":{"X-Custom":"yes"},"RequestBody":{"n":1},
+			"Authentication":{"ConnectionArn":"arn:aws:events:us-east-1:1:connection/api/x"}}`))
+	}
+	to := func(from *httptest.Server, target string) string {
+		return from.URL + "/to?u=" + url.QueryEscape(target)
+	}
+	hostOf := func(s *httptest.Server) string { return strings.TrimPrefix(s.URL, "http://") }
+	socket := func(t *testing.T, out runner.Outcome, cause ...string) {
+		t.Helper()
+		if out.Failure == nil || out.Failure.Name != "States.Http.Socket" {
+			t.Fatalf("outcome %+v, want States.Http.Socket", out)
+		}
+		for _, c := range cause {
+			if !strings.Contains(out.Failure.Cause, c) {
+				t.Errorf("cause %q does not say %q", out.Failure.Cause, c)
+			}
+		}
+	}
+
+	t.Run("a host not allowed", func(t *testing.T) {
+		socket(t, call(r, c.URL+"/echo"), "stepd does not connect to "+hostOf(c), "not in http.allowed_hosts of stepd's configuration")
+	})
+	t.Run("a runner without a policy allows no host", func(t *testing.T) {
+		socket(t, call(&httptask.Runner{}, a.URL+"/echo"), "stepd does not connect to "+hostOf(a))
+	})
+	t.Run("stepd's own address, through a name", func(t *testing.T) {
+		p := allow(t, a)
+		p.Hosts, _ = outbound.ParseHosts([]string{"localhost", "127.0.0.1"})
+		p.Own = outbound.NewOwn(hostOf(a))
+		_, port, _ := net.SplitHostPort(hostOf(a))
+		socket(t, call(&httptask.Runner{Outbound: p}, "http://localhost:"+port+"/echo"),
+			"it resolves to "+hostOf(a)+", where stepd itself serves", "set http.allow_own_address: true")
+	})
+	t.Run("a redirect to a host not allowed", func(t *testing.T) {
+		socket(t, call(r, to(a, c.URL+"/echo")), "stepd does not follow the redirect from "+a.URL+"/to to "+c.URL+"/echo", "http.allowed_hosts")
+	})
+	t.Run("a redirect on the same host keeps the headers", func(t *testing.T) {
+		out := call(r, to(a, a.URL+"/echo"))
+		if field(t, out, "ResponseBody", "custom") != "yes" || field(t, out, "ResponseBody", "auth") != "Bearer secret" {
+			t.Errorf("result %s", jsonvalue.String(out.Output))
+		}
+	})
+	t.Run("a redirect to another host drops them", func(t *testing.T) {
+		out := call(r, to(a, b.URL+"/echo"))
+		body := field(t, out, "ResponseBody").(*jsonvalue.Object)
+		for _, k := range []string{"custom", "auth"} {
+			if v, _ := body.Get(k); v != "" {
+				t.Errorf("%s arrived: %v", k, v)
+			}
+		}
+		if v, _ := body.Get("body"); v != `{"n":1}` { // a 307 sends the body again
+			t.Errorf("body %v", v)
+		}
+		if v, _ := body.Get("agent"); v != "Amazon|StepFunctions|HttpInvoke|us-east-1" {
+			t.Errorf("User-Agent %v", v)
+		}
+	})
+}
+
+func BenchmarkHTTPTask(b *testing.B) {
+	srv := serve(b, "127.0.0.1")
+	r := &httptask.Runner{Outbound: allow(b, srv)}
+	tk := task(b, `{"ApiEndpoint":"`+srv.URL+`/things","Method":"POST","Headers":{"X-Custom":"yes"},"RequestBody":{"n":1}}`)
+	for b.Loop() {
+		if out := r.Run(context.Background(), tk); out.Failure != nil {
+			b.Fatal(out.Failure)
+		}
 	}
 }
 

@@ -3,13 +3,17 @@ package lambda
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/stepd/stepd/jsonvalue"
+	"github.com/stepd/stepd/runner/outbound"
 )
 
 // URL is a function served over HTTP: each invocation POSTs the event as JSON
@@ -23,14 +27,49 @@ import (
 // Each request carries the headers Lambda-Function-Name, Lambda-Request-Id,
 // Stepd-Execution-Arn and Stepd-Idempotency-Key (the same for every delivery
 // of one task invocation).
+//
+// The requests, and the redirects they follow, go only where Outbound
+// allows; a refusal is a Lambda.SdkClientException, as a server that cannot
+// be reached is.
 type URL struct {
 	URL    string
 	Header http.Header // extra request headers
 	// Timeout abandons the request after this long and reports
 	// Sandbox.Timedout, like a Lambda timeout; zero: only the task's timeout.
 	Timeout time.Duration
-	// Client sends the requests; nil uses a client without its own timeout.
-	Client *http.Client
+	// Outbound is where requests may go, and sends them; nil: URL's host and
+	// port only, wherever it resolves.
+	Outbound *outbound.Policy
+
+	once   sync.Once
+	policy *outbound.Policy
+}
+
+// HostPolicy is the policy of a function at rawURL: its host and port only.
+func HostPolicy(rawURL string) (*outbound.Policy, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	hosts, err := outbound.ParseHosts([]string{outbound.Authority(u)})
+	if err != nil {
+		return nil, err
+	}
+	return &outbound.Policy{Hosts: hosts, Setting: "the function's url"}, nil
+}
+
+// client is the HTTP client of the function's policy.
+func (u *URL) client() *http.Client {
+	u.once.Do(func() {
+		u.policy = u.Outbound
+		if u.policy == nil {
+			var err error
+			if u.policy, err = HostPolicy(u.URL); err != nil {
+				u.policy = &outbound.Policy{} // the request fails on its URL first
+			}
+		}
+	})
+	return u.policy.Client()
 }
 
 var _ Function = (*URL)(nil)
@@ -53,11 +92,7 @@ func (u *URL) Invoke(ctx context.Context, inv *Invocation) (*Response, error) {
 		req.Header.Set("Stepd-Execution-Arn", inv.Task.ExecutionARN)
 		req.Header.Set("Stepd-Idempotency-Key", inv.Task.IdempotencyKey())
 	}
-	client := u.Client
-	if client == nil {
-		client = http.DefaultClient
-	}
-	resp, err := client.Do(req)
+	resp, err := u.client().Do(req)
 	if err == nil {
 		defer resp.Body.Close()
 	}
@@ -68,6 +103,9 @@ func (u *URL) Invoke(ctx context.Context, inv *Invocation) (*Response, error) {
 	if err != nil {
 		if ctx.Err() != nil {
 			return interrupted(ctx, inv, u.Timeout)
+		}
+		if r := (*outbound.Refused)(nil); errors.As(err, &r) {
+			err = r
 		}
 		return nil, &InvokeError{Name: "Lambda.SdkClientException", Cause: fmt.Sprintf("Unable to execute HTTP request: %v", err)}
 	}

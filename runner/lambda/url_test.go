@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -22,6 +23,7 @@ import (
 	"github.com/stepd/stepd/jsonvalue"
 	"github.com/stepd/stepd/runner/awssdk/mototest"
 	"github.com/stepd/stepd/runner/lambda"
+	"github.com/stepd/stepd/runner/outbound"
 )
 
 func TestURLFunction(t *testing.T) {
@@ -85,6 +87,73 @@ func TestURLFunction(t *testing.T) {
 	if out.Failure == nil || out.Failure.Name != "Lambda.SdkClientException" {
 		t.Errorf("unreachable server: %+v", out)
 	}
+}
+
+// TestURLFunctionOutbound: a url function reaches its own host only, and not
+// stepd's address unless allowed.
+func TestURLFunctionOutbound(t *testing.T) {
+	t.Parallel()
+	listen := func(ip string) *httptest.Server {
+		ln, err := net.Listen("tcp", ip+":0")
+		if err != nil {
+			t.Skipf("cannot listen on %s (a second loopback address plays another host): %v", ip, err)
+		}
+		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if to := r.URL.Query().Get("to"); to != "" {
+				http.Redirect(w, r, to, http.StatusTemporaryRedirect)
+				return
+			}
+			io.Copy(w, r.Body)
+		}))
+		srv.Listener.Close()
+		srv.Listener = ln
+		srv.Start()
+		t.Cleanup(srv.Close)
+		return srv
+	}
+	a, b := listen("127.0.0.1"), listen("127.0.0.2")
+	hostA := strings.TrimPrefix(a.URL, "http://")
+	_, port, _ := net.SplitHostPort(hostA)
+	refused := func(t *testing.T, fn lambda.Function, cause ...string) {
+		t.Helper()
+		out := run(t, fn, fnARN+"fn", `{"n":1}`)
+		if out.Failure == nil || out.Failure.Name != "Lambda.SdkClientException" || !strings.HasPrefix(out.Failure.Cause, "Unable to execute HTTP request: stepd does not ") {
+			t.Fatalf("outcome %+v, want a refusal", out)
+		}
+		for _, c := range cause {
+			if !strings.Contains(out.Failure.Cause, c) {
+				t.Errorf("cause %q does not say %q", out.Failure.Cause, c)
+			}
+		}
+	}
+	ok := func(t *testing.T, fn lambda.Function) {
+		t.Helper()
+		if out := run(t, fn, fnARN+"fn", `{"n":1}`); out.Failure != nil || jsonvalue.String(out.Output) != `{"n":1}` {
+			t.Fatalf("outcome %+v", out)
+		}
+	}
+	t.Run("a redirect on its host", func(t *testing.T) {
+		ok(t, &lambda.URL{URL: a.URL + "/?to=" + url.QueryEscape(a.URL+"/echo")})
+	})
+	t.Run("a redirect to another host", func(t *testing.T) {
+		refused(t, &lambda.URL{URL: a.URL + "/?to=" + url.QueryEscape(b.URL+"/echo")},
+			"stepd does not follow the redirect from "+a.URL+"/ to "+b.URL+"/echo: the host is not in the function's url")
+	})
+	own := func(allow bool) *outbound.Policy {
+		p, err := lambda.HostPolicy("http://localhost:" + port)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Own, p.AllowOwn, p.OwnSetting = outbound.NewOwn(hostA), allow, "http.allow_own_address"
+		return p
+	}
+	t.Run("stepd's own address", func(t *testing.T) {
+		refused(t, &lambda.URL{URL: "http://localhost:" + port, Outbound: own(false)},
+			"stepd does not connect to localhost:"+port+": it resolves to "+hostA+", where stepd itself serves; set http.allow_own_address: true")
+	})
+	t.Run("stepd's own address, allowed", func(t *testing.T) {
+		ok(t, &lambda.URL{URL: "http://localhost:" + port, Outbound: own(true)})
+	})
 }
 
 func TestLimitBoundsConcurrentInvocations(t *testing.T) {
