@@ -33,10 +33,14 @@ import (
 	"hash/maphash"
 	"log/slog"
 	"math/rand/v2"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/stepd/stepd/asl"
+	"github.com/stepd/stepd/asl/aslerr"
+	"github.com/stepd/stepd/history"
 	"github.com/stepd/stepd/interp"
 	"github.com/stepd/stepd/runner"
 	"github.com/stepd/stepd/store"
@@ -96,6 +100,10 @@ type Options struct {
 	// says which engine owns it; it must end with '.'. "" (the STANDARD
 	// engine's) gives tokens without a prefix.
 	TokenPrefix string
+	// StepTime is how long one step may run before it yields the rest of its
+	// work to a step of its own (default 100ms): a stop, or another execution
+	// of the shard, waits at most this long for it.
+	StepTime time.Duration
 }
 
 // Engine drives executions. Create it with New, then Start it.
@@ -130,6 +138,7 @@ type Engine struct {
 	children Children
 	// tokenPrefix starts the engine's task tokens (Owns).
 	tokenPrefix string
+	stepTime    time.Duration
 
 	wakeTimers chan struct{}
 	wakeAdopt  chan struct{}
@@ -178,10 +187,13 @@ func New(opts Options) *Engine {
 	if opts.Poll <= 0 {
 		opts.Poll = 5 * time.Second
 	}
+	if opts.StepTime <= 0 {
+		opts.StepTime = 100 * time.Millisecond
+	}
 	e := &Engine{
 		store: opts.Store, defs: opts.Definitions, runner: opts.Runner, clock: opts.Clock, src: opts.Source,
 		limits: opts.Limits, log: opts.Logger, forget: opts.ForgetFinished, prefix: opts.ExecutionPrefix,
-		node: opts.Node, lease: opts.Lease, poll: opts.Poll, children: opts.Children, tokenPrefix: opts.TokenPrefix,
+		node: opts.Node, lease: opts.Lease, poll: opts.Poll, children: opts.Children, tokenPrefix: opts.TokenPrefix, stepTime: opts.StepTime,
 		seed: maphash.MakeSeed(), commit: make(chan *commitReq, 1024), wakeTimers: make(chan struct{}, 1), wakeAdopt: make(chan struct{}, 1),
 		running: map[string]context.CancelFunc{}, waiters: map[int64][]chan *store.Execution{}, activity: map[string]chan struct{}{},
 		childTasks: map[string]*childTask{},
@@ -322,12 +334,13 @@ func (e *Engine) shard(ch chan *job) {
 	defer e.wg.Done()
 	cache := newExecCache(64)
 	var res interp.Result
+	src := &stepSource{Source: e.src}
 	for {
 		select {
 		case <-e.ctx.Done():
 			return
 		case j := <-ch:
-			err := e.apply(cache, &res, j)
+			err := e.applyContained(cache, &res, src, j)
 			if err != nil && j.done == nil && !errors.Is(err, errDropped) {
 				e.log.Warn("apply event", "execution", j.execID, "event", j.event.Kind, "err", err)
 			}
@@ -342,10 +355,87 @@ func (e *Engine) shard(ch chan *job) {
 // its execution ended).
 var errDropped = errors.New("event no longer applies")
 
+// brokenError is a failure to step an execution that stepping it again
+// would meet again: its state does not decode, its definition is gone or no
+// longer parses, the interpreter refuses or panics. Such an execution is
+// failed, not retried (a poison pill would be retried at every delivery, and
+// after every restart).
+type brokenError struct{ err error }
+
+func (e *brokenError) Error() string { return e.err.Error() }
+func (e *brokenError) Unwrap() error { return e.err }
+
+// applyContained is apply, with its failures contained to the job's
+// execution: a panic while stepping it, or a broken execution, fails that
+// execution with States.Runtime (the details in the log) and never the node.
+func (e *Engine) applyContained(cache *execCache, res *interp.Result, src *stepSource, j *job) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			cache.drop(j.execID)
+			e.log.Error("a step panicked: the execution fails", "execution", j.execID, "event", j.event.Kind,
+				"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			err = e.failExecution(j.execID, "stepd could not run a step of this execution: an internal error (stepd's log has its details)")
+		}
+	}()
+	err = e.apply(cache, res, src, j)
+	var broken *brokenError
+	if errors.As(err, &broken) {
+		cache.drop(j.execID)
+		e.log.Error("a broken execution fails", "execution", j.execID, "err", err)
+		err = e.failExecution(j.execID, "stepd could not run a step of this execution: "+broken.Error())
+	}
+	return err
+}
+
+// failExecution fails a running execution that cannot be stepped, with
+// States.Runtime and cause: through the interpreter when its state still
+// decodes (which cancels its timers and tasks and stops its children), or,
+// when even that fails, by ending its row with an ExecutionFailed event.
+func (e *Engine) failExecution(id int64, cause string) (err error) {
+	row, err := e.store.ExecutionGetByID(e.ctx, id)
+	if err != nil {
+		return err
+	}
+	if row.Status != string(interp.StatusRunning) {
+		return errDropped
+	}
+	now := e.clock.Now()
+	var res interp.Result
+	x, derr := interp.UnmarshalExecution(row.State)
+	def, _ := e.defs.Definition(e.ctx, row.RevisionID)
+	if derr != nil || def == nil || !stepsSafely(def, x, interp.Event{Kind: interp.EventFail, Error: aslerr.Runtime, Cause: cause}, now, e.src, &res) {
+		x = &interp.Execution{Status: interp.StatusFailed, Error: aslerr.Runtime, Cause: cause, StopTime: now, LastEventID: row.LastEventID + 1}
+		res.Reset()
+		res.Events = append(res.Events, history.Event{Type: history.ExecutionFailed, ID: x.LastEventID, PreviousEventID: row.LastEventID,
+			Timestamp: now, Error: x.Error, Cause: x.Cause})
+	}
+	change, err := e.change(row, x, &res)
+	if err != nil {
+		return err
+	}
+	if err := e.commitWait(change); err != nil {
+		return err
+	}
+	e.after(change.Execution, x, &res)
+	return nil
+}
+
+// stepsSafely steps an execution, and reports false if the step failed or
+// panicked.
+func stepsSafely(def *asl.Definition, x *interp.Execution, ev interp.Event, now time.Time, src interp.Source, res *interp.Result) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	res.Reset()
+	return interp.Step(def, x, ev, now, src, res) == nil && res.Applied
+}
+
 // apply loads the job's execution, steps it, commits, and carries out the
 // effects, retrying on a version conflict (another node stepped the execution,
 // or this shard's cached copy is stale).
-func (e *Engine) apply(cache *execCache, res *interp.Result, j *job) error {
+func (e *Engine) apply(cache *execCache, res *interp.Result, src *stepSource, j *job) error {
 	for attempt := 0; ; attempt++ {
 		if attempt == 30 {
 			return fmt.Errorf("execution %d: too many conflicts", j.execID)
@@ -374,20 +464,25 @@ func (e *Engine) apply(cache *execCache, res *interp.Result, j *job) error {
 		}
 		def, err := e.defs.Definition(e.ctx, ce.row.RevisionID)
 		if err != nil {
+			var invalid *asl.DefinitionError
+			if errors.Is(err, store.ErrNotFound) || errors.As(err, &invalid) {
+				return &brokenError{err}
+			}
 			return err
 		}
 		res.Reset()
 		now := e.clock.Now()
-		err = interp.Step(def, ce.x, j.event, now, e.src, res)
+		src.deadline = time.Now().Add(e.stepTime)
+		err = interp.Step(def, ce.x, j.event, now, src, res)
 		for _, ev := range j.next {
 			if err != nil || !res.Applied {
 				break
 			}
-			err = interp.Step(def, ce.x, ev, now, e.src, res)
+			err = interp.Step(def, ce.x, ev, now, src, res)
 		}
 		if err != nil {
 			cache.drop(j.execID)
-			return err
+			return &brokenError{err}
 		}
 		if !res.Applied {
 			// The event no longer applies (the timer fired, the task was answered):
@@ -515,12 +610,27 @@ func (e *Engine) committer() {
 			for _, r := range batch {
 				changes = append(changes, r.change)
 			}
-			errs := e.store.Apply(context.WithoutCancel(e.ctx), changes)
+			errs := e.applyBatch(changes)
 			for i, r := range batch {
 				r.done <- errs[i]
 			}
 		}
 	}
+}
+
+// applyBatch applies a batch of changes; a panic in the store's driver
+// becomes every change's error, not the node's end.
+func (e *Engine) applyBatch(changes []*store.Change) (errs []error) {
+	defer func() {
+		if r := recover(); r != nil {
+			e.log.Error("the store panicked applying changes", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			errs = make([]error, len(changes))
+			for i := range errs {
+				errs[i] = fmt.Errorf("store: %v", r)
+			}
+		}
+	}()
+	return e.store.Apply(context.WithoutCancel(e.ctx), changes)
 }
 
 // ExecutionARN returns the ARN of an execution of a state machine.

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"time"
 
 	"github.com/stepd/stepd/asl"
+	"github.com/stepd/stepd/asl/aslerr"
 	"github.com/stepd/stepd/history"
 	"github.com/stepd/stepd/interp"
 	"github.com/stepd/stepd/jsonvalue"
@@ -103,7 +105,8 @@ func (e *Engine) start(ctx context.Context, req StartRequest, wait chan *store.E
 	})
 	x := interp.NewExecution(info, e.limits, now)
 	var res interp.Result
-	if err := interp.Step(def, x, interp.Event{Kind: interp.EventStart}, now, e.src, &res); err != nil {
+	src := &stepSource{Source: e.src, deadline: time.Now().Add(e.stepTime)}
+	if err := e.firstStep(def, x, now, src, &res); err != nil {
 		return nil, false, err
 	}
 	row = &store.Execution{
@@ -136,6 +139,27 @@ func (e *Engine) start(ctx context.Context, req StartRequest, wait chan *store.E
 	}
 	e.after(row, x, &res)
 	return row, true, nil
+}
+
+// firstStep starts an execution. A panic in the interpreter is contained to
+// it: the execution is created failed, with States.Runtime (the panic and its
+// stack in the log).
+func (e *Engine) firstStep(def *asl.Definition, x *interp.Execution, now time.Time, src interp.Source, res *interp.Result) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			e.log.Error("the first step of an execution panicked: it fails", "execution", x.Info.ID,
+				"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			input := x.Info.Input
+			*x = interp.Execution{Info: x.Info, Status: interp.StatusFailed, Error: aslerr.Runtime, StopTime: now, StartTime: now, LastEventID: 2,
+				Cause: "stepd could not run a step of this execution: an internal error (stepd's log has its details)"}
+			res.Reset()
+			res.Events = append(res.Events,
+				history.Event{Type: history.ExecutionStarted, ID: 1, Timestamp: now, Input: input, HasInput: true, RoleArn: x.Info.RoleArn},
+				history.Event{Type: history.ExecutionFailed, ID: 2, PreviousEventID: 1, Timestamp: now, Error: x.Error, Cause: x.Cause})
+			err = nil
+		}
+	}()
+	return interp.Step(def, x, interp.Event{Kind: interp.EventStart}, now, src, res)
 }
 
 // StopExecution aborts a running execution. It returns the execution's row;
@@ -283,7 +307,7 @@ func (c *execCache) load(e *Engine, id int64) (ce *cachedExec, fresh bool, err e
 	ce = &cachedExec{row: row}
 	if row.Status == string(interp.StatusRunning) {
 		if ce.x, err = interp.UnmarshalExecution(row.State); err != nil {
-			return nil, false, fmt.Errorf("execution %s: %w", row.ARN, err)
+			return nil, false, &brokenError{fmt.Errorf("execution %s: %w", row.ARN, err)}
 		}
 		row.State = nil // the decoded form is what the cache keeps
 		if len(c.order) >= c.max {

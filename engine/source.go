@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"time"
+
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/binary"
@@ -53,6 +55,16 @@ func (CryptoSource) RandomInt(lo, hi int64) int64 {
 		}
 	}
 }
+
+// stepSource is the Source of one step: the engine's, and a deadline after
+// which the step yields (interp.Yielder), so that no step holds its shard
+// long. A shard owns one and sets its deadline before each step.
+type stepSource struct {
+	interp.Source
+	deadline time.Time
+}
+
+func (s *stepSource) Yield() bool { return time.Now().After(s.deadline) }
 
 // prefixedTokens is a Source whose task tokens start with a prefix, so that
 // a token says which engine made it.

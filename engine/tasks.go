@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -53,12 +54,7 @@ func (e *Engine) invoke(execID int64, execARN string, d *interp.TaskDispatch, ki
 			Timeout: time.Duration(d.TimeoutSeconds) * time.Second, Heartbeat: time.Duration(d.HeartbeatSeconds) * time.Second,
 			Attempt: d.Attempt, Credentials: d.Credentials,
 		}
-		var out runner.Outcome
-		if e.runner == nil {
-			out = runner.Failed(aslerr.Runtime, "no task runner is configured")
-		} else {
-			out = e.runner.Run(ctx, task)
-		}
+		out := e.run(ctx, task)
 		if ctx.Err() != nil {
 			// Cancelled: the step that cancelled it closed the task, or the engine is
 			// stopping and the task stays pending for the next start.
@@ -80,6 +76,23 @@ func (e *Engine) invoke(execID int64, execARN string, d *interp.TaskDispatch, ki
 		// lives is run by no one else.
 		_ = e.deliverRetrying(ctx, j, execARN, "deliver task outcome")
 	}()
+}
+
+// run runs a task with the engine's runner; a runner that panics fails the
+// task with States.Runtime (the panic and its stack in the log, not in the
+// cause), never the node.
+func (e *Engine) run(ctx context.Context, task *runner.Task) (out runner.Outcome) {
+	if e.runner == nil {
+		return runner.Failed(aslerr.Runtime, "no task runner is configured")
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			e.log.Error("a task runner panicked: the task fails", "execution", task.ExecutionARN, "state", task.StateName,
+				"resource", task.Resource.ARN, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			out = runner.Failed(aslerr.Runtime, "The task's runner failed: an internal error of stepd (its log has the details)")
+		}
+	}()
+	return e.runner.Run(ctx, task)
 }
 
 // cancelRunning cancels a task's invocation if it runs on this node, with

@@ -28,6 +28,8 @@ type encExecution struct {
 	LastEvent int64           `json:"le"`
 	NextID    int64           `json:"n"`
 	Timeout   int64           `json:"to,omitempty"`
+	Continue  int64           `json:"ct,omitempty"`
+	Resume    []int64         `json:"rq,omitempty"`
 	Paths     []encPath       `json:"p"`
 }
 
@@ -75,6 +77,7 @@ type encPath struct {
 	NextItem       int             `json:"ni,omitempty"`
 	MaxConcurrency int             `json:"mc,omitempty"`
 	Failures       int             `json:"fl,omitempty"`
+	ResultBytes    int             `json:"rb,omitempty"`
 	Detached       bool            `json:"dt,omitempty"`
 	Vars           json.RawMessage `json:"v,omitempty"`
 	Assigned       json.RawMessage `json:"av,omitempty"`
@@ -100,7 +103,8 @@ func (x *Execution) MarshalBinary() ([]byte, error) {
 			RedriveCount: x.Info.RedriveCount, MachineID: x.Info.StateMachineID, MachineName: x.Info.StateMachineName,
 		},
 		Limits: x.Limits, Status: x.Status, Error: x.Error, Cause: x.Cause, Start: x.StartTime, Stop: x.StopTime,
-		LastEvent: x.LastEventID, NextID: x.NextID, Timeout: x.TimeoutTimer,
+		LastEvent: x.LastEventID, NextID: x.NextID, Timeout: x.TimeoutTimer, Continue: x.ContinueTimer,
+		Resume: x.Resume,
 	}
 	if x.Status == StatusSucceeded {
 		e.Output = raw(x.Output)
@@ -116,7 +120,7 @@ func (x *Execution) MarshalBinary() ([]byte, error) {
 			TimeoutTimer: p.TimeoutTimer, HeartbeatTimer: p.HeartbeatTimer, HeartbeatSeconds: p.HeartbeatSeconds,
 			Children: p.Children, Results: rawOpt(p.Results, p.Results != nil), Remaining: p.Remaining,
 			Items: rawOpt(p.Items, p.Items != nil), NextItem: p.NextItem, MaxConcurrency: p.MaxConcurrency,
-			Failures: p.Failures, Detached: p.Detached,
+			Failures: p.Failures, ResultBytes: p.ResultBytes, Detached: p.Detached,
 			Vars: rawOpt(p.Vars, p.Vars != nil), Assigned: rawOpt(p.Assigned, p.Assigned != nil),
 		}
 		e.Paths = append(e.Paths, ep)
@@ -155,7 +159,7 @@ func UnmarshalExecution(data []byte) (*Execution, error) {
 			RedriveCount: e.Info.RedriveCount, StateMachineID: e.Info.MachineID, StateMachineName: e.Info.MachineName,
 		}),
 		Limits: e.Limits, Status: e.Status, Output: value(e.Output), Error: e.Error, Cause: e.Cause,
-		StartTime: e.Start, StopTime: e.Stop, LastEventID: e.LastEvent, NextID: e.NextID, TimeoutTimer: e.Timeout,
+		StartTime: e.Start, StopTime: e.Stop, LastEventID: e.LastEvent, NextID: e.NextID, TimeoutTimer: e.Timeout, ContinueTimer: e.Continue, Resume: e.Resume,
 		Paths: make(map[int64]*Path, len(e.Paths)),
 	}
 	for _, ep := range e.Paths {
@@ -168,7 +172,7 @@ func UnmarshalExecution(data []byte) (*Execution, error) {
 			TimeoutTimer: ep.TimeoutTimer, HeartbeatTimer: ep.HeartbeatTimer, HeartbeatSeconds: ep.HeartbeatSeconds,
 			Children: ep.Children, Results: list(ep.Results), Remaining: ep.Remaining,
 			Items: list(ep.Items), NextItem: ep.NextItem, MaxConcurrency: ep.MaxConcurrency,
-			Failures: ep.Failures, Detached: ep.Detached,
+			Failures: ep.Failures, ResultBytes: ep.ResultBytes, Detached: ep.Detached,
 		}
 		p.Vars, _ = value(ep.Vars).(*jsonvalue.Object)
 		p.Assigned, _ = value(ep.Assigned).(*jsonvalue.Object)

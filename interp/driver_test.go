@@ -66,13 +66,15 @@ func mustDefinition(t testing.TB, def string) *asl.Definition {
 	return d
 }
 
-func newExecution(input any) *interp.Execution {
+func newExecution(input any) *interp.Execution { return newExecutionLimits(input, interp.DefaultLimits) }
+
+func newExecutionLimits(input any, limits interp.Limits) *interp.Execution {
 	info := asl.NewExecutionInfo(asl.ExecutionInfo{
 		ID: "arn:aws:states:us-east-1:123456789012:execution:m:e", Name: "e",
 		RoleArn: "arn:aws:iam::123456789012:role/r", StartTime: asl.FormatTime(epoch), Input: input,
 		StateMachineID: "arn:aws:states:us-east-1:123456789012:stateMachine:m", StateMachineName: "m",
 	})
-	return interp.NewExecution(info, interp.DefaultLimits, epoch)
+	return interp.NewExecution(info, limits, epoch)
 }
 
 // drive runs an execution to its end on a virtual clock: tasks are answered by
@@ -87,7 +89,13 @@ func drive(t testing.TB, def *asl.Definition, input string, fn taskFunc) *run {
 // between every two steps, as the engine stores it.
 func driveCodec(t testing.TB, def *asl.Definition, input string, fn taskFunc, reload bool) *run {
 	t.Helper()
-	x := newExecution(jsonvalue.MustParse(input))
+	return driveLimits(t, def, input, fn, reload, interp.DefaultLimits)
+}
+
+// driveLimits is driveCodec for an execution with the given limits.
+func driveLimits(t testing.TB, def *asl.Definition, input string, fn taskFunc, reload bool, limits interp.Limits) *run {
+	t.Helper()
+	x := newExecutionLimits(jsonvalue.MustParse(input), limits)
 	src := newSource()
 	now := epoch
 	r := &run{x: x}

@@ -24,12 +24,51 @@ type Limits struct {
 	// MaxPayloadBytes caps a state's input, output and a task's result
 	// (AWS: 256 KiB). Larger data fails with States.DataLimitExceeded.
 	MaxPayloadBytes int
-	// MaxHistoryEvents caps the history (AWS: 25,000 events).
+	// MaxHistoryEvents caps the history (AWS: 25,000 events). The cap holds
+	// inside a step: an event past it is never appended, the execution fails
+	// instead.
 	MaxHistoryEvents int64
+	// MaxInlineMapConcurrency caps the iterations an inline Map runs at once,
+	// whatever its MaxConcurrency (AWS: 40). 0 means 40.
+	MaxInlineMapConcurrency int
+	// MaxStepTransitions caps the transitions (a state entered or left) one
+	// Step makes; past it, and when the Source says so (Yielder), the step
+	// ends and the rest of the work continues in a step of its own, at once,
+	// so that one execution's long run of Pass and Choice states never holds
+	// up others, or a stop. 0 means DefaultStepTransitions.
+	MaxStepTransitions int
 }
 
 // DefaultLimits are AWS's quotas.
 var DefaultLimits = Limits{MaxPayloadBytes: 256 * 1024, MaxHistoryEvents: 25000}
+
+// The defaults of the limits whose zero value means "the default".
+const (
+	DefaultInlineMapConcurrency = 40
+	DefaultStepTransitions      = 10000
+)
+
+func (l Limits) inlineMapConcurrency() int {
+	if l.MaxInlineMapConcurrency > 0 {
+		return l.MaxInlineMapConcurrency
+	}
+	return DefaultInlineMapConcurrency
+}
+
+func (l Limits) stepTransitions() int {
+	if l.MaxStepTransitions > 0 {
+		return l.MaxStepTransitions
+	}
+	return DefaultStepTransitions
+}
+
+// Yielder is a Source that can tell a Step it has run long enough (a wall
+// clock's deadline, for a step's time): Step asks between transitions, and
+// when Yield reports true it ends the step and continues in another, as past
+// Limits.MaxStepTransitions.
+type Yielder interface {
+	Yield() bool
+}
 
 // Execution is the whole progress of one execution. The interpreter changes it in
 // place in Step; between steps it is plain data that the engine persists.
@@ -51,6 +90,11 @@ type Execution struct {
 	Paths map[int64]*Path
 	// TimeoutTimer is the machine-level TimeoutSeconds timer, or 0.
 	TimeoutTimer int64
+	// ContinueTimer is armed, due at once, by a step that yielded: when it
+	// fires, the paths that were still runnable (Resume, in turn order) go on
+	// where they were, as if the step had not ended.
+	ContinueTimer int64
+	Resume        []int64
 }
 
 // RootPathID is the ID of an execution's top-level path.
@@ -118,6 +162,9 @@ type Path struct {
 	// Failures counts the failed iterations of a Distributed Map, which may
 	// tolerate some.
 	Failures int
+	// ResultBytes is the encoded size of the results so far, bounded by the
+	// payload quota.
+	ResultBytes int
 	// Detached is set on the iterations of a Distributed Map (and everything
 	// under them): they run as child executions, whose events are not part of
 	// the parent's history.
@@ -174,6 +221,9 @@ const (
 	EventTimerFired
 	// EventStop: StopExecution, with an optional Error and Cause.
 	EventStop
+	// EventFail: the engine fails the execution with Error and Cause (a step
+	// of it could not run); its tasks and timers are cancelled as at a stop.
+	EventFail
 )
 
 // Effect is work the outside world must do after Step's changes are committed.
@@ -214,6 +264,8 @@ const (
 	TimerTaskTimeout
 	TimerHeartbeat
 	TimerExecutionTimeout
+	// TimerContinue continues a step that yielded.
+	TimerContinue
 )
 
 // Timer is a durable timer.

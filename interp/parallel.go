@@ -21,6 +21,7 @@ func (s *stepper) parallel(p *Path) {
 	s.emit(p, history.Event{Type: history.ParallelStateStarted})
 	branches := st.Parallel.Branches
 	p.Phase = PhaseChildren
+	p.ResultBytes = 1
 	p.Results = make([]any, len(branches))
 	p.Remaining = len(branches)
 	p.Children = make([]int64, 0, len(branches))
@@ -65,6 +66,11 @@ func (s *stepper) mapState(p *Path) {
 		return
 	}
 	items, err := s.mapItems(env, st, input)
+	if err == nil {
+		// Items computed by an expression (Items, a JSONata range) are a payload
+		// like any other.
+		err = s.checkSize(items)
+	}
 	if err != nil {
 		s.fail(p, s.stateFailure(p, err))
 		return
@@ -78,6 +84,7 @@ func (s *stepper) mapState(p *Path) {
 		s.emit(p, history.Event{Type: history.MapRunStarted})
 	}
 	p.Failures = 0
+	p.ResultBytes = 1 // the brackets, with each result's comma
 	p.Phase = PhaseChildren
 	p.Items = items
 	p.NextItem = 0
@@ -187,11 +194,17 @@ func (s *stepper) checkTolerance(env *asl.Env, st *asl.State) error {
 	return nil
 }
 
-// startIterations starts iterations until MaxConcurrency are running.
+// startIterations starts iterations until MaxConcurrency are running (for an
+// inline Map, at most Limits.MaxInlineMapConcurrency, whatever MaxConcurrency
+// says, as on AWS).
 func (s *stepper) startIterations(p *Path) {
 	st := p.state
 	m := st.Map
-	for p.NextItem < len(p.Items) && (p.MaxConcurrency == 0 || len(p.Children) < p.MaxConcurrency) {
+	max := p.MaxConcurrency
+	if inline := s.x.Limits.inlineMapConcurrency(); m.Mode != asl.MapDistributed && (max == 0 || max > inline) {
+		max = inline
+	}
+	for p.NextItem < len(p.Items) && (max == 0 || len(p.Children) < max) {
 		i := p.NextItem
 		p.NextItem++
 		item := p.Items[i]
@@ -215,11 +228,24 @@ func (s *stepper) startIterations(p *Path) {
 	}
 }
 
-// childSucceeded records a branch's or iteration's output.
+// childSucceeded records a branch's or iteration's output. The results
+// together are a payload: past the quota the state fails at once, before they
+// grow further.
 func (s *stepper) childSucceeded(p *Path, c *Path, output any) {
 	s.dropChild(p, c)
 	p.Results[c.Index] = output
 	p.Remaining--
+	if max := s.x.Limits.MaxPayloadBytes; max > 0 {
+		p.ResultBytes += jsonvalue.Size(output) + 1
+		if p.ResultBytes > max {
+			p.LastEventID = c.LastEventID
+			s.abortChildren(p)
+			p.Items, p.Results = nil, nil
+			s.fail(p, aslerr.Newf(aslerr.DataLimitExceeded,
+				"The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", p.StateName))
+			return
+		}
+	}
 	if p.state.Type == asl.TypeMap {
 		if p.state.Map.Mode != asl.MapDistributed {
 			p.LastEventID = c.LastEventID

@@ -61,7 +61,16 @@ func Step(def *asl.Definition, x *Execution, ev Event, now time.Time, src Source
 	}
 	s.apply(ev)
 	s.run()
+	if s.capped && x.Status == StatusRunning {
+		s.historyFull()
+	}
 	return nil
+}
+
+// historyFull fails an execution whose history reached its cap.
+func (s *stepper) historyFull() {
+	s.finish(StatusFailed, nil, aslerr.Runtime, fmt.Sprintf(
+		"The execution reached the maximum number of history events (%d).", s.x.Limits.MaxHistoryEvents))
 }
 
 // stepper is the state of one Step call.
@@ -74,6 +83,9 @@ type stepper struct {
 
 	queue []*Path // runnable paths, in turn order
 	dead  map[*Path]bool
+	// capped is set once an event was refused for the history cap: the
+	// execution fails at the end of the turn.
+	capped bool
 	env   asl.Env
 	ctx   asl.Context
 	scope scope
@@ -104,6 +116,11 @@ func (s *stepper) nextID() int64 {
 // emit records a history event on path p (nil: the execution itself).
 func (s *stepper) emit(p *Path, e history.Event) int64 {
 	if p != nil && p.Detached {
+		return p.LastEventID
+	}
+	if max := s.x.Limits.MaxHistoryEvents; max > 0 && s.x.LastEventID >= max-1 && p != nil {
+		// Only the execution's own last event may take the cap's last place.
+		s.capped = true
 		return p.LastEventID
 	}
 	s.x.LastEventID++
@@ -147,11 +164,20 @@ func (s *stepper) apply(ev Event) {
 	case EventStop:
 		s.res.Applied = true
 		s.finish(StatusAborted, nil, ev.Error, ev.Cause)
+	case EventFail:
+		s.res.Applied = true
+		s.finish(StatusFailed, nil, ev.Error, ev.Cause)
 	case EventTimerFired:
 		if ev.TimerID == x.TimeoutTimer && x.TimeoutTimer != 0 {
 			s.res.Applied = true
 			x.TimeoutTimer = 0
 			s.finish(StatusTimedOut, nil, aslerr.Timeout, "")
+			return
+		}
+		if ev.TimerID == x.ContinueTimer && x.ContinueTimer != 0 {
+			s.res.Applied = true
+			x.ContinueTimer = 0
+			s.resume()
 			return
 		}
 		for _, p := range x.Paths {
@@ -185,19 +211,26 @@ func (s *stepper) apply(ev Event) {
 	}
 }
 
-// run advances runnable paths in turns until none is left.
+// run advances runnable paths in turns until none is left, or until the step
+// has made its share of transitions: then a timer due at once continues the
+// rest in a step of its own.
 func (s *stepper) run() {
+	budget := s.x.Limits.stepTransitions()
+	yielder, _ := s.src.(Yielder)
 	for i := 0; i < len(s.queue); i++ {
 		if s.x.Status != StatusRunning {
+			break
+		}
+		if s.capped {
+			s.historyFull()
 			break
 		}
 		p := s.queue[i]
 		if s.dead[p] {
 			continue
 		}
-		if s.x.LastEventID >= s.x.Limits.MaxHistoryEvents-1 && s.x.Limits.MaxHistoryEvents > 0 {
-			s.finish(StatusFailed, nil, aslerr.Runtime, fmt.Sprintf(
-				"The execution reached the maximum number of history events (%d).", s.x.Limits.MaxHistoryEvents))
+		if budget--; budget < 0 || yielder != nil && budget%64 == 0 && yielder.Yield() {
+			s.yield(s.queue[i:])
 			break
 		}
 		switch p.Phase {
@@ -208,6 +241,30 @@ func (s *stepper) run() {
 		}
 	}
 	s.queue = s.queue[:0]
+}
+
+// yield ends the step with the runnable paths left, in turn order, for a
+// step of their own that a timer due at once starts.
+func (s *stepper) yield(left []*Path) {
+	for _, p := range left {
+		if !s.dead[p] {
+			s.x.Resume = append(s.x.Resume, p.ID)
+		}
+	}
+	if s.x.ContinueTimer == 0 {
+		s.x.ContinueTimer = s.armTimer(TimerContinue, 0)
+	}
+}
+
+// resume schedules the paths a step that yielded left runnable, in the order
+// they would have run.
+func (s *stepper) resume() {
+	for _, id := range s.x.Resume {
+		if p := s.x.Paths[id]; p != nil && (p.Phase == PhaseEnter || p.Phase == PhaseExit) {
+			s.schedule(p)
+		}
+	}
+	s.x.Resume = nil
 }
 
 func (s *stepper) start() {
@@ -744,6 +801,8 @@ func (s *stepper) finish(status Status, output any, errName, cause string) {
 		}
 	}
 	s.cancelTimer(&x.TimeoutTimer)
+	s.cancelTimer(&x.ContinueTimer)
+	x.Resume = nil
 	ev := history.Event{Error: errName, Cause: cause}
 	switch status {
 	case StatusSucceeded:

@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -29,6 +30,8 @@ type env struct {
 	store store.Store
 	svc   *service.Service
 	node  string
+	// run answers tasks; nil echoes their input.
+	run atomic.Pointer[runner.RunnerFunc]
 }
 
 var seq atomic.Int64
@@ -66,7 +69,10 @@ func (e *env) start() {
 	e.t.Helper()
 	e.store = e.open()
 	e.svc = service.New(service.Options{Store: e.store, ExpressStore: memory.New(), Node: e.node, Shards: 8,
-		Clock: engine.NewScaledClock(0.001), Runner: runner.RunnerFunc(func(_ context.Context, t *runner.Task) runner.Outcome {
+		Clock: engine.NewScaledClock(0.001), Runner: runner.RunnerFunc(func(ctx context.Context, t *runner.Task) runner.Outcome {
+			if f := e.run.Load(); f != nil {
+				return (*f)(ctx, t)
+			}
 			return runner.Succeeded(t.Input)
 		})})
 	if err := e.svc.Start(context.Background()); err != nil {
@@ -382,4 +388,108 @@ func TestChildrenAcrossNodes(t *testing.T) {
 			t.Errorf("parent %d: %s %s %s", i, got.Status, got.Output, got.Cause)
 		}
 	}
+}
+
+// A runner that panics fails its task with States.Runtime (which, as AWS's
+// States.Runtime, no Catch takes), without the panic in the cause, and the
+// node goes on.
+func TestRunnerPanicFailsTheTask(t *testing.T) {
+	drivers(t, func(t *testing.T, e *env) {
+		panics := runner.RunnerFunc(func(context.Context, *runner.Task) runner.Outcome { panic("the runner broke") })
+		e.run.Store(&panics)
+		sm := e.machine("panics", "STANDARD", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:f",
+			"Catch":[{"ErrorEquals":["States.Runtime"],"ResultPath":"$.err","Next":"Caught"}],"End":true},"Caught":{"Type":"Pass","End":true}}}`)
+		got := e.wait(e.startExecution(sm, `{}`))
+		if got.Status != "FAILED" || got.Error != "States.Runtime" || !strings.Contains(got.Cause, "runner failed") || strings.Contains(got.Cause, "the runner broke") {
+			t.Errorf("%s %s %s %s", got.Status, got.Output, got.Error, got.Cause)
+		}
+		if types := e.historyTypes(got); !strings.Contains(types, "LambdaFunctionFailed") {
+			t.Errorf("history %s", types)
+		}
+		e.run.Store(nil)
+		if again := e.wait(e.startExecution(sm, `{"n":2}`)); again.Status != "SUCCEEDED" || again.Output != `{"n":2}` {
+			t.Errorf("after the panic: %s %s", again.Status, again.Output)
+		}
+	})
+}
+
+// A stored execution that makes the interpreter panic (here a state made up
+// by hand: a Wait state's path that says it runs a task) fails with
+// States.Runtime when its timer fires, and only it: the node goes on, after
+// a restart too.
+func TestStepPanicFailsTheExecution(t *testing.T) {
+	drivers(t, func(t *testing.T, e *env) {
+		sm := e.machine("waits", "STANDARD", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":100000,"End":true}}}`)
+		row := e.startExecution(sm, `{}`)
+		e.stop()
+		e.store = e.open()
+		ctx := context.Background()
+		cur, err := e.store.ExecutionGetByID(ctx, row.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var state map[string]any
+		if err := json.Unmarshal(cur.State, &state); err != nil {
+			t.Fatal(err)
+		}
+		path := state["p"].([]any)[0].(map[string]any)
+		timer := path["ti"]
+		delete(path, "ti")
+		path["ph"], path["tot"] = 3, timer // PhaseTask, with its timeout timer
+		broken := *cur
+		broken.Version++
+		if broken.State, err = json.Marshal(state); err != nil {
+			t.Fatal(err)
+		}
+		id, _ := timer.(float64)
+		if errs := e.store.Apply(ctx, []*store.Change{{Execution: &broken, ExpectVersion: cur.Version,
+			AddTimers: []store.Timer{{ExecutionID: row.ID, TimerID: int64(id), Due: time.Now()}}}}); errs[0] != nil {
+			t.Fatal(errs[0])
+		}
+		e.store.Close()
+		e.start()
+		got := e.wait(row)
+		if got.Status != "FAILED" || got.Error != "States.Runtime" || !strings.Contains(got.Cause, "internal error") {
+			t.Errorf("%s %s %s", got.Status, got.Error, got.Cause)
+		}
+		if types := e.historyTypes(got); !strings.HasSuffix(types, "ExecutionFailed") {
+			t.Errorf("history %s", types)
+		}
+		fine := e.machine("fine", "STANDARD", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
+		if again := e.wait(e.startExecution(fine, `{"n":1}`)); again.Status != "SUCCEEDED" {
+			t.Errorf("after the panic: %s", again.Status)
+		}
+	})
+}
+
+// An execution whose stored state does not decode fails with a cause that
+// says so, instead of being retried at every delivery.
+func TestUndecodableExecutionFails(t *testing.T) {
+	drivers(t, func(t *testing.T, e *env) {
+		sm := e.machine("waits", "STANDARD", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":100000,"End":true}}}`)
+		row := e.startExecution(sm, `{}`)
+		e.stop()
+		e.store = e.open()
+		ctx := context.Background()
+		cur, err := e.store.ExecutionGetByID(ctx, row.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		broken := *cur
+		broken.Version, broken.State = cur.Version+1, []byte("{not json")
+		timers, err := e.store.TimerList(ctx, store.TimerRef{}, 10)
+		if err != nil || len(timers) != 1 {
+			t.Fatalf("%v %v", timers, err)
+		}
+		if errs := e.store.Apply(ctx, []*store.Change{{Execution: &broken, ExpectVersion: cur.Version,
+			AddTimers: []store.Timer{{ExecutionID: row.ID, TimerID: timers[0].TimerID, Due: time.Now()}}}}); errs[0] != nil {
+			t.Fatal(errs[0])
+		}
+		e.store.Close()
+		e.start()
+		got := e.wait(row)
+		if got.Status != "FAILED" || got.Error != "States.Runtime" || !strings.Contains(got.Cause, "decode execution") {
+			t.Errorf("%s %s %s", got.Status, got.Error, got.Cause)
+		}
+	})
 }
