@@ -66,7 +66,9 @@ func mustDefinition(t testing.TB, def string) *asl.Definition {
 	return d
 }
 
-func newExecution(input any) *interp.Execution { return newExecutionLimits(input, interp.DefaultLimits) }
+func newExecution(input any) *interp.Execution {
+	return newExecutionLimits(input, interp.DefaultLimits)
+}
 
 func newExecutionLimits(input any, limits interp.Limits) *interp.Execution {
 	info := asl.NewExecutionInfo(asl.ExecutionInfo{

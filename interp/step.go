@@ -86,9 +86,9 @@ type stepper struct {
 	// capped is set once an event was refused for the history cap: the
 	// execution fails at the end of the turn.
 	capped bool
-	env   asl.Env
-	ctx   asl.Context
-	scope scope
+	env    asl.Env
+	ctx    asl.Context
+	scope  scope
 }
 
 // resolve links each path to its asl.State (they are stored by name).
