@@ -3,6 +3,7 @@ package sdk_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"path/filepath"
 	"sync/atomic"
@@ -24,6 +25,8 @@ import (
 type server struct {
 	url string
 	sfn *sfn.Client
+	st  *sqlite.Store
+	eng *engine.Engine
 }
 
 func newServer(t *testing.T) *server {
@@ -42,7 +45,7 @@ func newServer(t *testing.T) *server {
 		eng.StopWithin(0)
 		st.Close()
 	})
-	return &server{url: srv.URL, sfn: sfn.New(sfn.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
+	return &server{url: srv.URL, st: st, eng: eng, sfn: sfn.New(sfn.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
 		Credentials: credentials.NewStaticCredentialsProvider("k", "s", "")})}
 }
 
@@ -72,22 +75,24 @@ func (s *server) start(t *testing.T, machine, input string) string {
 	return *out.ExecutionArn
 }
 
-// wait polls an execution until it ends (the API offers no other signal).
+// wait waits for an execution to end, on the engine's signal, and describes
+// it through the API.
 func (s *server) wait(t *testing.T, execution string) *sfn.DescribeExecutionOutput {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		d, err := s.sfn.DescribeExecution(context.Background(), &sfn.DescribeExecutionInput{ExecutionArn: aws.String(execution)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d.Status != types.ExecutionStatusRunning {
-			return d
-		}
-		time.Sleep(20 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	row, err := s.st.ExecutionGet(ctx, execution)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("%s still running", execution)
-	return nil
+	if _, err := s.eng.WaitFinished(ctx, row.ID); err != nil {
+		t.Fatalf("%s: %v", execution, err)
+	}
+	d, err := s.sfn.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(execution)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
 
 func TestWorkerSucceedsAndFails(t *testing.T) {
@@ -226,5 +231,22 @@ func TestWorkerStopsOnAnActivityThatDoesNotExist(t *testing.T) {
 	var api *sdk.APIError
 	if !errors.As(err, &api) || api.Type != "ActivityDoesNotExist" {
 		t.Fatalf("Run: %v", err)
+	}
+}
+
+func TestIsTaskGone(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	err := sdk.NewClient(s.url).SendTaskSuccess(context.Background(), "not-a-token", "x")
+	if !sdk.IsTaskGone(err) {
+		t.Fatalf("SendTaskSuccess with a token stepd never gave: %v, want a task that is gone", err)
+	}
+	if wrapped := fmt.Errorf("report: %w", err); !sdk.IsTaskGone(wrapped) {
+		t.Errorf("IsTaskGone(%v) is false for the wrapped error", wrapped)
+	}
+	for _, err := range []error{nil, errors.New("TaskTimedOut"), &sdk.APIError{Type: "ActivityDoesNotExist"}} {
+		if sdk.IsTaskGone(err) {
+			t.Errorf("IsTaskGone(%v) is true", err)
+		}
 	}
 }
