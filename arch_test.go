@@ -50,9 +50,10 @@ var allowed = map[string][]string{
 	// database and knows no other driver (see drivers).
 	"store":                 {},
 	"store/internal/chunk":  {"store"},
+	"store/internal/sqlrow": {"store"},
 	"store/memory":          {"store"},
-	"store/sqlite":          {"store", "store/internal/chunk"},
-	"store/postgres":        {"store", "store/internal/chunk"},
+	"store/sqlite":          {"store", "store/internal/chunk", "store/internal/sqlrow"},
+	"store/postgres":        {"store", "store/internal/chunk", "store/internal/sqlrow"},
 	"store/postgres/pgtest": {"store/postgres"},
 	"store/storetest":       {"store"},
 
