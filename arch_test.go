@@ -74,9 +74,13 @@ var allowed = map[string][]string{
 	"cmd/stepd": {anything},
 	"test/...":  {anything}, // end-to-end suites drive the whole thing
 
+	// A real stepd serve as a process, for the examples and the end-to-end
+	// suites.
+	"internal/serveproc": {},
+
 	// The examples drive a stepd as users do: through its API, the worker
 	// SDK and their own code.
-	"examples/internal/demo":               {},
+	"examples/internal/demo":               {"internal/serveproc"},
 	"examples/hello-parallel":              {"examples/internal/demo"},
 	"examples/song-lyrics":                 {"examples/internal/demo"},
 	"examples/stock-trading":               {"examples/internal/demo", "sdk"},
