@@ -95,6 +95,14 @@ func (s *server) wait(t *testing.T, execution string) *sfn.DescribeExecutionOutp
 	return d
 }
 
+// runWorker runs w until the test ends.
+func runWorker(t *testing.T, w *sdk.Worker) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+}
+
 func TestWorkerSucceedsAndFails(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
@@ -115,10 +123,7 @@ func TestWorkerSucceedsAndFails(t *testing.T) {
 			}
 			return map[string]string{"greeting": "hello " + in.Name}, nil
 		})}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- w.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	runWorker(t, w)
 
 	tests := []struct {
 		input, status, output, err, cause string
@@ -154,10 +159,7 @@ func TestWorkerConcurrency(t *testing.T) {
 				return nil, ctx.Err()
 			}
 		})}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- w.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	runWorker(t, w)
 	var execs []string
 	for range 3 {
 		execs = append(execs, s.start(t, machine, `{}`))
@@ -182,10 +184,7 @@ func TestWorkerHeartbeatsKeepALongTaskAlive(t *testing.T) {
 				return nil, ctx.Err()
 			}
 		})}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- w.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	runWorker(t, w)
 	if d := s.wait(t, s.start(t, machine, `{}`)); d.Status != types.ExecutionStatusSucceeded {
 		t.Fatalf("%s %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
 	}
