@@ -192,6 +192,9 @@ func (r *replayer) step(t *testing.T, ev interp.Event, gev goldenEvent) goldenSt
 	}
 	for _, e := range r.res.Effects {
 		ge := goldenEffect{Effect: effectKinds[e.Kind]}
+		if ge.Effect == "" || e.Kind == interp.EffectArmTimer && timerKinds[e.Timer.Kind] == "" {
+			t.Fatalf("the effect %+v has no name in replay_test.go's effectKinds or timerKinds: add it, and its fields to goldenEffect", e)
+		}
 		switch e.Kind {
 		case interp.EffectInvokeTask, interp.EffectCancelTask:
 			d := e.Task
