@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/stepd
 
-.PHONY: build test vet fmt check conformance api-conformance api-conformance-postgres lintcases clients crash cluster hostile parked bench fuzz ci clean
+.PHONY: build test vet fmt tidy check conformance api-conformance api-conformance-postgres lintcases clients crash cluster hostile parked bench fuzz ci clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/stepd
@@ -16,7 +16,11 @@ vet:
 fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-check: fmt vet
+# go.mod and go.sum are exactly what the imports need.
+tidy:
+	$(GO) mod tidy -diff
+
+check: fmt vet tidy
 
 conformance: build
 	scripts/conformance.sh

@@ -35,6 +35,23 @@ const result = await esbuild.build({
   logLevel: 'warning',
 });
 
+// The sources import one another without cycles: a module's imports are
+// evaluated before it, which a cycle makes depend on the order of imports.
+const own = (p) => p.startsWith('web/src/');
+const seen = new Map(); // path → 'open' while on the DFS stack, 'done' after
+const visit = (path, stack) => {
+  if (seen.get(path) === 'done') return;
+  if (seen.get(path) === 'open') {
+    throw new Error(`import cycle: ${[...stack.slice(stack.indexOf(path)), path].join(' → ')}`);
+  }
+  seen.set(path, 'open');
+  for (const imp of result.metafile.inputs[path]?.imports ?? []) {
+    if (own(imp.path) && !imp.external) visit(imp.path, [...stack, path]);
+  }
+  seen.set(path, 'done');
+};
+for (const path of Object.keys(result.metafile.inputs).filter(own)) visit(path, []);
+
 let js, css;
 for (const [file, meta] of Object.entries(result.metafile.outputs)) {
   if (meta.entryPoint === 'web/src/main.tsx') {

@@ -30,13 +30,13 @@ type Limits struct {
 	MaxHistoryEvents int64
 	// MaxInlineMapConcurrency caps the iterations an inline Map runs at once,
 	// whatever its MaxConcurrency (AWS: 40). 0 means 40.
-	MaxInlineMapConcurrency int
+	MaxInlineMapConcurrency int `json:",omitempty"`
 	// MaxStepTransitions caps the transitions (a state entered or left) one
 	// Step makes; past it, and when the Source says so (Yielder), the step
 	// ends and the rest of the work continues in a step of its own, at once,
 	// so that one execution's long run of Pass and Choice states never holds
 	// up others, or a stop. 0 means DefaultStepTransitions.
-	MaxStepTransitions int
+	MaxStepTransitions int `json:",omitempty"`
 }
 
 // DefaultLimits are AWS's quotas.

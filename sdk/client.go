@@ -17,6 +17,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -54,10 +55,11 @@ func (e *APIError) Error() string {
 
 // IsTaskGone reports whether err says a task token is no longer open: the
 // task timed out, its execution ended, or it was answered already
-// (TaskTimedOut, TaskDoesNotExist, InvalidToken).
+// (TaskTimedOut, TaskDoesNotExist, InvalidToken). err may wrap the
+// *APIError.
 func IsTaskGone(err error) bool {
-	e, ok := err.(*APIError)
-	return ok && (e.Type == "TaskTimedOut" || e.Type == "TaskDoesNotExist" || e.Type == "InvalidToken")
+	var e *APIError
+	return errors.As(err, &e) && (e.Type == "TaskTimedOut" || e.Type == "TaskDoesNotExist" || e.Type == "InvalidToken")
 }
 
 // call performs one action: in is marshalled as the request, the answer

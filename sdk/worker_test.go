@@ -3,6 +3,7 @@ package sdk_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"path/filepath"
 	"sync/atomic"
@@ -15,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/stepd/stepd/awsapi"
+	"github.com/stepd/stepd/engine"
 	"github.com/stepd/stepd/sdk"
 	"github.com/stepd/stepd/service"
 	"github.com/stepd/stepd/store/sqlite"
@@ -24,6 +26,8 @@ import (
 type server struct {
 	url string
 	sfn *sfn.Client
+	st  *sqlite.Store
+	eng *engine.Engine
 }
 
 func newServer(t *testing.T) *server {
@@ -42,7 +46,7 @@ func newServer(t *testing.T) *server {
 		svc.StopWithin(0)
 		st.Close()
 	})
-	return &server{url: srv.URL, sfn: sfn.New(sfn.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
+	return &server{url: srv.URL, st: st, eng: svc.Standard(), sfn: sfn.New(sfn.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
 		Credentials: credentials.NewStaticCredentialsProvider("k", "s", "")})}
 }
 
@@ -72,22 +76,32 @@ func (s *server) start(t *testing.T, machine, input string) string {
 	return *out.ExecutionArn
 }
 
-// wait polls an execution until it ends (the API offers no other signal).
+// wait waits for an execution to end, on the engine's signal, and describes
+// it through the API.
 func (s *server) wait(t *testing.T, execution string) *sfn.DescribeExecutionOutput {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		d, err := s.sfn.DescribeExecution(context.Background(), &sfn.DescribeExecutionInput{ExecutionArn: aws.String(execution)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d.Status != types.ExecutionStatusRunning {
-			return d
-		}
-		time.Sleep(20 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	row, err := s.st.ExecutionGet(ctx, execution)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("%s still running", execution)
-	return nil
+	if _, err := s.eng.WaitFinished(ctx, row.ID); err != nil {
+		t.Fatalf("%s: %v", execution, err)
+	}
+	d, err := s.sfn.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(execution)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// runWorker runs w until the test ends.
+func runWorker(t *testing.T, w *sdk.Worker) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
 }
 
 func TestWorkerSucceedsAndFails(t *testing.T) {
@@ -110,10 +124,7 @@ func TestWorkerSucceedsAndFails(t *testing.T) {
 			}
 			return map[string]string{"greeting": "hello " + in.Name}, nil
 		})}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- w.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	runWorker(t, w)
 
 	tests := []struct {
 		input, status, output, err, cause string
@@ -149,10 +160,7 @@ func TestWorkerConcurrency(t *testing.T) {
 				return nil, ctx.Err()
 			}
 		})}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- w.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	runWorker(t, w)
 	var execs []string
 	for range 3 {
 		execs = append(execs, s.start(t, machine, `{}`))
@@ -177,10 +185,7 @@ func TestWorkerHeartbeatsKeepALongTaskAlive(t *testing.T) {
 				return nil, ctx.Err()
 			}
 		})}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- w.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	runWorker(t, w)
 	if d := s.wait(t, s.start(t, machine, `{}`)); d.Status != types.ExecutionStatusSucceeded {
 		t.Fatalf("%s %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
 	}
@@ -226,5 +231,22 @@ func TestWorkerStopsOnAnActivityThatDoesNotExist(t *testing.T) {
 	var api *sdk.APIError
 	if !errors.As(err, &api) || api.Type != "ActivityDoesNotExist" {
 		t.Fatalf("Run: %v", err)
+	}
+}
+
+func TestIsTaskGone(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	err := sdk.NewClient(s.url).SendTaskSuccess(context.Background(), "not-a-token", "x")
+	if !sdk.IsTaskGone(err) {
+		t.Fatalf("SendTaskSuccess with a token stepd never gave: %v, want a task that is gone", err)
+	}
+	if wrapped := fmt.Errorf("report: %w", err); !sdk.IsTaskGone(wrapped) {
+		t.Errorf("IsTaskGone(%v) is false for the wrapped error", wrapped)
+	}
+	for _, err := range []error{nil, errors.New("TaskTimedOut"), &sdk.APIError{Type: "ActivityDoesNotExist"}} {
+		if sdk.IsTaskGone(err) {
+			t.Errorf("IsTaskGone(%v) is true", err)
+		}
 	}
 }

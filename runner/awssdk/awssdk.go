@@ -392,17 +392,29 @@ func parameterFailure(err error) (runner.Outcome, bool) {
 	return runner.Outcome{}, false
 }
 
-// optimizedError names a failure as the optimized integrations do.
-func (r *Optimized) optimizedError(ctx context.Context, err error) runner.Outcome {
+// callFailure classifies a failed call: a bad parameter, a timeout (the
+// task's context ended) or a request that never got an answer is done, with
+// prefix naming the client's exception; otherwise f is the service's answer,
+// for the caller to name.
+func callFailure(ctx context.Context, err error, prefix string) (out runner.Outcome, f apiFailure, done bool) {
 	if out, ok := parameterFailure(err); ok {
-		return out
+		return out, f, true
 	}
 	if ctx.Err() != nil {
-		return runner.Failed("States.Timeout", "")
+		return runner.Failed("States.Timeout", ""), f, true
 	}
 	f, ok := asAPIFailure(err)
 	if !ok {
-		return runner.Failed(r.spec.prefix+".SdkClientException", "Unable to execute HTTP request: "+rootCause(err))
+		return runner.Failed(prefix+".SdkClientException", "Unable to execute HTTP request: "+rootCause(err)), f, true
+	}
+	return out, f, false
+}
+
+// optimizedError names a failure as the optimized integrations do.
+func (r *Optimized) optimizedError(ctx context.Context, err error) runner.Outcome {
+	out, f, done := callFailure(ctx, err, r.spec.prefix)
+	if done {
+		return out
 	}
 	name := r.spec.unmodeled
 	switch {
@@ -420,15 +432,9 @@ func (r *Optimized) optimizedError(ctx context.Context, err error) runner.Outcom
 
 // sdkError names a failure as the AWS SDK integrations do.
 func (s *service) sdkError(ctx context.Context, err error) runner.Outcome {
-	if out, ok := parameterFailure(err); ok {
+	out, f, done := callFailure(ctx, err, s.errorName)
+	if done {
 		return out
-	}
-	if ctx.Err() != nil {
-		return runner.Failed("States.Timeout", "")
-	}
-	f, ok := asAPIFailure(err)
-	if !ok {
-		return runner.Failed(s.errorName+".SdkClientException", "Unable to execute HTTP request: "+rootCause(err))
 	}
 	name := s.errorName + "Exception"
 	switch {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stepd/stepd/store"
 	"github.com/stepd/stepd/store/internal/chunk"
+	"github.com/stepd/stepd/store/internal/sqlrow"
 )
 
 // stmt is one statement of a Change, with what it must do for the Change to
@@ -63,7 +64,7 @@ func (s *Store) assignIDs(ctx context.Context, changes []*store.Change) error {
 	if err != nil {
 		return err
 	}
-	ids, err := collect(rows, func(row pgx.Row) (int64, error) {
+	ids, err := collect(rows, func(row sqlrow.Scanner) (int64, error) {
 		var id int64
 		err := row.Scan(&id)
 		return id, err
@@ -99,13 +100,13 @@ func plan(c *store.Change) []stmt {
 		if c.ExpectVersion == 0 {
 			out = append(out, stmt{sql: `INSERT INTO executions (id, arn, machine_arn, name, revision_id, status, input, output, error, cause, start_ms, stop_ms, state, version, last_event_id, trace_header, parent, parent_waits)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) ON CONFLICT DO NOTHING`,
-				args: []any{x.ID, x.ARN, x.MachineARN, x.Name, x.RevisionID, x.Status, x.Input, output, x.Error, x.Cause, ms(x.StartTime), ms(x.StopTime),
+				args: []any{x.ID, x.ARN, x.MachineARN, x.Name, x.RevisionID, x.Status, x.Input, output, x.Error, x.Cause, sqlrow.Millis(x.StartTime), sqlrow.Millis(x.StopTime),
 					state, x.Version, x.LastEventID, x.TraceHeader, x.Parent, x.ParentWaits},
 				want: 1, onMiss: store.ErrExists})
 		} else {
 			out = append(out, stmt{sql: `UPDATE executions SET status = $1, output = $2, error = $3, cause = $4, stop_ms = $5, state = $6, version = $7, last_event_id = $8
 				WHERE id = $9 AND version = $10`,
-				args: []any{x.Status, output, x.Error, x.Cause, ms(x.StopTime), state, x.Version, x.LastEventID, x.ID, c.ExpectVersion},
+				args: []any{x.Status, output, x.Error, x.Cause, sqlrow.Millis(x.StopTime), state, x.Version, x.LastEventID, x.ID, c.ExpectVersion},
 				want: 1, onMiss: store.ErrConflict})
 		}
 		execID = x.ID
@@ -135,7 +136,7 @@ func plan(c *store.Change) []stmt {
 	if len(c.AddTimers) > 0 {
 		execs, ids, dues := make([]int64, len(c.AddTimers)), make([]int64, len(c.AddTimers)), make([]int64, len(c.AddTimers))
 		for i, t := range c.AddTimers {
-			execs[i], ids[i], dues[i] = or(t.ExecutionID), t.TimerID, ms(t.Due)
+			execs[i], ids[i], dues[i] = or(t.ExecutionID), t.TimerID, sqlrow.Millis(t.Due)
 		}
 		out = append(out, stmt{sql: `INSERT INTO timers (execution_id, timer_id, due_ms, claim_ms, owner)
 			SELECT e, t, d, d, '' FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS u(e, t, d)
@@ -153,7 +154,7 @@ func plan(c *store.Change) []stmt {
 	for _, t := range c.AddTasks {
 		out = append(out, stmt{sql: `INSERT INTO tasks (token, execution_id, task_id, kind, activity_arn, status, dispatch, owner, worker, child, created_ms, closed_reason)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING`,
-			args: []any{t.Token, or(t.ExecutionID), t.TaskID, string(t.Kind), t.ActivityARN, string(t.Status), t.Dispatch, t.Owner, t.Worker, t.Child, ms(t.Created), t.ClosedReason},
+			args: []any{t.Token, or(t.ExecutionID), t.TaskID, string(t.Kind), t.ActivityARN, string(t.Status), t.Dispatch, t.Owner, t.Worker, t.Child, sqlrow.Millis(t.Created), t.ClosedReason},
 			want: 1, onMiss: store.ErrExists})
 	}
 	return out

@@ -39,6 +39,7 @@ import (
 
 	"github.com/stepd/stepd/store"
 	"github.com/stepd/stepd/store/internal/chunk"
+	"github.com/stepd/stepd/store/internal/sqlrow"
 )
 
 //go:embed migrations/*.sql
@@ -179,20 +180,6 @@ func (s *Store) migrate(ctx context.Context, schema string) error {
 	})
 }
 
-func ms(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMilli()
-}
-
-func fromMS(v int64) time.Time {
-	if v == 0 {
-		return time.Time{}
-	}
-	return time.UnixMilli(v).UTC()
-}
-
 // pgCode returns the SQLSTATE of a PostgreSQL error, "" for other errors.
 func pgCode(err error) string {
 	var pe *pgconn.PgError
@@ -204,12 +191,21 @@ func pgCode(err error) string {
 
 func isUnique(err error) bool { return pgCode(err) == "23505" }
 
+// read scans rows into store's types; no row is store.ErrNotFound.
+var read = sqlrow.Reader{NoRows: pgx.ErrNoRows}
+
+// collect scans every row with scan, and closes rows.
+func collect[T any](rows pgx.Rows, scan func(sqlrow.Scanner) (T, error)) ([]T, error) {
+	defer rows.Close()
+	return sqlrow.Collect(rows, scan)
+}
+
 // StateMachineCreate implements store.Store.
 func (s *Store) StateMachineCreate(ctx context.Context, sm *store.StateMachine, def *store.Definition) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO state_machines (arn, name, type, status, role_arn, revision_id, description, logging, tracing, created_ms, updated_ms)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-			sm.ARN, sm.Name, sm.Type, sm.Status, sm.RoleARN, sm.RevisionID, sm.Description, sm.Logging, sm.Tracing, ms(sm.CreatedAt), ms(sm.UpdatedAt))
+			sm.ARN, sm.Name, sm.Type, sm.Status, sm.RoleARN, sm.RevisionID, sm.Description, sm.Logging, sm.Tracing, sqlrow.Millis(sm.CreatedAt), sqlrow.Millis(sm.UpdatedAt))
 		if isUnique(err) {
 			return store.ErrExists
 		}
@@ -222,35 +218,20 @@ func (s *Store) StateMachineCreate(ctx context.Context, sm *store.StateMachine, 
 
 func insertDefinition(ctx context.Context, tx pgx.Tx, def *store.Definition) error {
 	_, err := tx.Exec(ctx, `INSERT INTO definitions (revision_id, machine_arn, text, created_ms) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-		def.RevisionID, def.MachineARN, def.Text, ms(def.CreatedAt))
+		def.RevisionID, def.MachineARN, def.Text, sqlrow.Millis(def.CreatedAt))
 	return err
-}
-
-const machineCols = `arn, name, type, status, role_arn, revision_id, description, logging, tracing, created_ms, updated_ms`
-
-func scanMachine(row pgx.Row) (*store.StateMachine, error) {
-	var sm store.StateMachine
-	var created, updated int64
-	if err := row.Scan(&sm.ARN, &sm.Name, &sm.Type, &sm.Status, &sm.RoleARN, &sm.RevisionID, &sm.Description, &sm.Logging, &sm.Tracing, &created, &updated); err != nil {
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, store.ErrNotFound
-		}
-		return nil, err
-	}
-	sm.CreatedAt, sm.UpdatedAt = fromMS(created), fromMS(updated)
-	return &sm, nil
 }
 
 // StateMachineGet implements store.Store.
 func (s *Store) StateMachineGet(ctx context.Context, arn string) (*store.StateMachine, error) {
-	return scanMachine(s.pool.QueryRow(ctx, `SELECT `+machineCols+` FROM state_machines WHERE arn = $1`, arn))
+	return read.Machine(s.pool.QueryRow(ctx, `SELECT `+sqlrow.MachineColumns+` FROM state_machines WHERE arn = $1`, arn))
 }
 
 // StateMachineUpdate implements store.Store.
 func (s *Store) StateMachineUpdate(ctx context.Context, sm *store.StateMachine, def *store.Definition) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE state_machines SET type = $1, status = $2, role_arn = $3, revision_id = $4, description = $5, logging = $6, tracing = $7, updated_ms = $8 WHERE arn = $9`,
-			sm.Type, sm.Status, sm.RoleARN, sm.RevisionID, sm.Description, sm.Logging, sm.Tracing, ms(sm.UpdatedAt), sm.ARN)
+			sm.Type, sm.Status, sm.RoleARN, sm.RevisionID, sm.Description, sm.Logging, sm.Tracing, sqlrow.Millis(sm.UpdatedAt), sm.ARN)
 		if err != nil {
 			return err
 		}
@@ -286,25 +267,11 @@ func (s *Store) StateMachineDelete(ctx context.Context, arn string) error {
 
 // StateMachineList implements store.Store.
 func (s *Store) StateMachineList(ctx context.Context, after string, limit int) ([]*store.StateMachine, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+machineCols+` FROM state_machines WHERE arn > $1 ORDER BY arn LIMIT $2`, after, limit)
+	rows, err := s.pool.Query(ctx, `SELECT `+sqlrow.MachineColumns+` FROM state_machines WHERE arn > $1 ORDER BY arn LIMIT $2`, after, limit)
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, scanMachine)
-}
-
-// collect scans every row with scan.
-func collect[T any](rows pgx.Rows, scan func(pgx.Row) (T, error)) ([]T, error) {
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return collect(rows, read.Machine)
 }
 
 // DefinitionGet implements store.Store.
@@ -319,35 +286,22 @@ func (s *Store) DefinitionGet(ctx context.Context, revisionID string) (*store.De
 	if err != nil {
 		return nil, err
 	}
-	d.CreatedAt = fromMS(created)
+	d.CreatedAt = sqlrow.Time(created)
 	return &d, nil
 }
 
 // ActivityCreate implements store.Store.
 func (s *Store) ActivityCreate(ctx context.Context, a *store.Activity) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO activities (arn, name, created_ms) VALUES ($1, $2, $3)`, a.ARN, a.Name, ms(a.CreatedAt))
+	_, err := s.pool.Exec(ctx, `INSERT INTO activities (arn, name, created_ms) VALUES ($1, $2, $3)`, a.ARN, a.Name, sqlrow.Millis(a.CreatedAt))
 	if isUnique(err) {
 		return store.ErrExists
 	}
 	return err
 }
 
-func scanActivity(row pgx.Row) (*store.Activity, error) {
-	var a store.Activity
-	var created int64
-	if err := row.Scan(&a.ARN, &a.Name, &created); err != nil {
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, store.ErrNotFound
-		}
-		return nil, err
-	}
-	a.CreatedAt = fromMS(created)
-	return &a, nil
-}
-
 // ActivityGet implements store.Store.
 func (s *Store) ActivityGet(ctx context.Context, arn string) (*store.Activity, error) {
-	return scanActivity(s.pool.QueryRow(ctx, `SELECT arn, name, created_ms FROM activities WHERE arn = $1`, arn))
+	return read.Activity(s.pool.QueryRow(ctx, `SELECT `+sqlrow.ActivityColumns+` FROM activities WHERE arn = $1`, arn))
 }
 
 // ActivityDelete implements store.Store.
@@ -357,11 +311,11 @@ func (s *Store) ActivityDelete(ctx context.Context, arn string) error {
 
 // ActivityList implements store.Store.
 func (s *Store) ActivityList(ctx context.Context, after string, limit int) ([]*store.Activity, error) {
-	rows, err := s.pool.Query(ctx, `SELECT arn, name, created_ms FROM activities WHERE arn > $1 ORDER BY arn LIMIT $2`, after, limit)
+	rows, err := s.pool.Query(ctx, `SELECT `+sqlrow.ActivityColumns+` FROM activities WHERE arn > $1 ORDER BY arn LIMIT $2`, after, limit)
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, scanActivity)
+	return collect(rows, read.Activity)
 }
 
 // TagsSet implements store.Store.
@@ -389,7 +343,7 @@ func (s *Store) TagsList(ctx context.Context, arn string) ([]store.Tag, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := collect(rows, func(row pgx.Row) (store.Tag, error) {
+	out, err := collect(rows, func(row sqlrow.Scanner) (store.Tag, error) {
 		var t store.Tag
 		err := row.Scan(&t.Key, &t.Value)
 		return t, err
@@ -400,46 +354,19 @@ func (s *Store) TagsList(ctx context.Context, arn string) ([]store.Tag, error) {
 	return out, err
 }
 
-const execCols = `id, arn, machine_arn, name, revision_id, status, input, output, error, cause, start_ms, stop_ms, version, last_event_id, trace_header, parent, parent_waits`
-
-func scanExecState(row pgx.Row) (*store.Execution, error) { return scanExec(row, true) }
-func scanExecRow(row pgx.Row) (*store.Execution, error)   { return scanExec(row, false) }
-
-func scanExec(row pgx.Row, withState bool) (*store.Execution, error) {
-	var x store.Execution
-	var output *string
-	var start, stop int64
-	dest := []any{&x.ID, &x.ARN, &x.MachineARN, &x.Name, &x.RevisionID, &x.Status, &x.Input, &output, &x.Error, &x.Cause,
-		&start, &stop, &x.Version, &x.LastEventID, &x.TraceHeader, &x.Parent, &x.ParentWaits}
-	if withState {
-		dest = append(dest, &x.State)
-	}
-	if err := row.Scan(dest...); err != nil {
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, store.ErrNotFound
-		}
-		return nil, err
-	}
-	if output != nil {
-		x.Output, x.HasOutput = *output, true
-	}
-	x.StartTime, x.StopTime = fromMS(start), fromMS(stop)
-	return &x, nil
-}
-
 // ExecutionGet implements store.Store.
 func (s *Store) ExecutionGet(ctx context.Context, arn string) (*store.Execution, error) {
-	return scanExecState(s.pool.QueryRow(ctx, `SELECT `+execCols+`, state FROM executions WHERE arn = $1`, arn))
+	return read.ExecutionState(s.pool.QueryRow(ctx, `SELECT `+sqlrow.ExecutionColumns+`, state FROM executions WHERE arn = $1`, arn))
 }
 
 // ExecutionGetByID implements store.Store.
 func (s *Store) ExecutionGetByID(ctx context.Context, id int64) (*store.Execution, error) {
-	return scanExecState(s.pool.QueryRow(ctx, `SELECT `+execCols+`, state FROM executions WHERE id = $1`, id))
+	return read.ExecutionState(s.pool.QueryRow(ctx, `SELECT `+sqlrow.ExecutionColumns+`, state FROM executions WHERE id = $1`, id))
 }
 
 // ExecutionFind implements store.Store.
 func (s *Store) ExecutionFind(ctx context.Context, machineARN, name string) (*store.Execution, error) {
-	return scanExecState(s.pool.QueryRow(ctx, `SELECT `+execCols+`, state FROM executions WHERE machine_arn = $1 AND name = $2`, machineARN, name))
+	return read.ExecutionState(s.pool.QueryRow(ctx, `SELECT `+sqlrow.ExecutionColumns+`, state FROM executions WHERE machine_arn = $1 AND name = $2`, machineARN, name))
 }
 
 // ExecutionList implements store.Store.
@@ -457,10 +384,10 @@ func (s *Store) ExecutionList(ctx context.Context, q store.ExecutionQuery) ([]*s
 		where = append(where, "status = "+arg(q.Status))
 	}
 	if q.After != nil {
-		start := arg(ms(q.After.StartTime))
+		start := arg(sqlrow.Millis(q.After.StartTime))
 		where = append(where, "(start_ms < "+start+" OR (start_ms = "+start+" AND id < "+arg(q.After.ID)+"))")
 	}
-	query := `SELECT ` + execCols + ` FROM executions`
+	query := `SELECT ` + sqlrow.ExecutionColumns + ` FROM executions`
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -472,7 +399,7 @@ func (s *Store) ExecutionList(ctx context.Context, q store.ExecutionQuery) ([]*s
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, scanExecRow)
+	return collect(rows, read.Execution)
 }
 
 // ExecutionRunning implements store.Store.
@@ -481,7 +408,7 @@ func (s *Store) ExecutionRunning(ctx context.Context, afterID int64, limit int) 
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, func(row pgx.Row) (int64, error) {
+	return collect(rows, func(row sqlrow.Scanner) (int64, error) {
 		var id int64
 		err := row.Scan(&id)
 		return id, err
@@ -547,11 +474,11 @@ func (s *Store) TimersClaim(ctx context.Context, c store.TimerClaim) ([]store.Ti
 	if err != nil {
 		return nil, err
 	}
-	out, err := collect(rows, func(row pgx.Row) (store.Timer, error) {
+	out, err := collect(rows, func(row sqlrow.Scanner) (store.Timer, error) {
 		var t store.Timer
 		var due int64
 		err := row.Scan(&t.ExecutionID, &t.TimerID, &due)
-		t.Due = fromMS(due)
+		t.Due = sqlrow.Time(due)
 		return t, err
 	})
 	slices.SortFunc(out, func(a, b store.Timer) int {
@@ -572,7 +499,7 @@ func (s *Store) TimerNext(ctx context.Context) (time.Time, bool, error) {
 	if next == nil {
 		return time.Time{}, false, nil
 	}
-	return fromMS(*next), true, nil
+	return sqlrow.Time(*next), true, nil
 }
 
 // TimerList implements store.Store.
@@ -582,11 +509,11 @@ func (s *Store) TimerList(ctx context.Context, after store.TimerRef, limit int) 
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, func(row pgx.Row) (store.Timer, error) {
+	return collect(rows, func(row sqlrow.Scanner) (store.Timer, error) {
 		var t store.Timer
 		var due int64
 		err := row.Scan(&t.ExecutionID, &t.TimerID, &due)
-		t.Due = fromMS(due)
+		t.Due = sqlrow.Time(due)
 		return t, err
 	})
 }
@@ -618,23 +545,6 @@ func nodeLease(ctx context.Context, db interface {
 	return err
 }
 
-const taskCols = `token, execution_id, task_id, kind, activity_arn, status, dispatch, owner, worker, child, created_ms, closed_reason`
-
-func scanTask(row pgx.Row) (*store.Task, error) {
-	var t store.Task
-	var created int64
-	var kind, status string
-	if err := row.Scan(&t.Token, &t.ExecutionID, &t.TaskID, &kind, &t.ActivityARN, &status, &t.Dispatch, &t.Owner, &t.Worker, &t.Child, &created, &t.ClosedReason); err != nil {
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, store.ErrNotFound
-		}
-		return nil, err
-	}
-	t.Kind, t.Status = store.TaskKind(kind), store.TaskStatus(status)
-	t.Created = fromMS(created)
-	return &t, nil
-}
-
 // TasksAdopt implements store.Store.
 func (s *Store) TasksAdopt(ctx context.Context, node string, now time.Time, limit int) ([]*store.Task, error) {
 	rows, err := s.pool.Query(ctx, `UPDATE tasks t SET owner = $1
@@ -646,14 +556,14 @@ func (s *Store) TasksAdopt(ctx context.Context, node string, now time.Time, limi
 	if err != nil {
 		return nil, err
 	}
-	out, err := collect(rows, scanTask)
+	out, err := collect(rows, read.Task)
 	slices.SortFunc(out, func(a, b *store.Task) int { return strings.Compare(a.Token, b.Token) })
 	return out, err
 }
 
 // TaskGet implements store.Store.
 func (s *Store) TaskGet(ctx context.Context, token string) (*store.Task, error) {
-	return scanTask(s.pool.QueryRow(ctx, `SELECT `+taskCols+` FROM tasks WHERE token = $1`, token))
+	return read.Task(s.pool.QueryRow(ctx, `SELECT `+sqlrow.TaskColumns+` FROM tasks WHERE token = $1`, token))
 }
 
 // TasksOpen implements store.Store.
@@ -661,12 +571,12 @@ func (s *Store) TasksOpen(ctx context.Context, kind store.TaskKind, statuses []s
 	if len(statuses) == 0 {
 		return nil, nil
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+taskCols+` FROM tasks WHERE kind = $1 AND status = ANY($2) AND token > $3 ORDER BY token LIMIT $4`,
+	rows, err := s.pool.Query(ctx, `SELECT `+sqlrow.TaskColumns+` FROM tasks WHERE kind = $1 AND status = ANY($2) AND token > $3 ORDER BY token LIMIT $4`,
 		string(kind), statusStrings(statuses), after, limit)
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, scanTask)
+	return collect(rows, read.Task)
 }
 
 func statusStrings(list []store.TaskStatus) []string {
@@ -679,7 +589,7 @@ func statusStrings(list []store.TaskStatus) []string {
 
 // ActivityTaskClaim implements store.Store.
 func (s *Store) ActivityTaskClaim(ctx context.Context, activityARN, worker string, _ time.Time) (*store.Task, error) {
-	return scanTask(s.pool.QueryRow(ctx, `UPDATE tasks SET status = 'started', worker = $1
+	return read.Task(s.pool.QueryRow(ctx, `UPDATE tasks SET status = 'started', worker = $1
 		WHERE token = (SELECT token FROM tasks WHERE activity_arn = $2 AND status = 'scheduled' ORDER BY created_ms, token LIMIT 1 FOR UPDATE SKIP LOCKED)
-		RETURNING `+taskCols, worker, activityARN))
+		RETURNING `+sqlrow.TaskColumns, worker, activityARN))
 }

@@ -31,6 +31,7 @@ import (
 
 	"github.com/stepd/stepd/store"
 	"github.com/stepd/stepd/store/internal/chunk"
+	"github.com/stepd/stepd/store/internal/sqlrow"
 )
 
 //go:embed migrations/*.sql
@@ -172,20 +173,6 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-func ms(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMilli()
-}
-
-func fromMS(v int64) time.Time {
-	if v == 0 {
-		return time.Time{}
-	}
-	return time.UnixMilli(v).UTC()
-}
-
 // isUnique reports whether err is a UNIQUE or PRIMARY KEY violation.
 func isUnique(err error) bool {
 	var se *sqlite.Error
@@ -196,12 +183,21 @@ func isUnique(err error) bool {
 	return false
 }
 
+// read scans rows into store's types; no row is store.ErrNotFound.
+var read = sqlrow.Reader{NoRows: sql.ErrNoRows}
+
+// collect scans every row with scan, and closes rows.
+func collect[T any](rows *sql.Rows, scan func(sqlrow.Scanner) (T, error)) ([]T, error) {
+	defer rows.Close()
+	return sqlrow.Collect(rows, scan)
+}
+
 // StateMachineCreate implements store.Store.
 func (s *Store) StateMachineCreate(ctx context.Context, sm *store.StateMachine, def *store.Definition) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO state_machines (arn, name, type, status, role_arn, revision_id, description, logging, tracing, created_ms, updated_ms)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			sm.ARN, sm.Name, sm.Type, sm.Status, sm.RoleARN, sm.RevisionID, sm.Description, sm.Logging, sm.Tracing, ms(sm.CreatedAt), ms(sm.UpdatedAt))
+			sm.ARN, sm.Name, sm.Type, sm.Status, sm.RoleARN, sm.RevisionID, sm.Description, sm.Logging, sm.Tracing, sqlrow.Millis(sm.CreatedAt), sqlrow.Millis(sm.UpdatedAt))
 		if isUnique(err) {
 			return store.ErrExists
 		}
@@ -214,7 +210,7 @@ func (s *Store) StateMachineCreate(ctx context.Context, sm *store.StateMachine, 
 
 func insertDefinition(ctx context.Context, tx *sql.Tx, def *store.Definition) error {
 	_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO definitions (revision_id, machine_arn, text, created_ms) VALUES (?, ?, ?, ?)`,
-		def.RevisionID, def.MachineARN, def.Text, ms(def.CreatedAt))
+		def.RevisionID, def.MachineARN, def.Text, sqlrow.Millis(def.CreatedAt))
 	return err
 }
 
@@ -233,48 +229,16 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return nil
 }
 
-const machineCols = `arn, name, type, status, role_arn, revision_id, description, logging, tracing, created_ms, updated_ms`
-
-// scanner is a row to scan: *sql.Row or *sql.Rows.
-type scanner interface{ Scan(...any) error }
-
-// collect scans every row with scan.
-func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
-}
-
-func scanMachine(row scanner) (*store.StateMachine, error) {
-	var sm store.StateMachine
-	var created, updated int64
-	if err := row.Scan(&sm.ARN, &sm.Name, &sm.Type, &sm.Status, &sm.RoleARN, &sm.RevisionID, &sm.Description, &sm.Logging, &sm.Tracing, &created, &updated); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, store.ErrNotFound
-		}
-		return nil, err
-	}
-	sm.CreatedAt, sm.UpdatedAt = fromMS(created), fromMS(updated)
-	return &sm, nil
-}
-
 // StateMachineGet implements store.Store.
 func (s *Store) StateMachineGet(ctx context.Context, arn string) (*store.StateMachine, error) {
-	return scanMachine(s.r.QueryRowContext(ctx, `SELECT `+machineCols+` FROM state_machines WHERE arn = ?`, arn))
+	return read.Machine(s.r.QueryRowContext(ctx, `SELECT `+sqlrow.MachineColumns+` FROM state_machines WHERE arn = ?`, arn))
 }
 
 // StateMachineUpdate implements store.Store.
 func (s *Store) StateMachineUpdate(ctx context.Context, sm *store.StateMachine, def *store.Definition) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE state_machines SET type = ?, status = ?, role_arn = ?, revision_id = ?, description = ?, logging = ?, tracing = ?, updated_ms = ? WHERE arn = ?`,
-			sm.Type, sm.Status, sm.RoleARN, sm.RevisionID, sm.Description, sm.Logging, sm.Tracing, ms(sm.UpdatedAt), sm.ARN)
+			sm.Type, sm.Status, sm.RoleARN, sm.RevisionID, sm.Description, sm.Logging, sm.Tracing, sqlrow.Millis(sm.UpdatedAt), sm.ARN)
 		if err != nil {
 			return err
 		}
@@ -310,11 +274,11 @@ func (s *Store) StateMachineDelete(ctx context.Context, arn string) error {
 
 // StateMachineList implements store.Store.
 func (s *Store) StateMachineList(ctx context.Context, after string, limit int) ([]*store.StateMachine, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+machineCols+` FROM state_machines WHERE arn > ? ORDER BY arn LIMIT ?`, after, limit)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+sqlrow.MachineColumns+` FROM state_machines WHERE arn > ? ORDER BY arn LIMIT ?`, after, limit)
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, scanMachine)
+	return collect(rows, read.Machine)
 }
 
 // DefinitionGet implements store.Store.
@@ -329,35 +293,22 @@ func (s *Store) DefinitionGet(ctx context.Context, revisionID string) (*store.De
 	if err != nil {
 		return nil, err
 	}
-	d.CreatedAt = fromMS(created)
+	d.CreatedAt = sqlrow.Time(created)
 	return &d, nil
 }
 
 // ActivityCreate implements store.Store.
 func (s *Store) ActivityCreate(ctx context.Context, a *store.Activity) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO activities (arn, name, created_ms) VALUES (?, ?, ?)`, a.ARN, a.Name, ms(a.CreatedAt))
+	_, err := s.w.ExecContext(ctx, `INSERT INTO activities (arn, name, created_ms) VALUES (?, ?, ?)`, a.ARN, a.Name, sqlrow.Millis(a.CreatedAt))
 	if isUnique(err) {
 		return store.ErrExists
 	}
 	return err
 }
 
-func scanActivity(row scanner) (*store.Activity, error) {
-	var a store.Activity
-	var created int64
-	if err := row.Scan(&a.ARN, &a.Name, &created); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, store.ErrNotFound
-		}
-		return nil, err
-	}
-	a.CreatedAt = fromMS(created)
-	return &a, nil
-}
-
 // ActivityGet implements store.Store.
 func (s *Store) ActivityGet(ctx context.Context, arn string) (*store.Activity, error) {
-	return scanActivity(s.r.QueryRowContext(ctx, `SELECT arn, name, created_ms FROM activities WHERE arn = ?`, arn))
+	return read.Activity(s.r.QueryRowContext(ctx, `SELECT `+sqlrow.ActivityColumns+` FROM activities WHERE arn = ?`, arn))
 }
 
 // ActivityDelete implements store.Store.
@@ -367,11 +318,11 @@ func (s *Store) ActivityDelete(ctx context.Context, arn string) error {
 
 // ActivityList implements store.Store.
 func (s *Store) ActivityList(ctx context.Context, after string, limit int) ([]*store.Activity, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT arn, name, created_ms FROM activities WHERE arn > ? ORDER BY arn LIMIT ?`, after, limit)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+sqlrow.ActivityColumns+` FROM activities WHERE arn > ? ORDER BY arn LIMIT ?`, after, limit)
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, scanActivity)
+	return collect(rows, read.Activity)
 }
 
 // TagsSet implements store.Store.
@@ -405,7 +356,7 @@ func (s *Store) TagsList(ctx context.Context, arn string) ([]store.Tag, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := collect(rows, func(row scanner) (store.Tag, error) {
+	out, err := collect(rows, func(row sqlrow.Scanner) (store.Tag, error) {
 		var t store.Tag
 		err := row.Scan(&t.Key, &t.Value)
 		return t, err
@@ -416,41 +367,19 @@ func (s *Store) TagsList(ctx context.Context, arn string) ([]store.Tag, error) {
 	return out, err
 }
 
-const execCols = `id, arn, machine_arn, name, revision_id, status, input, output, error, cause, start_ms, stop_ms, version, last_event_id, trace_header, parent, parent_waits`
-
-func scanExec(row scanner, withState bool) (*store.Execution, error) {
-	var x store.Execution
-	var output sql.NullString
-	var start, stop int64
-	dest := []any{&x.ID, &x.ARN, &x.MachineARN, &x.Name, &x.RevisionID, &x.Status, &x.Input, &output, &x.Error, &x.Cause,
-		&start, &stop, &x.Version, &x.LastEventID, &x.TraceHeader, &x.Parent, &x.ParentWaits}
-	if withState {
-		dest = append(dest, &x.State)
-	}
-	if err := row.Scan(dest...); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, store.ErrNotFound
-		}
-		return nil, err
-	}
-	x.Output, x.HasOutput = output.String, output.Valid
-	x.StartTime, x.StopTime = fromMS(start), fromMS(stop)
-	return &x, nil
-}
-
 // ExecutionGet implements store.Store.
 func (s *Store) ExecutionGet(ctx context.Context, arn string) (*store.Execution, error) {
-	return scanExec(s.r.QueryRowContext(ctx, `SELECT `+execCols+`, state FROM executions WHERE arn = ?`, arn), true)
+	return read.ExecutionState(s.r.QueryRowContext(ctx, `SELECT `+sqlrow.ExecutionColumns+`, state FROM executions WHERE arn = ?`, arn))
 }
 
 // ExecutionGetByID implements store.Store.
 func (s *Store) ExecutionGetByID(ctx context.Context, id int64) (*store.Execution, error) {
-	return scanExec(s.r.QueryRowContext(ctx, `SELECT `+execCols+`, state FROM executions WHERE id = ?`, id), true)
+	return read.ExecutionState(s.r.QueryRowContext(ctx, `SELECT `+sqlrow.ExecutionColumns+`, state FROM executions WHERE id = ?`, id))
 }
 
 // ExecutionFind implements store.Store.
 func (s *Store) ExecutionFind(ctx context.Context, machineARN, name string) (*store.Execution, error) {
-	return scanExec(s.r.QueryRowContext(ctx, `SELECT `+execCols+`, state FROM executions WHERE machine_arn = ? AND name = ?`, machineARN, name), true)
+	return read.ExecutionState(s.r.QueryRowContext(ctx, `SELECT `+sqlrow.ExecutionColumns+`, state FROM executions WHERE machine_arn = ? AND name = ?`, machineARN, name))
 }
 
 // ExecutionList implements store.Store.
@@ -467,9 +396,9 @@ func (s *Store) ExecutionList(ctx context.Context, q store.ExecutionQuery) ([]*s
 	}
 	if q.After != nil {
 		where = append(where, "(start_ms < ? OR (start_ms = ? AND id < ?))")
-		args = append(args, ms(q.After.StartTime), ms(q.After.StartTime), q.After.ID)
+		args = append(args, sqlrow.Millis(q.After.StartTime), sqlrow.Millis(q.After.StartTime), q.After.ID)
 	}
-	query := `SELECT ` + execCols + ` FROM executions`
+	query := `SELECT ` + sqlrow.ExecutionColumns + ` FROM executions`
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -481,7 +410,7 @@ func (s *Store) ExecutionList(ctx context.Context, q store.ExecutionQuery) ([]*s
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, func(row scanner) (*store.Execution, error) { return scanExec(row, false) })
+	return collect(rows, read.Execution)
 }
 
 // ExecutionRunning implements store.Store.
@@ -490,7 +419,7 @@ func (s *Store) ExecutionRunning(ctx context.Context, afterID int64, limit int) 
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, func(row scanner) (int64, error) {
+	return collect(rows, func(row sqlrow.Scanner) (int64, error) {
 		var id int64
 		err := row.Scan(&id)
 		return id, err
@@ -557,11 +486,11 @@ func (s *Store) TimersClaim(ctx context.Context, c store.TimerClaim) ([]store.Ti
 		if err != nil {
 			return err
 		}
-		out, err = collect(rows, func(row scanner) (store.Timer, error) {
+		out, err = collect(rows, func(row sqlrow.Scanner) (store.Timer, error) {
 			var t store.Timer
 			var due int64
 			err := row.Scan(&t.ExecutionID, &t.TimerID, &due)
-			t.Due = fromMS(due)
+			t.Due = sqlrow.Time(due)
 			return t, err
 		})
 		return err
@@ -584,7 +513,7 @@ func (s *Store) TimerNext(ctx context.Context) (time.Time, bool, error) {
 	if !due.Valid {
 		return time.Time{}, false, nil
 	}
-	return fromMS(due.Int64), true, nil
+	return sqlrow.Time(due.Int64), true, nil
 }
 
 // TimerList implements store.Store.
@@ -594,11 +523,11 @@ func (s *Store) TimerList(ctx context.Context, after store.TimerRef, limit int) 
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, func(row scanner) (store.Timer, error) {
+	return collect(rows, func(row sqlrow.Scanner) (store.Timer, error) {
 		var t store.Timer
 		var due int64
 		err := row.Scan(&t.ExecutionID, &t.TimerID, &due)
-		t.Due = fromMS(due)
+		t.Due = sqlrow.Time(due)
 		return t, err
 	})
 }
@@ -635,35 +564,20 @@ func (s *Store) TasksAdopt(ctx context.Context, node string, now time.Time, limi
 		rows, err := tx.QueryContext(ctx, `UPDATE tasks SET owner = ?
 			WHERE token IN (SELECT token FROM tasks WHERE status = 'pending' AND kind IN ('invoke', 'callback', 'child')
 				AND owner NOT IN (SELECT id FROM nodes WHERE lease_ms >= ?) ORDER BY token LIMIT ?)
-			RETURNING `+taskCols, node, now.UnixMilli(), limit)
+			RETURNING `+sqlrow.TaskColumns, node, now.UnixMilli(), limit)
 		if err != nil {
 			return err
 		}
-		out, err = collect(rows, scanTask)
+		out, err = collect(rows, read.Task)
 		return err
 	})
 	slices.SortFunc(out, func(a, b *store.Task) int { return strings.Compare(a.Token, b.Token) })
 	return out, err
 }
 
-const taskCols = `token, execution_id, task_id, kind, activity_arn, status, dispatch, owner, worker, child, created_ms, closed_reason`
-
-func scanTask(row scanner) (*store.Task, error) {
-	var t store.Task
-	var created int64
-	if err := row.Scan(&t.Token, &t.ExecutionID, &t.TaskID, &t.Kind, &t.ActivityARN, &t.Status, &t.Dispatch, &t.Owner, &t.Worker, &t.Child, &created, &t.ClosedReason); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, store.ErrNotFound
-		}
-		return nil, err
-	}
-	t.Created = fromMS(created)
-	return &t, nil
-}
-
 // TaskGet implements store.Store.
 func (s *Store) TaskGet(ctx context.Context, token string) (*store.Task, error) {
-	return scanTask(s.r.QueryRowContext(ctx, `SELECT `+taskCols+` FROM tasks WHERE token = ?`, token))
+	return read.Task(s.r.QueryRowContext(ctx, `SELECT `+sqlrow.TaskColumns+` FROM tasks WHERE token = ?`, token))
 }
 
 // TasksOpen implements store.Store.
@@ -678,11 +592,11 @@ func (s *Store) TasksOpen(ctx context.Context, kind store.TaskKind, statuses []s
 		args = append(args, st)
 	}
 	args = append(args, after, limit)
-	rows, err := s.r.QueryContext(ctx, `SELECT `+taskCols+` FROM tasks WHERE kind = ? AND status IN (`+strings.Join(marks, ",")+`) AND token > ? ORDER BY token LIMIT ?`, args...)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+sqlrow.TaskColumns+` FROM tasks WHERE kind = ? AND status IN (`+strings.Join(marks, ",")+`) AND token > ? ORDER BY token LIMIT ?`, args...)
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, scanTask)
+	return collect(rows, read.Task)
 }
 
 // ActivityTaskClaim implements store.Store.
@@ -690,9 +604,9 @@ func (s *Store) ActivityTaskClaim(ctx context.Context, activityARN, worker strin
 	var t *store.Task
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		t, err = scanTask(tx.QueryRowContext(ctx, `UPDATE tasks SET status = 'started', worker = ?
+		t, err = read.Task(tx.QueryRowContext(ctx, `UPDATE tasks SET status = 'started', worker = ?
 			WHERE token = (SELECT token FROM tasks WHERE activity_arn = ? AND status = 'scheduled' ORDER BY created_ms, token LIMIT 1)
-			RETURNING `+taskCols, worker, activityARN))
+			RETURNING `+sqlrow.TaskColumns, worker, activityARN))
 		return err
 	})
 	return t, err
@@ -826,7 +740,7 @@ func (w *writeStmts) apply(ctx context.Context, tx *sql.Tx, c *store.Change) err
 		}
 		if c.ExpectVersion == 0 {
 			err := w.createExec.QueryRowContext(ctx,
-				x.ARN, x.MachineARN, x.Name, x.RevisionID, x.Status, x.Input, output, x.Error, x.Cause, ms(x.StartTime), ms(x.StopTime),
+				x.ARN, x.MachineARN, x.Name, x.RevisionID, x.Status, x.Input, output, x.Error, x.Cause, sqlrow.Millis(x.StartTime), sqlrow.Millis(x.StopTime),
 				state, x.Version, x.LastEventID, x.TraceHeader, x.Parent, x.ParentWaits).Scan(&x.ID)
 			if isUnique(err) {
 				return store.ErrExists
@@ -836,7 +750,7 @@ func (w *writeStmts) apply(ctx context.Context, tx *sql.Tx, c *store.Change) err
 			}
 		} else {
 			res, err := w.updateExec.ExecContext(ctx,
-				x.Status, output, x.Error, x.Cause, ms(x.StopTime), state, x.Version, x.LastEventID, x.ID, c.ExpectVersion)
+				x.Status, output, x.Error, x.Cause, sqlrow.Millis(x.StopTime), state, x.Version, x.LastEventID, x.ID, c.ExpectVersion)
 			if err != nil {
 				return err
 			}
@@ -876,7 +790,7 @@ func (w *writeStmts) apply(ctx context.Context, tx *sql.Tx, c *store.Change) err
 		if id == 0 {
 			id = execID
 		}
-		if _, err := w.armTimer.ExecContext(ctx, id, t.TimerID, ms(t.Due), ms(t.Due)); err != nil {
+		if _, err := w.armTimer.ExecContext(ctx, id, t.TimerID, sqlrow.Millis(t.Due), sqlrow.Millis(t.Due)); err != nil {
 			return err
 		}
 	}
@@ -894,7 +808,7 @@ func (w *writeStmts) apply(ctx context.Context, tx *sql.Tx, c *store.Change) err
 		if id == 0 {
 			id = execID
 		}
-		_, err := w.addTask.ExecContext(ctx, t.Token, id, t.TaskID, t.Kind, t.ActivityARN, t.Status, t.Dispatch, t.Owner, t.Worker, t.Child, ms(t.Created), t.ClosedReason)
+		_, err := w.addTask.ExecContext(ctx, t.Token, id, t.TaskID, t.Kind, t.ActivityARN, t.Status, t.Dispatch, t.Owner, t.Worker, t.Child, sqlrow.Millis(t.Created), t.ClosedReason)
 		if isUnique(err) {
 			return store.ErrExists
 		}

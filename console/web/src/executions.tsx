@@ -8,8 +8,8 @@ import {
 import { findState, parseDefinition } from './asl';
 import { StateGraph } from './graph';
 import { analyze, tokenOf, type Analysis, type StateRun } from './history';
-import { StartDialog } from './machines';
 import { paths, setQuery, useLocation } from './router';
+import { StartDialog } from './start';
 import { CopyButton, Dialog, ErrorBox, fmtDuration, fmtTime, JSONBlock, machineNameOf, StatusBadge, useSlashFocus } from './ui';
 
 const PAGE = 50;

@@ -8,7 +8,8 @@ import type { EditorHandle } from './codemirror';
 import { ExecutionList } from './executions';
 import { StateGraph } from './graph';
 import { navigate, paths, setQuery, useLocation } from './router';
-import { CopyButton, Dialog, ErrorBox, fmtTime, jsonError, useAsync, useSlashFocus } from './ui';
+import { StartDialog } from './start';
+import { CopyButton, ErrorBox, fmtTime, useAsync, useSlashFocus } from './ui';
 
 export function MachinesPage() {
   const url = useLocation();
@@ -102,44 +103,6 @@ export function MachinePage({ arn }: { arn: string }) {
       )}
       {starting && <StartDialog machine={sm} onClose={() => { setStarting(false); reload(); }} />}
     </section>
-  );
-}
-
-/** StartDialog starts an execution with a name and a JSON input. */
-export function StartDialog({ machine, input = '{}', onClose }: { machine: { stateMachineArn: string; name: string }; input?: string; onClose: () => void }) {
-  const [name, setName] = useState('');
-  const [text, setText] = useState(input);
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  const bad = jsonError(text);
-  const start = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    try {
-      const out = await call<{ executionArn: string }>('StartExecution', { stateMachineArn: machine.stateMachineArn, input: text, ...(name ? { name } : {}) });
-      navigate(paths.execution(out.executionArn));
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
-  };
-  return (
-    <Dialog title={`Start an execution of ${machine.name}`} onClose={onClose} wide>
-      <form onSubmit={start} class="stack">
-        <label>Name <span class="muted">(optional: a UUID otherwise)</span>
-          <input value={name} onInput={(e) => setName(e.currentTarget.value)} maxLength={80} autoComplete="off" />
-        </label>
-        <label>Input (JSON)
-          <textarea class="code" rows={10} value={text} onInput={(e) => setText(e.currentTarget.value)} spellcheck={false} aria-invalid={!!bad} />
-        </label>
-        {bad && <p class="field-error">Not JSON: {bad}</p>}
-        <ErrorBox error={error} />
-        <div class="actions">
-          <button type="submit" class="btn primary" disabled={!!bad || busy}>Start execution</button>
-          <button type="button" class="btn" onClick={onClose}>Cancel</button>
-        </div>
-      </form>
-    </Dialog>
   );
 }
 

@@ -10,19 +10,19 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/stepd/stepd/internal/serveproc"
 )
 
 // Region and Account are the ones stepd serve uses by default, so the ARNs
@@ -48,21 +48,13 @@ func Binary() (string, error) {
 		return filepath.Abs(p)
 	}
 	buildOnce.Do(func() {
-		root, err := moduleRoot()
-		if err != nil {
-			buildErr = err
-			return
-		}
 		dir, err := os.MkdirTemp("", "stepd-examples-")
 		if err != nil {
 			buildErr = err
 			return
 		}
-		built = filepath.Join(dir, "stepd")
-		cmd := exec.Command("go", "build", "-o", built, "./cmd/stepd")
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("build stepd: %v\n%s", err, out)
+		if built, buildErr = serveproc.Build(dir); buildErr != nil {
+			os.RemoveAll(dir)
 		}
 	})
 	return built, buildErr
@@ -90,19 +82,6 @@ func Cleanup() {
 	}
 }
 
-// moduleRoot finds the checkout from the working directory.
-func moduleRoot() (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
-	}
-	mod := strings.TrimSpace(string(out))
-	if mod == "" || mod == os.DevNull {
-		return "", errors.New("run the examples from stepd's checkout (or set STEPD_BIN)")
-	}
-	return filepath.Dir(mod), nil
-}
-
 // Options start a stepd serve.
 type Options struct {
 	Config    string   // --config
@@ -117,10 +96,9 @@ type Stepd struct {
 	Endpoint string
 	SFN      *sfn.Client
 
-	cmd    *exec.Cmd
-	log    *syncBuffer
-	exited chan struct{}
-	data   string
+	proc *serveproc.Process
+	log  *syncBuffer
+	data string
 }
 
 // Start starts `stepd serve` on a free loopback port, with its data in a
@@ -130,7 +108,7 @@ func Start(ctx context.Context, opts Options) (*Stepd, error) {
 	if err != nil {
 		return nil, err
 	}
-	port, err := freePort()
+	addr, err := serveproc.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +116,6 @@ func Start(ctx context.Context, opts Options) (*Stepd, error) {
 	if err != nil {
 		return nil, err
 	}
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	args := []string{"serve", "--addr", addr, "--data", data}
 	if opts.Config != "" {
 		args = append(args, "--config", opts.Config)
@@ -146,39 +123,28 @@ func Start(ctx context.Context, opts Options) (*Stepd, error) {
 	if opts.TimeScale != 0 && opts.TimeScale != 1 {
 		args = append(args, "--time-scale", fmt.Sprint(opts.TimeScale))
 	}
-	s := &Stepd{Endpoint: "http://" + addr, log: &syncBuffer{}, exited: make(chan struct{}), data: data}
-	s.cmd = exec.Command(bin, args...)
-	s.cmd.Env = append(os.Environ(), opts.Env...)
+	s := &Stepd{Endpoint: "http://" + addr, log: &syncBuffer{}, data: data}
 	var w io.Writer = s.log
 	if opts.Log != nil {
 		w = io.MultiWriter(s.log, opts.Log)
 	}
-	s.cmd.Stdout, s.cmd.Stderr = w, w
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // dies with the example
-	if err := s.cmd.Start(); err != nil {
-		return nil, err
-	}
-	go func() { _ = s.cmd.Wait(); close(s.exited) }()
-	s.SFN = sfn.New(sfn.Options{Region: Region, BaseEndpoint: aws.String(s.Endpoint), Credentials: Credentials})
-	if err := waitHTTP(ctx, s.Endpoint+"/", s.exited); err != nil {
-		s.Stop()
+	s.proc = &serveproc.Process{Bin: bin, Args: args, Env: opts.Env, Out: w, Ready: s.Endpoint + "/readyz",
+		DieWithParent: true} // dies with the example
+	if err := s.proc.Start(ctx, time.Minute); err != nil {
+		os.RemoveAll(data)
 		return nil, fmt.Errorf("stepd serve did not start: %v\n%s", err, s.Log())
 	}
+	s.SFN = sfn.New(sfn.Options{Region: Region, BaseEndpoint: aws.String(s.Endpoint), Credentials: Credentials})
 	return s, nil
 }
 
 // Log returns what stepd has logged so far.
 func (s *Stepd) Log() string { return s.log.String() }
 
-// Stop stops stepd gracefully (SIGTERM), and removes its data.
+// Stop stops stepd gracefully (SIGTERM; killed after 15 s), and removes its
+// data.
 func (s *Stepd) Stop() {
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.exited:
-	case <-time.After(15 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-s.exited
-	}
+	s.proc.Stop(15 * time.Second)
 	os.RemoveAll(s.data)
 }
 
@@ -265,8 +231,7 @@ func (s *Stepd) History(ctx context.Context, execution string) ([]types.HistoryE
 // Moto is a running moto server (moto_server, a Python emulator of AWS).
 type Moto struct {
 	Endpoint string
-	cmd      *exec.Cmd
-	exited   chan struct{}
+	proc     *serveproc.Process
 }
 
 // ErrNoMoto is returned by StartMoto when moto_server is not installed.
@@ -278,63 +243,27 @@ func StartMoto(ctx context.Context) (*Moto, error) {
 	if err != nil {
 		return nil, ErrNoMoto
 	}
-	port, err := freePort()
+	addr, err := serveproc.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
-	m := &Moto{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", port), exited: make(chan struct{})}
-	m.cmd = exec.Command(path, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	m.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	host, port, _ := net.SplitHostPort(addr)
+	m := &Moto{Endpoint: "http://" + addr}
 	var out syncBuffer
-	m.cmd.Stdout, m.cmd.Stderr = &out, &out
-	if err := m.cmd.Start(); err != nil {
-		return nil, err
-	}
-	go func() { _ = m.cmd.Wait(); close(m.exited) }()
-	if err := waitHTTP(ctx, m.Endpoint+"/moto-api/", m.exited); err != nil {
-		m.Stop()
+	m.proc = &serveproc.Process{Bin: path, Args: []string{"-H", host, "-p", port}, Out: &out,
+		Ready: m.Endpoint + "/moto-api/", Accept: serveproc.AnyStatus, DieWithParent: true}
+	if err := m.proc.Start(ctx, time.Minute); err != nil {
 		return nil, fmt.Errorf("moto_server did not start: %v\n%s", err, out.String())
 	}
 	return m, nil
 }
 
 // Stop stops the server.
-func (m *Moto) Stop() {
-	_ = m.cmd.Process.Kill()
-	<-m.exited
-}
+func (m *Moto) Stop() { m.proc.Kill() }
 
 // AWSConfig is the aws-sdk-go-v2 configuration of clients for the server.
 func (m *Moto) AWSConfig() aws.Config {
 	return aws.Config{Region: Region, BaseEndpoint: aws.String(m.Endpoint), Credentials: Credentials}
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-// waitHTTP waits until a server answers (any status) or exits.
-func waitHTTP(ctx context.Context, url string, exited <-chan struct{}) error {
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(url); err == nil {
-			resp.Body.Close()
-			return nil
-		}
-		select {
-		case <-exited:
-			return errors.New("the process exited")
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(50 * time.Millisecond): // polling the port: the process gives no other signal
-		}
-	}
-	return errors.New("no answer within a minute")
 }
 
 // syncBuffer is a bytes.Buffer safe for concurrent writes and reads.

@@ -1,6 +1,6 @@
 // Package stepdtest is the harness of the end-to-end suites under test/: it
 // builds stepd, runs `stepd serve` processes that can be killed and started
-// again, calls their Step Functions API as clients do (retrying while a node is
+// again (on internal/serveproc, which the examples use too), calls their Step Functions API as clients do (retrying while a node is
 // down), and runs the mixed load of the crash and cluster tests, checking that
 // every execution ended with its output and a history that lost and doubled
 // nothing.
@@ -12,26 +12,24 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/stepd/stepd/internal/serveproc"
 )
 
 // Build builds stepd from this checkout into a temporary directory of t and
 // returns its path.
 func Build(t testing.TB) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "stepd")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/stepd/stepd/cmd/stepd").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
+	bin, err := serveproc.Build(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
 	}
 	return bin
 }
@@ -39,12 +37,11 @@ func Build(t testing.TB) string {
 // FreeAddr returns a loopback address that nothing listens on.
 func FreeAddr(t testing.TB) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := serveproc.FreeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	return addr
 }
 
 // Process is a `stepd serve` that can be killed and started again on the same
@@ -57,70 +54,44 @@ type Process struct {
 	Args []string // after the binary
 	Log  *os.File // its stdout and stderr
 
-	mu   sync.Mutex
-	cmd  *exec.Cmd
+	once sync.Once
+	proc serveproc.Process
 	dead atomic.Bool
+}
+
+func (p *Process) process() *serveproc.Process {
+	p.once.Do(func() {
+		p.proc = serveproc.Process{Bin: p.Bin, Args: p.Args, Out: p.Log, Ready: "http://" + p.Addr + "/readyz"}
+	})
+	return &p.proc
 }
 
 // Start starts the process, in a process group of its own with its children,
 // and waits up to 30 seconds for it to be ready (/readyz answers 200).
 func (p *Process) Start() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	cmd := exec.Command(p.Bin, p.Args...)
-	cmd.Stdout, cmd.Stderr = p.Log, p.Log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		return err
+	if err := p.process().Start(context.Background(), 30*time.Second); err != nil {
+		return fmt.Errorf("%s on %s: %w", p.Name, p.Addr, err)
 	}
-	p.cmd = cmd
 	p.dead.Store(false)
-	probe := &http.Client{Timeout: time.Second}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := probe.Get("http://" + p.Addr + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s is not ready on %s", p.Name, p.Addr)
-		}
-		time.Sleep(20 * time.Millisecond) // polling another process's port: nothing to wait on
-	}
+	return nil
 }
 
 // Kill sends SIGKILL to the process and its children (command functions) and
 // waits for it to exit. A Client sends it nothing until it starts again.
 func (p *Process) Kill() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	p.dead.Store(true)
-	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-	_ = p.cmd.Wait()
+	p.process().Kill()
 }
 
 // Stop stops the process gracefully (SIGTERM) and waits for it to exit. It
 // does nothing to a process that is not running, so it is safe to call twice.
 func (p *Process) Stop() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.cmd == nil || p.dead.Load() {
-		return
-	}
 	p.dead.Store(true)
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	_ = p.cmd.Wait()
+	p.process().Stop(time.Minute)
 }
 
 // Pid is the process's ID.
-func (p *Process) Pid() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.cmd.Process.Pid
-}
+func (p *Process) Pid() int { return p.process().Pid() }
 
 // APIError is an error the API answered (a 4xx), its type without the
 // namespace: "ExecutionAlreadyExists".

@@ -1,0 +1,137 @@
+// Package sqlrow is what the SQL drivers (store/sqlite and store/postgres)
+// share about the rows of the tables they both create: the column lists, the
+// scans of those rows into store's types, and timestamps as milliseconds since
+// the epoch. The SQL around them stays in each driver, in its dialect.
+package sqlrow
+
+import (
+	"errors"
+	"time"
+
+	"github.com/stepd/stepd/store"
+)
+
+// Millis is t as the drivers store it: milliseconds since the epoch, 0 for
+// the zero time.
+func Millis(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+// Time is the time Millis stored: UTC, and the zero time for 0.
+func Time(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
+
+// Scanner is one row: a *sql.Row, *sql.Rows, pgx.Row or pgx.Rows.
+type Scanner interface {
+	Scan(dest ...any) error
+}
+
+// Rows is a result set, *sql.Rows or pgx.Rows.
+type Rows interface {
+	Scanner
+	Next() bool
+	Err() error
+}
+
+// Collect scans every row of rows with scan. The caller closes rows.
+func Collect[T any](rows Rows, scan func(Scanner) (T, error)) ([]T, error) {
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// The columns each scan of a Reader reads, in its order.
+const (
+	MachineColumns   = `arn, name, type, status, role_arn, revision_id, description, logging, tracing, created_ms, updated_ms`
+	ActivityColumns  = `arn, name, created_ms`
+	ExecutionColumns = `id, arn, machine_arn, name, revision_id, status, input, output, error, cause, start_ms, stop_ms, version, last_event_id, trace_header, parent, parent_waits`
+	TaskColumns      = `token, execution_id, task_id, kind, activity_arn, status, dispatch, owner, worker, child, created_ms, closed_reason`
+)
+
+// Reader scans rows into store's types. A scan of no row is store.ErrNotFound.
+type Reader struct {
+	// NoRows is the driver's error for a query that found no row
+	// (sql.ErrNoRows, pgx.ErrNoRows).
+	NoRows error
+}
+
+func (r Reader) scan(row Scanner, dest ...any) error {
+	err := row.Scan(dest...)
+	if err != nil && errors.Is(err, r.NoRows) {
+		return store.ErrNotFound
+	}
+	return err
+}
+
+// Machine scans MachineColumns.
+func (r Reader) Machine(row Scanner) (*store.StateMachine, error) {
+	var sm store.StateMachine
+	var created, updated int64
+	if err := r.scan(row, &sm.ARN, &sm.Name, &sm.Type, &sm.Status, &sm.RoleARN, &sm.RevisionID, &sm.Description, &sm.Logging, &sm.Tracing, &created, &updated); err != nil {
+		return nil, err
+	}
+	sm.CreatedAt, sm.UpdatedAt = Time(created), Time(updated)
+	return &sm, nil
+}
+
+// Activity scans ActivityColumns.
+func (r Reader) Activity(row Scanner) (*store.Activity, error) {
+	var a store.Activity
+	var created int64
+	if err := r.scan(row, &a.ARN, &a.Name, &created); err != nil {
+		return nil, err
+	}
+	a.CreatedAt = Time(created)
+	return &a, nil
+}
+
+// Execution scans ExecutionColumns: an execution without its state.
+func (r Reader) Execution(row Scanner) (*store.Execution, error) { return r.execution(row, false) }
+
+// ExecutionState scans ExecutionColumns and then the state column.
+func (r Reader) ExecutionState(row Scanner) (*store.Execution, error) { return r.execution(row, true) }
+
+func (r Reader) execution(row Scanner, withState bool) (*store.Execution, error) {
+	var x store.Execution
+	var output *string
+	var start, stop int64
+	dest := []any{&x.ID, &x.ARN, &x.MachineARN, &x.Name, &x.RevisionID, &x.Status, &x.Input, &output, &x.Error, &x.Cause,
+		&start, &stop, &x.Version, &x.LastEventID, &x.TraceHeader, &x.Parent, &x.ParentWaits}
+	if withState {
+		dest = append(dest, &x.State)
+	}
+	if err := r.scan(row, dest...); err != nil {
+		return nil, err
+	}
+	if output != nil {
+		x.Output, x.HasOutput = *output, true
+	}
+	x.StartTime, x.StopTime = Time(start), Time(stop)
+	return &x, nil
+}
+
+// Task scans TaskColumns.
+func (r Reader) Task(row Scanner) (*store.Task, error) {
+	var t store.Task
+	var created int64
+	var kind, status string
+	if err := r.scan(row, &t.Token, &t.ExecutionID, &t.TaskID, &kind, &t.ActivityARN, &status, &t.Dispatch, &t.Owner, &t.Worker, &t.Child, &created, &t.ClosedReason); err != nil {
+		return nil, err
+	}
+	t.Kind, t.Status = store.TaskKind(kind), store.TaskStatus(status)
+	t.Created = Time(created)
+	return &t, nil
+}
