@@ -403,7 +403,8 @@ func (e *Engine) failExecution(id int64, cause string) (err error) {
 	var res interp.Result
 	x, derr := interp.UnmarshalExecution(row.State)
 	def, _ := e.defs.Definition(e.ctx, row.RevisionID)
-	if derr != nil || def == nil || !stepsSafely(def, x, interp.Event{Kind: interp.EventFail, Error: aslerr.Runtime, Cause: cause}, now, e.src, &res) {
+	minimal := derr != nil || def == nil || !stepsSafely(def, x, interp.Event{Kind: interp.EventFail, Error: aslerr.Runtime, Cause: cause}, now, e.src, &res)
+	if minimal {
 		x = &interp.Execution{Status: interp.StatusFailed, Error: aslerr.Runtime, Cause: cause, StopTime: now, LastEventID: row.LastEventID + 1}
 		res.Reset()
 		res.Events = append(res.Events, history.Event{Type: history.ExecutionFailed, ID: x.LastEventID, PreviousEventID: row.LastEventID,
@@ -413,10 +414,63 @@ func (e *Engine) failExecution(id int64, cause string) (err error) {
 	if err != nil {
 		return err
 	}
+	if minimal {
+		// Its state does not say what it armed: the store does.
+		if err := e.leftovers(id, change); err != nil {
+			return err
+		}
+	}
 	if err := e.commitWait(change); err != nil {
 		return err
 	}
 	e.after(change.Execution, x, &res)
+	return nil
+}
+
+// leftovers adds to change the cancellation of every timer and open task of
+// an execution, found by listing the store (slow, for a broken execution
+// alone).
+func (e *Engine) leftovers(id int64, change *store.Change) error {
+	after := store.TimerRef{ExecutionID: id}
+	for {
+		page, err := e.store.TimerList(e.ctx, after, 500)
+		if err != nil {
+			return err
+		}
+		for _, t := range page {
+			if t.ExecutionID != id {
+				return e.openTasksOf(id, change)
+			}
+			after = store.TimerRef{ExecutionID: id, TimerID: t.TimerID}
+			change.CancelTimers = append(change.CancelTimers, after)
+		}
+		if len(page) < 500 {
+			return e.openTasksOf(id, change)
+		}
+	}
+}
+
+func (e *Engine) openTasksOf(id int64, change *store.Change) error {
+	for _, kind := range []store.TaskKind{store.TaskInvoke, store.TaskActivity, store.TaskCallback, store.TaskChild} {
+		after := ""
+		for {
+			page, err := e.store.TasksOpen(e.ctx, kind, store.OpenStatuses, after, 500)
+			if err != nil {
+				return err
+			}
+			for _, t := range page {
+				after = t.Token
+				if t.ExecutionID == id {
+					u := store.TaskClose(t.Token, store.ReasonCancelled, store.OpenStatuses...)
+					u.Optional = true
+					change.TaskUpdates = append(change.TaskUpdates, u)
+				}
+			}
+			if len(page) < 500 {
+				break
+			}
+		}
+	}
 	return nil
 }
 

@@ -55,6 +55,7 @@ func (e *env) open() {
 func (e *env) close() {
 	if e.engine != nil {
 		e.engine.StopWithin(0)
+		checkStore(e.t, e.store)
 		e.store.Close()
 		e.engine = nil
 	}
@@ -365,5 +366,18 @@ func TestTaskCancelCause(t *testing.T) {
 	<-started
 	if got, err := e.store.ExecutionGet(context.Background(), row.ARN); err != nil || got.Status != "RUNNING" {
 		t.Fatalf("%v %+v", err, got)
+	}
+}
+
+// checkStore fails the test on every invariant of the store that does not
+// hold (engine.Check), at the end of each test.
+func checkStore(t testing.TB, s store.Store) {
+	t.Helper()
+	found, err := engine.Check(context.Background(), s)
+	if err != nil {
+		t.Errorf("check the store: %v", err)
+	}
+	for _, v := range found {
+		t.Errorf("store invariant: %s", v)
 	}
 }

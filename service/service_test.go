@@ -17,6 +17,7 @@ import (
 	"github.com/stepd/stepd/service"
 	"github.com/stepd/stepd/store"
 	"github.com/stepd/stepd/store/memory"
+	"github.com/stepd/stepd/store/postgres"
 	"github.com/stepd/stepd/store/postgres/pgtest"
 	"github.com/stepd/stepd/store/sqlite"
 )
@@ -53,8 +54,18 @@ func drivers(t *testing.T, test func(t *testing.T, e *env)) {
 	t.Run("postgres", func(t *testing.T) {
 		t.Parallel()
 		first := pgtest.Open(t)
-		test(t, newEnv(t, func() store.Store { return pgtest.Reopen(t, first) }))
+		test(t, newEnv(t, func() store.Store { return reopen(t, first) }))
 	})
+}
+
+// reopen opens another store on the schema of first, as another node (or the
+// same one, restarted) would; the env closes it.
+func reopen(t testing.TB, first *postgres.Store) store.Store {
+	s, err := postgres.Open(context.Background(), pgtest.URL(t), postgres.Options{Schema: first.Schema(), MaxConns: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 func newEnv(t testing.TB, open func() store.Store) *env {
@@ -85,6 +96,9 @@ func (e *env) start() {
 func (e *env) stop() {
 	if e.svc != nil {
 		e.svc.StopWithin(0)
+		if found, err := engine.Check(context.Background(), e.store); err != nil || len(found) > 0 {
+			e.t.Errorf("store invariants: %v %v", err, found)
+		}
 		e.store.Close()
 		e.svc = nil
 	}
@@ -238,8 +252,13 @@ func TestChildEndDeliveredFromTheOutbox(t *testing.T) {
 		}
 		end := *c
 		end.Version, end.Status, end.State, end.Output, end.HasOutput, end.StopTime = c.Version+1, "SUCCEEDED", nil, `{"n":1}`, true, time.Now()
+		timers, err := e.store.TimerList(ctx, store.TimerRef{ExecutionID: c.ID}, 1)
+		if err != nil || len(timers) != 1 {
+			t.Fatalf("the child's timers: %v %v", timers, err)
+		}
 		errs := e.store.Apply(ctx, []*store.Change{{Execution: &end, ExpectVersion: c.Version,
-			TaskUpdates: []store.TaskUpdate{store.TaskMove(c.Parent, store.TaskDone, store.TaskWaiting)}}})
+			CancelTimers: []store.TimerRef{{ExecutionID: c.ID, TimerID: timers[0].TimerID}},
+			TaskUpdates:  []store.TaskUpdate{store.TaskMove(c.Parent, store.TaskDone, store.TaskWaiting)}}})
 		if errs[0] != nil {
 			t.Fatal(errs[0])
 		}
@@ -370,7 +389,7 @@ func TestChildIsCheckedAsStartExecution(t *testing.T) {
 // its end reaches its parent whichever node stepped it.
 func TestChildrenAcrossNodes(t *testing.T) {
 	first := pgtest.Open(t)
-	open := func() store.Store { return pgtest.Reopen(t, first) }
+	open := func() store.Store { return reopen(t, first) }
 	a, b := newEnv(t, open), newEnv(t, open)
 	child := a.machine("child", "STANDARD", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"Next":"P"},"P":{"Type":"Pass","End":true}}}`)
 	parent := a.machine("parent", "STANDARD", syncParent(child, ".sync:2", `"OutputPath":"$.Output",`))

@@ -6,6 +6,7 @@
 //	stepd run [flags] DEFINITION    execute a definition once, in memory
 //	stepd lint [flags] FILE...      validate definitions
 //	stepd migrate [flags]           apply the durable store's migrations
+//	stepd check [flags]             check the durable store's invariants
 package main
 
 import (
@@ -25,6 +26,7 @@ Usage:
   stepd run [--config FILE] [--input JSON | --input-file FILE] [--json] [--history] [--time-scale F] DEFINITION
   stepd lint [--type STANDARD|EXPRESS] [--format text|json] FILE...
   stepd migrate [--store sqlite|postgres://...] [--data DIR]
+  stepd check [--store sqlite|postgres://...] [--data DIR]
   stepd version
 
 Run "stepd COMMAND -h" for a command's flags.
@@ -56,6 +58,8 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		err = serveCommand(ctx, args[1:], io)
 	case "migrate":
 		err = migrateCommand(ctx, args[1:], io)
+	case "check":
+		err = checkCommand(ctx, args[1:], io)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "stepd", version)
 	case "help", "-h", "--help":

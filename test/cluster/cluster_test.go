@@ -127,6 +127,10 @@ func TestKillOneOfThree(t *testing.T) {
 	stopWork()
 	workers.Wait()
 	for _, n := range c.Nodes {
+		n.Stop()
+	}
+	stepdtest.CheckStore(t, c.Nodes[0].Bin, "--store", c.url, "--pg-schema", c.schema)
+	for _, n := range c.Nodes {
 		if n != victim {
 			b, _ := os.ReadFile(n.Log.Name())
 			t.Logf("%s adopted orphaned invocations %d times", n.Name, strings.Count(string(b), "adopted task invocations"))

@@ -84,10 +84,13 @@ func TestCrash(t *testing.T) {
 	killer.Wait()
 	t.Logf("killed and restarted the server %d times", kills.Load())
 
-	// Every execution ends, right.
+	// Every execution ends, right, and the store at rest holds every
+	// invariant.
 	load.Check(t, ctx, all)
 	stopWork()
 	workers.Wait()
+	srv.Stop()
+	stepdtest.CheckStore(t, srv.Bin, "--data", filepath.Join(dir, "data"))
 }
 
 func must(t *testing.T, err error) {

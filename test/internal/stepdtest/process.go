@@ -14,6 +14,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -214,4 +215,16 @@ func Tail(path string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// CheckStore runs `stepd check` with args (the store's flags) on a store at
+// rest, and fails the test with what it says unless every invariant holds.
+func CheckStore(t testing.TB, bin string, args ...string) {
+	t.Helper()
+	out, err := exec.Command(bin, append([]string{"check"}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Errorf("stepd check %v: %v\n%s", args, err, out)
+		return
+	}
+	t.Logf("%s", bytes.TrimSpace(out))
 }
