@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -511,4 +512,76 @@ func TestUndecodableExecutionFails(t *testing.T) {
 			t.Errorf("%s %s %s", got.Status, got.Error, got.Cause)
 		}
 	})
+}
+
+// BenchmarkParentsWaiting starts 10,000 parents, each waiting on a .sync
+// child that waits, on SQLite, and reports what the waiting costs: the
+// goroutines they add (none should be theirs), the process's resident memory,
+// and the rate at which parents and their children were started.
+func BenchmarkParentsWaiting(b *testing.B) {
+	const n = 10000
+	for range b.N {
+		path := filepath.Join(b.TempDir(), "stepd.db")
+		e := newEnv(b, func() store.Store {
+			st, err := sqlite.Open(path, sqlite.Options{Synchronous: "NORMAL"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			return st
+		})
+		child := e.machine("child", "STANDARD", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":100000,"End":true}}}`)
+		parent := e.machine("parent", "STANDARD", syncParent(child, ".sync", ""))
+		runtime.GC()
+		before, rssBefore := runtime.NumGoroutine(), rssMB()
+		began := time.Now()
+		var next atomic.Int64
+		done := make(chan struct{})
+		for range 8 {
+			go func() {
+				defer func() { done <- struct{}{} }()
+				for next.Add(1) <= n {
+					if _, err := e.svc.StartExecution(context.Background(), service.StartRequest{MachineARN: parent, Input: `{}`}); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			}()
+		}
+		for range 8 {
+			<-done
+		}
+		for {
+			tasks, err := e.store.TasksOpen(context.Background(), store.TaskChild, []store.TaskStatus{store.TaskWaiting}, "", n+1)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(tasks) == n {
+				break
+			}
+			time.Sleep(10 * time.Millisecond) // polling the store for the last starts' commits
+		}
+		took := time.Since(began)
+		after := runtime.NumGoroutine()
+		for deadline := time.Now().Add(5 * time.Second); after > before+20 && time.Now().Before(deadline); after = runtime.NumGoroutine() {
+			time.Sleep(10 * time.Millisecond) // the start goroutines end after their commits
+		}
+		b.ReportMetric(float64(n)/took.Seconds(), "parents/s")
+		b.ReportMetric(float64(after-before), "goroutines-added")
+		b.ReportMetric(rssMB(), "rss-MB")
+		b.ReportMetric(rssMB()-rssBefore, "rss-added-MB")
+		e.stop()
+	}
+}
+
+// rssMB is this process's resident set size.
+func rssMB() float64 {
+	b, _ := os.ReadFile("/proc/self/status")
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			var kb float64
+			fmt.Sscanf(strings.TrimSpace(rest), "%f", &kb)
+			return kb / 1024
+		}
+	}
+	return 0
 }

@@ -74,24 +74,27 @@ func Open(path string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("sqlite: %w", err)
 		}
 	}
-	dsn := func(extra string) string {
+	// The page cache is per connection: the writer's holds what steps touch;
+	// the readers' (API reads) are smaller, so that memory stays bounded
+	// however large the database grows (16 MiB + 4 × 4 MiB by default).
+	dsn := func(cacheKiB int) string {
 		q := url.Values{}
 		q.Add("_pragma", "busy_timeout(10000)")
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "synchronous("+opts.Synchronous+")")
 		q.Add("_pragma", "foreign_keys(OFF)")
-		q.Add("_pragma", "cache_size(-32000)")
+		q.Add("_pragma", "cache_size(-"+strconv.Itoa(cacheKiB)+")")
 		q.Set("_txlock", "immediate")
-		return "file:" + path + "?" + q.Encode() + extra
+		return "file:" + path + "?" + q.Encode()
 	}
-	w, err := sql.Open("sqlite", dsn(""))
+	w, err := sql.Open("sqlite", dsn(16000))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	r, err := sql.Open("sqlite", dsn(""))
+	r, err := sql.Open("sqlite", dsn(4000))
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: open: %w", err)
