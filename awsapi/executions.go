@@ -46,7 +46,7 @@ func (h *Handler) checkStart(ctx context.Context, in *startExecutionInput) (*sto
 	v.length("stateMachineArn", in.StateMachineArn, 1, maxARN, false)
 	v.length("traceHeader", in.TraceHeader, 0, 256, false)
 	if in.TraceHeader != nil && !isASCII(*in.TraceHeader) {
-		v.fail("'"+*in.TraceHeader+"'", "traceHeader", `must satisfy regular expression pattern: \p{ASCII}*`)
+		v.fail(quote(*in.TraceHeader, false), "traceHeader", `must satisfy regular expression pattern: \p{ASCII}*`)
 	}
 	v.enum("includedData", in.IncludedData, "ALL_DATA", "METADATA_ONLY")
 	if err := v.err(); err != nil {
@@ -260,8 +260,12 @@ func executionARN(body []byte, in *executionInput) error {
 	return err
 }
 
-// execution returns a STANDARD execution by ARN, or ExecutionDoesNotExist.
+// execution returns a STANDARD execution of the call's account by ARN, or
+// ExecutionDoesNotExist.
 func (h *Handler) execution(ctx context.Context, arn string) (*store.Execution, error) {
+	if h.foreign(ctx, arn) {
+		return nil, executionNotFound(arn)
+	}
 	x, err := h.store.ExecutionGet(ctx, arn)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, executionNotFound(arn)
@@ -333,6 +337,9 @@ func (h *Handler) stopExecution(ctx context.Context, body []byte) (any, error) {
 	if in.Cause != nil {
 		cause = *in.Cause
 	}
+	if h.foreign(ctx, *in.ExecutionArn) {
+		return nil, executionNotFound(*in.ExecutionArn)
+	}
 	row, err := h.std.StopExecution(ctx, *in.ExecutionArn, errName, cause)
 	if err != nil {
 		return nil, engineError(err, *in.ExecutionArn)
@@ -402,11 +409,16 @@ func (h *Handler) listExecutions(ctx context.Context, body []byte) (any, error) 
 			return nil, typeNotSupported()
 		}
 		q.MachineARN = sm.ARN
+	} else if prefix, apart := h.arnPrefix(ctx, typeStateMachine); apart {
+		q.MachinePrefix = prefix // the executions of the account's machines
 	}
 	if in.StatusFilter != nil {
 		q.Status = *in.StatusFilter
 	}
 	scope := q.MachineARN + "|" + q.Status
+	if q.MachinePrefix != "" {
+		scope += "|" + q.MachinePrefix
+	}
 	if in.RedriveFilter != nil {
 		scope += "|" + *in.RedriveFilter
 	}

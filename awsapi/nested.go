@@ -45,6 +45,10 @@ func (h *Handler) StartNested(ctx context.Context, in NestedStart) (*Nested, err
 	if in.TraceHeader != "" {
 		req.TraceHeader = &in.TraceHeader
 	}
+	if h.authenticate != nil && in.Parent != "" {
+		// Accounts are apart: a Task starts only its own account's machines.
+		ctx = withAccount(ctx, arnAccount(in.Parent))
+	}
 	sm, start, err := h.checkStart(ctx, &req)
 	if err != nil {
 		return nil, err
