@@ -33,6 +33,7 @@ type taskOptions struct {
 // around them: the check CreateStateMachine applies to Task resources, and
 // Close for the handlers' worker processes.
 type tasks struct {
+	cfg     *config.Config // the configuration they come from
 	router  *runner.Router
 	nested  *sfn.Runner // its Starter is the API, set once the server has one
 	closers []func() error
@@ -58,7 +59,7 @@ func loadTasks(path string, opts taskOptions) (*tasks, error) {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
-	t := &tasks{}
+	t := &tasks{cfg: cfg}
 	endpoints := map[string]awssdk.Endpoint{}
 	known := awssdk.ServiceNames()
 	for name, s := range cfg.Services {
