@@ -14,6 +14,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -124,6 +125,8 @@ type Handler struct {
 	machines machineCache
 	// pollTimeout bounds GetActivityTask's long poll (AWS: 60 s).
 	pollTimeout time.Duration
+	// bodiesInFlight counts the bytes reserved by the bodies being read.
+	bodiesInFlight atomic.Int64
 }
 
 // New returns a Handler.
@@ -165,6 +168,16 @@ const targetPrefix = "AWSStepFunctions."
 // maxBody bounds a request body: a definition is at most 1 MiB, which JSON
 // escaping can grow.
 const maxBody = 8 << 20
+
+// Bodies being read count against a budget, so that many clients sending
+// large bodies slowly hold a bounded amount of memory: a body declares its
+// length (or, chunked, counts as maxBody), and one that does not fit in
+// bodyBudget beside the others being read is answered 503, which SDKs retry.
+// Bodies of at most smallBody bytes are not counted.
+const (
+	bodyBudget = 256 << 20
+	smallBody  = 64 << 10
+)
 
 // Match reports whether a request is an API call: POST / with an
 // X-Amz-Target header. A server that serves other things beside the API (the
@@ -219,7 +232,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(start.Add(h.bodyTimeout)) // not every ResponseWriter has deadlines (tests' recorders)
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	body, err := h.readBody(w, r)
+	if errors.Is(err, errBodyBudget) {
+		h.writeError(w, reqID, action, &apiError{status: http.StatusServiceUnavailable, ns: nsCoral, code: CodeServiceUnavailable,
+			message: "Too many large requests are being received at once; try again"})
+		return
+	}
 	if err == nil {
 		// Lifted only once the body is in: a long poll must still see the
 		// client go away, and a failed read must not wait for the rest.
@@ -269,6 +287,42 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.log.Enabled(r.Context(), slog.LevelDebug) { // its arguments would allocate on every call
 		h.log.Debug("api", "action", action, "request", reqID, "took", time.Since(start), "err", err)
 	}
+}
+
+var errBodyBudget = errors.New("the body budget is spent")
+
+// readBody reads a request's body, at most maxBody bytes, within the budget
+// of bodies being read.
+func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	size := r.ContentLength
+	if size > maxBody {
+		return nil, &http.MaxBytesError{Limit: maxBody} // refused before it is read
+	}
+	if size < 0 {
+		size = maxBody
+	}
+	if size <= smallBody {
+		return io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	}
+	if h.bodiesInFlight.Add(size) > bodyBudget {
+		h.bodiesInFlight.Add(-size)
+		return nil, errBodyBudget
+	}
+	defer h.bodiesInFlight.Add(-size)
+	// Exactly the size reserved, so that the buffer never doubles as it fills.
+	body := http.MaxBytesReader(w, r.Body, maxBody)
+	buf := make([]byte, size)
+	n, err := io.ReadFull(body, buf)
+	switch {
+	case err == nil && r.ContentLength < 0:
+		// Chunked and maxBody long: more is too large.
+		if _, err := body.Read(make([]byte, 1)); err != io.EOF {
+			return nil, err
+		}
+	case (err == io.EOF || err == io.ErrUnexpectedEOF) && r.ContentLength < 0:
+		err = nil // a chunked body shorter than maxBody
+	}
+	return buf[:n], err
 }
 
 // refused turns an error of Options.Admit or Options.Authenticate into the

@@ -172,3 +172,50 @@ func TestAdmitRefusesBeforeReading(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestLargeBodiesShareABudget(t *testing.T) {
+	e := newEnvWith(t, func(o *awsapi.Options) { o.BodyTimeout = 2 * time.Second })
+	// 33 clients declare 8 MiB bodies and send nothing: 32 fit in the 256 MiB
+	// budget (and time out), the 33rd is answered 503 at once.
+	type answer struct {
+		status int
+		after  time.Duration
+	}
+	answers := make(chan answer, 33)
+	for range 33 {
+		go func() {
+			conn, err := net.Dial("tcp", e.server.Listener.Addr().String())
+			if err != nil {
+				answers <- answer{}
+				return
+			}
+			defer conn.Close()
+			start := time.Now()
+			_, _ = io.WriteString(conn, "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Target: AWSStepFunctions.CreateActivity\r\n"+
+				"Content-Length: 8388608\r\n\r\n{")
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				answers <- answer{}
+				return
+			}
+			resp.Body.Close()
+			answers <- answer{resp.StatusCode, time.Since(start)}
+		}()
+	}
+	got := map[int]int{}
+	for range 33 {
+		a := <-answers
+		got[a.status]++
+		if a.status == http.StatusServiceUnavailable && a.after > time.Second {
+			t.Errorf("the 503 came after %s", a.after)
+		}
+	}
+	if got[http.StatusServiceUnavailable] != 1 || got[http.StatusRequestTimeout] != 32 {
+		t.Fatalf("answers %v, want one 503 and 32 408s", got)
+	}
+	// Once they are gone, a large body fits again (and is read: its name is
+	// what is wrong).
+	if status, typ, _ := post(t, e.server.URL, "CreateActivity", `{"name":"`+strings.Repeat("x", 1<<20)+`"}`); status != 400 || typ != "com.amazonaws.states#InvalidName" {
+		t.Fatalf("a large body after the others: %d %s", status, typ)
+	}
+}
