@@ -36,9 +36,17 @@ api-conformance: build
 api-conformance-postgres: build
 	scripts/api-conformance-postgres.sh
 
-# boto3 and the AWS CLI against a real stepd serve.
+# boto3 and the AWS CLI against a real stepd serve (and one with --auth sigv4).
 clients: build
 	STEPD_BIN=$(BIN) $${PYTHON:-python3} test/clients/clients.py
+
+# aws-sdk-js-v3 against a real stepd serve --auth sigv4 (installs the SDK from
+# npm, as test/clients/js/package-lock.json pins it; needs Node 20).
+clients-js: build
+	STEPD_BIN=$(CURDIR)/$(BIN) test/clients/js/run.sh
+
+.PHONY: clients-js
+ci: clients-js
 
 # A real stepd with STEPD_PARKED (default 100000) executions parked in a Wait:
 # its resident memory must stay under 200 MB.

@@ -71,6 +71,7 @@ var allowed = map[string][]string{
 	"awsapi":  {"jsonvalue", "asl", "asl/aslerr", "history", "interp", "engine", "service", "store"},
 	"config":  {},
 
+	"auth":      {}, // SigV4, console sessions, Host checks: the standard library only
 	"console":   {}, // only a client of the public API: it serves files
 	"sdk":       {}, // the worker SDK users import: the standard library only
 	"cmd/stepd": {anything},

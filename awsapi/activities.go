@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 
 	"github.com/stepd/stepd/engine"
 	"github.com/stepd/stepd/jsonvalue"
@@ -40,7 +41,7 @@ func (h *Handler) createActivity(ctx context.Context, body []byte) (any, error) 
 	if !validName(*in.Name) {
 		return nil, invalidName(*in.Name)
 	}
-	arn := h.arnOf(typeActivity, *in.Name)
+	arn := h.arnOf(ctx, typeActivity, *in.Name)
 	if len(in.Tags) > maxTags {
 		return nil, tooManyTags(arn)
 	}
@@ -91,13 +92,21 @@ func (h *Handler) deleteActivity(ctx context.Context, body []byte) (any, error) 
 	if err := activityARN(body, &in); err != nil {
 		return nil, err
 	}
+	if h.foreign(ctx, *in.ActivityArn) {
+		return struct{}{}, nil // as for an activity that does not exist
+	}
 	if err := h.store.ActivityDelete(ctx, *in.ActivityArn); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
 	return struct{}{}, nil
 }
 
+// activity returns an activity of the call's account by ARN, or
+// ActivityDoesNotExist.
 func (h *Handler) activity(ctx context.Context, arn string) (*store.Activity, error) {
+	if h.foreign(ctx, arn) {
+		return nil, activityNotFound(arn)
+	}
 	a, err := h.store.ActivityGet(ctx, arn)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, activityNotFound(arn)
@@ -123,7 +132,8 @@ type listActivitiesOutput struct {
 }
 
 func (h *Handler) listActivities(ctx context.Context, body []byte) (any, error) {
-	limit, after, err := h.listStart(body, "ListActivities")
+	prefix, apart := h.arnPrefix(ctx, typeActivity)
+	limit, after, err := h.listStart(ctx, body, "ListActivities", prefix, apart)
 	if err != nil {
 		return nil, err
 	}
@@ -133,8 +143,11 @@ func (h *Handler) listActivities(ctx context.Context, body []byte) (any, error) 
 	}
 	out := listActivitiesOutput{Activities: []activityOutput{}}
 	for i, a := range list {
+		if apart && !strings.HasPrefix(a.ARN, prefix) {
+			break // the account's activities are contiguous in ARN order
+		}
 		if i == limit {
-			out.NextToken = h.encodeToken(pageCursor{Op: "ListActivities", After: list[i-1].ARN})
+			out.NextToken = h.encodeToken(pageCursor{Op: "ListActivities", Scope: listScope(prefix, apart), After: list[i-1].ARN})
 			break
 		}
 		out.Activities = append(out.Activities, activityOutput{ActivityArn: a.ARN, Name: a.Name, CreationDate: epoch(a.CreatedAt)})
@@ -198,6 +211,12 @@ func taskRequest(body []byte, in *taskInput, needOutput bool) error {
 
 // answer gives a task token's answer to the engine that holds the token.
 func (h *Handler) answer(ctx context.Context, token string, a engine.TaskAnswer) (any, error) {
+	if foreign, err := h.foreignToken(ctx, token); err != nil || foreign {
+		if err == nil {
+			err = engineError(engine.ErrTaskDoesNotExist, "")
+		}
+		return nil, err
+	}
 	err := h.svc.AnswerTask(ctx, token, a)
 	if errors.Is(err, engine.ErrExecutionDoesNotExist) {
 		err = engine.ErrTaskTimedOut // the execution is gone, so is its task
@@ -218,7 +237,7 @@ func (h *Handler) sendTaskSuccess(ctx context.Context, body []byte) (any, error)
 	}
 	output, err := jsonvalue.ParseString(*in.Output)
 	if err != nil {
-		return nil, errorf(CodeInvalidOutput, "Invalid Output: '%s'", err.Error())
+		return nil, errorf(CodeInvalidOutput, "Invalid Output: '%s'", clipTo(err.Error(), 2*maxQuoted))
 	}
 	return h.answer(ctx, *in.TaskToken, engine.TaskAnswer{Output: output})
 }
@@ -244,4 +263,22 @@ func (h *Handler) sendTaskHeartbeat(ctx context.Context, body []byte) (any, erro
 		return nil, err
 	}
 	return h.answer(ctx, *in.TaskToken, engine.TaskAnswer{Heartbeat: true})
+}
+
+// foreignToken reports whether a task token is of another account's
+// execution, when accounts are kept apart (a token that no engine knows is
+// left for the engines to answer).
+func (h *Handler) foreignToken(ctx context.Context, token string) (bool, error) {
+	account, apart := h.accountOf(ctx)
+	if !apart {
+		return false, nil
+	}
+	arn, err := h.svc.TaskExecution(ctx, token)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return arnAccount(arn) != account, nil
 }

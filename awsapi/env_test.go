@@ -44,7 +44,10 @@ type env struct {
 	run func(ctx context.Context, t *runner.Task) runner.Outcome
 }
 
-func newEnv(t testing.TB) *env {
+func newEnv(t testing.TB) *env { return newEnvWith(t, nil) }
+
+// newEnvWith is newEnv with the handler's options changed by with.
+func newEnvWith(t testing.TB, with func(*awsapi.Options)) *env {
 	t.Helper()
 	e := &env{t: t}
 	st, err := sqlite.Open(filepath.Join(t.TempDir(), "stepd.db"), sqlite.Options{Synchronous: "NORMAL"})
@@ -66,8 +69,12 @@ func newEnv(t testing.TB) *env {
 	if err := e.svc.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	e.handler = awsapi.New(awsapi.Options{Service: e.svc,
-		Logger: slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	opts := awsapi.Options{Service: e.svc,
+		Logger: slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	if with != nil {
+		with(&opts)
+	}
+	e.handler = awsapi.New(opts)
 	awsapi.SetPollTimeout(e.handler, 2*time.Second)
 	e.server = httptest.NewServer(e.handler)
 	t.Cleanup(func() {
@@ -82,7 +89,10 @@ func newEnv(t testing.TB) *env {
 // newClient returns the SDK's client for a test server. Every connection goes
 // to the server, whatever the host: the SDK sends StartSyncExecution to
 // "sync-<host>", which no resolver knows for 127.0.0.1.
-func newClient(srv *httptest.Server) *sfn.Client {
+func newClient(srv *httptest.Server) *sfn.Client { return newClientAs(srv, "AKIDSTEPD", "secret") }
+
+// newClientAs is newClient signing with another key pair.
+func newClientAs(srv *httptest.Server, keyID, secret string) *sfn.Client {
 	addr := srv.Listener.Addr().String()
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
@@ -92,7 +102,7 @@ func newClient(srv *httptest.Server) *sfn.Client {
 	}
 	return sfn.New(sfn.Options{
 		Region:           "us-east-1",
-		Credentials:      credentials.NewStaticCredentialsProvider("AKIDSTEPD", "secret", ""),
+		Credentials:      credentials.NewStaticCredentialsProvider(keyID, secret, ""),
 		BaseEndpoint:     aws.String(srv.URL),
 		HTTPClient:       &http.Client{Transport: tr},
 		RetryMaxAttempts: 1,

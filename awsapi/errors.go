@@ -9,6 +9,7 @@ import (
 
 	"github.com/stepd/stepd/asl"
 	"github.com/stepd/stepd/engine"
+	"github.com/stepd/stepd/service"
 )
 
 // The error codes stepd answers, as the AWS SDKs name them (the part of
@@ -88,21 +89,37 @@ func unsupported(action, what string) *apiError {
 var errStopping = &apiError{status: http.StatusServiceUnavailable, ns: nsCoral, code: CodeServiceUnavailable,
 	message: "stepd is shutting down; try again"}
 
+// maxQuoted is how many characters of a value a message quotes; a longer
+// value is cut, and the cut marked with "...".
+const maxQuoted = service.MaxQuoted
+
+// clip shortens a value quoted in a message to maxQuoted characters (a
+// 7 MiB name is not echoed back whole).
+func clip(s string) string { return clipTo(s, maxQuoted) }
+
+// clipTo shortens s to max characters, marking the cut with "..."
+// (service.Clip).
+func clipTo(s string, max int) string { return service.Clip(s, max) }
+
 // AWS's messages for the errors it names a resource in.
-func invalidArn(reason string) *apiError { return errorf(CodeInvalidArn, "Invalid Arn: '%s'", reason) }
-func invalidName(name string) *apiError  { return errorf(CodeInvalidName, "Invalid Name: '%s'", name) }
-func invalidToken() *apiError            { return errorf(CodeInvalidToken, "Invalid Token: 'Invalid token'") }
+func invalidArn(reason string) *apiError {
+	return errorf(CodeInvalidArn, "Invalid Arn: '%s'", clipTo(reason, 2*maxQuoted))
+}
+func invalidName(name string) *apiError {
+	return errorf(CodeInvalidName, "Invalid Name: '%s'", clip(name))
+}
+func invalidToken() *apiError { return errorf(CodeInvalidToken, "Invalid Token: 'Invalid token'") }
 func machineNotFound(arn string) *apiError {
-	return errorf(CodeStateMachineDoesNotExist, "State Machine Does Not Exist: '%s'", arn)
+	return errorf(CodeStateMachineDoesNotExist, "State Machine Does Not Exist: '%s'", clip(arn))
 }
 func executionNotFound(arn string) *apiError {
-	return errorf(CodeExecutionDoesNotExist, "Execution Does Not Exist: '%s'", arn)
+	return errorf(CodeExecutionDoesNotExist, "Execution Does Not Exist: '%s'", clip(arn))
 }
 func activityNotFound(arn string) *apiError {
-	return errorf(CodeActivityDoesNotExist, "Activity Does Not Exist: '%s'", arn)
+	return errorf(CodeActivityDoesNotExist, "Activity Does Not Exist: '%s'", clip(arn))
 }
 func resourceNotFound(arn string) *apiError {
-	e := errorf(CodeResourceNotFound, "Resource not found: '%s'", arn)
+	e := errorf(CodeResourceNotFound, "Resource not found: '%s'", clip(arn))
 	e.resourceName = arn
 	return e
 }
@@ -115,8 +132,12 @@ func typeNotSupported() *apiError {
 	return errorf(CodeStateMachineTypeNotSupported, "This operation is not supported by this type of state machine")
 }
 func invalidInput(reason string) *apiError {
-	return errorf(CodeInvalidExecutionInput, "Invalid State Machine Execution Input: '%s'", reason)
+	return errorf(CodeInvalidExecutionInput, "Invalid State Machine Execution Input: '%s'", clipTo(reason, 2*maxQuoted))
 }
+
+// maxListed is how many problems a message lists (its count says how many
+// there are).
+const maxListed = 50
 
 // invalidDefinition words a definition's errors as CreateStateMachine does:
 // one diagnostic as 'CODE: message at /location'; several each quoted, joined
@@ -124,14 +145,19 @@ func invalidInput(reason string) *apiError {
 func invalidDefinition(err error) *apiError {
 	var de *asl.DefinitionError
 	if !errors.As(err, &de) || len(de.Diagnostics) == 0 {
-		return errorf(CodeInvalidDefinition, "Invalid State Machine Definition: '%s'", err.Error())
+		return errorf(CodeInvalidDefinition, "Invalid State Machine Definition: '%s'", clipTo(err.Error(), 2*maxQuoted))
 	}
-	parts := make([]string, len(de.Diagnostics))
+	parts := make([]string, 0, min(len(de.Diagnostics), maxListed+1))
 	for i, d := range de.Diagnostics {
-		parts[i] = d.Code + ": " + d.Message
-		if d.Location != "" {
-			parts[i] += " at " + d.Location
+		if i == maxListed {
+			parts = append(parts, fmt.Sprintf("and %d more", len(de.Diagnostics)-maxListed))
+			break
 		}
+		p := d.Code + ": " + d.Message
+		if d.Location != "" {
+			p += " at " + d.Location
+		}
+		parts = append(parts, clipTo(p, 2*maxQuoted))
 	}
 	if len(parts) == 1 {
 		return errorf(CodeInvalidDefinition, "Invalid State Machine Definition: '%s'", parts[0])
@@ -187,13 +213,14 @@ func (v *validation) fail(value, field, constraint string) {
 	v.msgs = append(v.msgs, fmt.Sprintf("Value %sat '%s' failed to satisfy constraint: Member %s", value, field, constraint))
 }
 
-// quote renders a value in a message: 'value', or nothing for sensitive
-// members, whose values AWS never echoes.
+// quote renders a value in a message: 'value' (clipped to maxQuoted
+// characters), or nothing for sensitive members, whose values AWS never
+// echoes.
 func quote(s string, sensitive bool) string {
 	if sensitive {
 		return ""
 	}
-	return "'" + s + "'"
+	return "'" + clip(s) + "'"
 }
 
 // required checks a member is present.
@@ -240,10 +267,11 @@ func (v *validation) enum(field string, s *string, set ...string) {
 			return
 		}
 	}
-	v.fail("'"+*s+"'", field, "must satisfy enum value set: ["+strings.Join(set, ", ")+"]")
+	v.fail(quote(*s, false), field, "must satisfy enum value set: ["+strings.Join(set, ", ")+"]")
 }
 
-// err returns the ValidationException of what was collected, or nil.
+// err returns the ValidationException of what was collected, or nil. It
+// lists at most maxListed of them.
 func (v *validation) err() error {
 	switch len(v.msgs) {
 	case 0:
@@ -251,5 +279,9 @@ func (v *validation) err() error {
 	case 1:
 		return errorf(CodeValidationException, "1 validation error detected: %s", v.msgs[0])
 	}
-	return errorf(CodeValidationException, "%d validation errors detected: %s", len(v.msgs), strings.Join(v.msgs, "; "))
+	listed := v.msgs
+	if len(listed) > maxListed {
+		listed = append(listed[:maxListed:maxListed], fmt.Sprintf("and %d more", len(v.msgs)-maxListed))
+	}
+	return errorf(CodeValidationException, "%d validation errors detected: %s", len(v.msgs), strings.Join(listed, "; "))
 }

@@ -28,13 +28,24 @@ type startExecutionOutput struct {
 }
 
 // prepareStart decodes and checks a StartExecution or StartSyncExecution
-// request and returns the service's request.
-func (h *Handler) prepareStart(body []byte) (service.StartRequest, error) {
+// request and returns the service's request. Another account's machine does
+// not exist.
+func (h *Handler) prepareStart(ctx context.Context, body []byte) (service.StartRequest, error) {
 	var in startExecutionInput
 	if err := decode(body, &in); err != nil {
 		return service.StartRequest{}, err
 	}
-	return checkStart(&in)
+	req, err := checkStart(&in)
+	if err != nil {
+		return req, err
+	}
+	if _, err := parseARN(req.MachineARN, typeStateMachine); err != nil {
+		return req, err
+	}
+	if h.foreign(ctx, req.MachineARN) {
+		return req, machineNotFound(req.MachineARN)
+	}
+	return req, nil
 }
 
 // checkStart checks a start request's fields as StartExecution does; the
@@ -46,7 +57,7 @@ func checkStart(in *startExecutionInput) (service.StartRequest, error) {
 	v.length("stateMachineArn", in.StateMachineArn, 1, maxARN, false)
 	v.length("traceHeader", in.TraceHeader, 0, 256, false)
 	if in.TraceHeader != nil && !isASCII(*in.TraceHeader) {
-		v.fail("'"+*in.TraceHeader+"'", "traceHeader", `must satisfy regular expression pattern: \p{ASCII}*`)
+		v.fail(quote(*in.TraceHeader, false), "traceHeader", `must satisfy regular expression pattern: \p{ASCII}*`)
 	}
 	v.enum("includedData", in.IncludedData, "ALL_DATA", "METADATA_ONLY")
 	if err := v.err(); err != nil {
@@ -82,7 +93,7 @@ func isASCII(s string) bool {
 }
 
 func (h *Handler) startExecution(ctx context.Context, body []byte) (any, error) {
-	req, err := h.prepareStart(body)
+	req, err := h.prepareStart(ctx, body)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +131,7 @@ type startSyncExecutionOutput struct {
 }
 
 func (h *Handler) startSyncExecution(ctx context.Context, body []byte) (any, error) {
-	req, err := h.prepareStart(body)
+	req, err := h.prepareStart(ctx, body)
 	if err != nil {
 		return nil, err
 	}
@@ -186,8 +197,12 @@ func executionARN(body []byte, in *executionInput) error {
 	return err
 }
 
-// execution returns a STANDARD execution by ARN, or ExecutionDoesNotExist.
+// execution returns a STANDARD execution of the call's account by ARN, or
+// ExecutionDoesNotExist.
 func (h *Handler) execution(ctx context.Context, arn string) (*store.Execution, error) {
+	if h.foreign(ctx, arn) {
+		return nil, executionNotFound(arn)
+	}
 	x, err := h.store.ExecutionGet(ctx, arn)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, executionNotFound(arn)
@@ -259,6 +274,9 @@ func (h *Handler) stopExecution(ctx context.Context, body []byte) (any, error) {
 	if in.Cause != nil {
 		cause = *in.Cause
 	}
+	if h.foreign(ctx, *in.ExecutionArn) {
+		return nil, executionNotFound(*in.ExecutionArn)
+	}
 	row, err := h.svc.StopExecution(ctx, *in.ExecutionArn, errName, cause)
 	if err != nil {
 		return nil, engineError(err, *in.ExecutionArn)
@@ -328,11 +346,16 @@ func (h *Handler) listExecutions(ctx context.Context, body []byte) (any, error) 
 			return nil, typeNotSupported()
 		}
 		q.MachineARN = sm.ARN
+	} else if prefix, apart := h.arnPrefix(ctx, typeStateMachine); apart {
+		q.MachinePrefix = prefix // the executions of the account's machines
 	}
 	if in.StatusFilter != nil {
 		q.Status = *in.StatusFilter
 	}
 	scope := q.MachineARN + "|" + q.Status
+	if q.MachinePrefix != "" {
+		scope += "|" + q.MachinePrefix
+	}
 	if in.RedriveFilter != nil {
 		scope += "|" + *in.RedriveFilter
 	}

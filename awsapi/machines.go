@@ -234,7 +234,7 @@ func (h *Handler) createStateMachine(ctx context.Context, body []byte) (any, err
 		return nil, err
 	}
 	tracing := normalizeTracing(in.TracingConfiguration)
-	arn := h.arnOf(typeStateMachine, *in.Name)
+	arn := h.arnOf(ctx, typeStateMachine, *in.Name)
 	if len(in.Tags) > maxTags {
 		return nil, tooManyTags(arn)
 	}
@@ -383,8 +383,12 @@ func (h *Handler) updateStateMachine(ctx context.Context, body []byte) (any, err
 	return updateStateMachineOutput{UpdateDate: epoch(now), RevisionID: next.RevisionID}, nil
 }
 
-// machine returns a state machine by ARN, or StateMachineDoesNotExist.
+// machine returns a state machine of the call's account by ARN, or
+// StateMachineDoesNotExist.
 func (h *Handler) machine(ctx context.Context, arn string) (*store.StateMachine, error) {
+	if h.foreign(ctx, arn) {
+		return nil, machineNotFound(arn)
+	}
 	sm, err := h.store.StateMachineGet(ctx, arn)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, machineNotFound(arn)
@@ -423,6 +427,9 @@ func (h *Handler) deleteStateMachine(ctx context.Context, body []byte) (any, err
 	}
 	// Deleting a machine that does not exist succeeds, as on AWS. Its
 	// executions and definition revisions stay.
+	if h.foreign(ctx, *in.StateMachineArn) {
+		return struct{}{}, nil
+	}
 	defer h.svc.MachineChanged(*in.StateMachineArn)
 	if err := h.store.StateMachineDelete(ctx, *in.StateMachineArn); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
@@ -485,8 +492,10 @@ type listStateMachinesOutput struct {
 }
 
 // listStart checks a listing's paging and returns its page size and the ARN
-// it continues after.
-func (h *Handler) listStart(body []byte, op string) (limit int, after string, err error) {
+// it continues after. When accounts are apart (apart), the listing keeps to
+// the ARNs that start with prefix, and its tokens are good for that account
+// only.
+func (h *Handler) listStart(ctx context.Context, body []byte, op, prefix string, apart bool) (limit int, after string, err error) {
 	var in listInput
 	if err := decode(body, &in); err != nil {
 		return 0, "", err
@@ -498,17 +507,30 @@ func (h *Handler) listStart(body []byte, op string) (limit int, after string, er
 		return 0, "", err
 	}
 	if in.NextToken != nil {
-		c, err := h.decodeToken(*in.NextToken, op, "")
+		c, err := h.decodeToken(*in.NextToken, op, listScope(prefix, apart))
 		if err != nil {
 			return 0, "", err
 		}
 		after = c.After
 	}
+	if apart && after < prefix {
+		after = prefix
+	}
 	return limit, after, nil
 }
 
+// listScope is the scope of a listing's tokens: the account's ARN prefix
+// when accounts are apart.
+func listScope(prefix string, apart bool) string {
+	if apart {
+		return prefix
+	}
+	return ""
+}
+
 func (h *Handler) listStateMachines(ctx context.Context, body []byte) (any, error) {
-	limit, after, err := h.listStart(body, "ListStateMachines")
+	prefix, apart := h.arnPrefix(ctx, typeStateMachine)
+	limit, after, err := h.listStart(ctx, body, "ListStateMachines", prefix, apart)
 	if err != nil {
 		return nil, err
 	}
@@ -518,8 +540,11 @@ func (h *Handler) listStateMachines(ctx context.Context, body []byte) (any, erro
 	}
 	out := listStateMachinesOutput{StateMachines: []stateMachineListItem{}}
 	for i, sm := range machines {
+		if apart && !strings.HasPrefix(sm.ARN, prefix) {
+			break // the account's machines are contiguous in ARN order
+		}
 		if i == limit {
-			out.NextToken = h.encodeToken(pageCursor{Op: "ListStateMachines", After: machines[i-1].ARN})
+			out.NextToken = h.encodeToken(pageCursor{Op: "ListStateMachines", Scope: listScope(prefix, apart), After: machines[i-1].ARN})
 			break
 		}
 		out.StateMachines = append(out.StateMachines, stateMachineListItem{

@@ -37,6 +37,9 @@ func (h *Handler) taggable(ctx context.Context, body []byte, in *tagInput, check
 	if err != nil {
 		return err
 	}
+	if h.foreign(ctx, *in.ResourceArn) {
+		return resourceNotFound(*in.ResourceArn)
+	}
 	if a.Type == typeActivity {
 		_, err = h.store.ActivityGet(ctx, *in.ResourceArn)
 	} else {

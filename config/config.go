@@ -21,6 +21,10 @@
 //	services:
 //	  default: {endpoint: "http://127.0.0.1:4566"}   # every AWS service of the integrations
 //	  sqs: {endpoint: "http://127.0.0.1:9324", region: eu-west-1}
+//	auth:                                  # the key pairs of stepd serve --auth sigv4
+//	  credentials:
+//	    - {access_key_id: AKIDTEAMA, secret_access_key: "${TEAM_A_SECRET}", account: "111111111111"}
+//	  session_ttl: 12h                      # how long a console login lasts
 package config
 
 import (
@@ -49,6 +53,8 @@ type Config struct {
 	// "s3"); "default" applies to the services not named. A service without an
 	// entry is AWS itself, in its region.
 	Services map[string]Service `yaml:"services" json:"services"`
+	// Auth holds the credentials stepd serve --auth sigv4 verifies.
+	Auth Auth `yaml:"auth" json:"auth"`
 	// Dir is the directory relative paths are resolved from: the config file's.
 	Dir string `yaml:"-" json:"-"`
 }
@@ -148,6 +154,26 @@ type Service struct {
 	AccessKeyID     string `yaml:"access_key_id" json:"access_key_id"`
 	SecretAccessKey string `yaml:"secret_access_key" json:"secret_access_key"`
 	SessionToken    string `yaml:"session_token" json:"session_token"`
+}
+
+// Auth holds the key pairs callers sign their requests with (and log in to
+// the console with), each mapped to the account its calls act for.
+type Auth struct {
+	Credentials []Credential `yaml:"credentials" json:"credentials"`
+	// SessionTTL is how long a console login lasts (default 12h).
+	SessionTTL Duration `yaml:"session_ttl" json:"session_ttl"`
+}
+
+// Credential is one key pair and its account.
+type Credential struct {
+	AccessKeyID     string `yaml:"access_key_id" json:"access_key_id"`
+	SecretAccessKey string `yaml:"secret_access_key" json:"secret_access_key"`
+	// SessionToken, when set, must come with each request
+	// (X-Amz-Security-Token), as with temporary credentials.
+	SessionToken string `yaml:"session_token" json:"session_token"`
+	// Account is the 12-digit account ID of the ARNs the key's calls make and
+	// see; keys of one account share its state machines and executions.
+	Account string `yaml:"account" json:"account"`
 }
 
 // ServiceFor returns the entry of a service: its own, else "default", else

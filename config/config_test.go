@@ -111,3 +111,25 @@ func TestLoadExpandsEnvironmentVariables(t *testing.T) {
 		t.Errorf("service %+v", s)
 	}
 }
+
+func TestParseAuth(t *testing.T) {
+	cfg, err := config.Parse([]byte(`auth:
+  credentials:
+    - access_key_id: AKIDA
+      secret_access_key: a-secret
+      account: 012345678901
+    - {access_key_id: AKIDB, secret_access_key: b, session_token: tok, account: "222222222222"}
+  session_ttl: 2h
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cfg.Auth.Credentials
+	if len(c) != 2 || c[0].Account != "012345678901" || c[0].SecretAccessKey != "a-secret" || c[1].SessionToken != "tok" ||
+		time.Duration(cfg.Auth.SessionTTL) != 2*time.Hour {
+		t.Fatalf("%+v", cfg.Auth)
+	}
+	if _, err := config.Parse([]byte("auth:\n  credentials:\n    - {access_key: x}\n")); err == nil {
+		t.Errorf("a misspelt field is accepted")
+	}
+}

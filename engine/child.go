@@ -32,10 +32,12 @@ type Children interface {
 // ChildStart asks for a child execution.
 type ChildStart struct {
 	sfn.Request
-	// ParentToken is the token of the parent's task; ParentWaits is how it
-	// waits for the child's end (sfn.Waits).
-	ParentToken string
-	ParentWaits string
+	// ParentExecution is the ARN of the parent execution; ParentToken is the
+	// token of its task; ParentWaits is how it waits for the child's end
+	// (sfn.Waits).
+	ParentExecution string
+	ParentToken     string
+	ParentWaits     string
 }
 
 // ChildStarted is a child execution StartChild started or found.
@@ -94,7 +96,7 @@ func (e *Engine) Owns(token string) bool {
 // is none to record), what to do once that job committed, and the child's
 // ARN. Nothing waits for the child: with .sync, the child's end comes back
 // through DeliverChildEnd.
-func (e *Engine) startChild(ctx context.Context, d *interp.TaskDispatch, kind store.TaskKind) (j *job, after func(), childARN string) {
+func (e *Engine) startChild(ctx context.Context, execARN string, d *interp.TaskDispatch, kind store.TaskKind) (j *job, after func(), childARN string) {
 	waits := sfn.Waits(d.Resource)
 	req, fail := sfn.ParseRequest(d.Input, d.Token)
 	if fail != nil {
@@ -113,7 +115,7 @@ func (e *Engine) startChild(ctx context.Context, d *interp.TaskDispatch, kind st
 		delete(e.childTasks, d.Token)
 		e.mu.Unlock()
 	}
-	started, err := e.children.StartChild(ctx, ChildStart{Request: req, ParentToken: d.Token, ParentWaits: waits})
+	started, err := e.children.StartChild(ctx, ChildStart{Request: req, ParentExecution: execARN, ParentToken: d.Token, ParentWaits: waits})
 	if err != nil {
 		forget()
 		if ctx.Err() != nil || errors.Is(err, ErrStopping) {

@@ -36,7 +36,7 @@ func (e *Engine) invoke(execID int64, execARN string, d *interp.TaskDispatch, ki
 			cancel()
 		}()
 		if sfn.IsStartExecution(d.Resource) {
-			j, after, child := e.startChild(ctx, d, kind)
+			j, after, child := e.startChild(ctx, execARN, d, kind)
 			if j != nil {
 				j.execID = execID
 				if err := e.deliverRetrying(ctx, j, execARN, "deliver a child's start"); err == nil && after != nil {

@@ -69,15 +69,20 @@ func (s *Service) MachineChanged(arn string) {
 }
 
 // ValidName reports whether s is a valid name for a state machine, an
-// execution or an activity: 1 to 80 characters, none of them white space,
-// brackets < > { } [ ], wildcards ? *, the specials " # % \ ^ | ~ ` $ & , ; : /,
-// or control characters (U+0000-001F, U+007F-009F).
+// execution or an activity: 1 to 80 characters of valid UTF-8, none of them
+// white space, brackets < > { } [ ], wildcards ? *, the specials " # % \ ^ |
+// ~ ` $ & , ; : /, or control characters (U+0000-001F, U+007F-009F), as on
+// AWS. Beyond AWS, format characters (Unicode's Cf: bidirectional overrides
+// and isolates, zero-width spaces and joiners, the BOM) and U+FFFD (what
+// invalid UTF-8 decodes to) are refused too, so that a name cannot look like
+// another one.
 func ValidName(s string) bool {
 	if s == "" || utf8.RuneCountInString(s) > 80 || !utf8.ValidString(s) {
 		return false
 	}
 	for _, r := range s {
-		if unicode.IsSpace(r) || r <= 0x1f || (r >= 0x7f && r <= 0x9f) || strings.ContainsRune(`<>{}[]?*"#%\^|~`+"`"+`$&,;:/`, r) {
+		if unicode.IsSpace(r) || r <= 0x1f || (r >= 0x7f && r <= 0x9f) || strings.ContainsRune(`<>{}[]?*"#%\^|~`+"`"+`$&,;:/`, r) ||
+			r == utf8.RuneError || unicode.Is(unicode.Cf, r) {
 			return false
 		}
 	}

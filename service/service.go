@@ -155,24 +155,43 @@ func serviceError(code, format string, args ...any) *engine.ServiceError {
 	return &engine.ServiceError{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
+// MaxQuoted is how many characters of a value a message quotes: a longer
+// value is cut (Clip), so that a 7 MiB name is not echoed back whole.
+const MaxQuoted = 256
+
+// Clip shortens s to max characters, marking the cut with "...".
+func Clip(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	n := 0
+	for i := range s {
+		if n == max {
+			return s[:i] + "..."
+		}
+		n++
+	}
+	return s
+}
+
 // MachineNotFound is StateMachineDoesNotExist for arn.
 func MachineNotFound(arn string) *engine.ServiceError {
-	return serviceError("StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", arn)
+	return serviceError("StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", Clip(arn, MaxQuoted))
 }
 
 // InvalidArn is InvalidArn for the reason given.
 func InvalidArn(reason string) *engine.ServiceError {
-	return serviceError("InvalidArn", "Invalid Arn: '%s'", reason)
+	return serviceError("InvalidArn", "Invalid Arn: '%s'", Clip(reason, 2*MaxQuoted))
 }
 
 // InvalidName is InvalidName for name.
 func InvalidName(name string) *engine.ServiceError {
-	return serviceError("InvalidName", "Invalid Name: '%s'", name)
+	return serviceError("InvalidName", "Invalid Name: '%s'", Clip(name, MaxQuoted))
 }
 
 // InvalidInput is InvalidExecutionInput for the reason given.
 func InvalidInput(reason string) *engine.ServiceError {
-	return serviceError("InvalidExecutionInput", "Invalid State Machine Execution Input: '%s'", reason)
+	return serviceError("InvalidExecutionInput", "Invalid State Machine Execution Input: '%s'", Clip(reason, 2*MaxQuoted))
 }
 
 // TypeNotSupported is StateMachineTypeNotSupported.
@@ -182,7 +201,7 @@ func TypeNotSupported() *engine.ServiceError {
 
 // ExecutionExists is ExecutionAlreadyExists for arn.
 func ExecutionExists(arn string) *engine.ServiceError {
-	return serviceError("ExecutionAlreadyExists", "Execution Already Exists: '%s'", arn)
+	return serviceError("ExecutionAlreadyExists", "Execution Already Exists: '%s'", Clip(arn, MaxQuoted))
 }
 
 // StartRequest asks for an execution.
@@ -306,6 +325,25 @@ func (s *Service) AnswerTask(ctx context.Context, token string, a engine.TaskAns
 	return s.engineOfToken(token).AnswerTask(ctx, token, a)
 }
 
+// TaskExecution returns the ARN of the execution a task token belongs to,
+// from the store of the engine the token names; store.ErrNotFound when none
+// is known.
+func (s *Service) TaskExecution(ctx context.Context, token string) (string, error) {
+	st := s.store
+	if s.engineOfToken(token) == s.express {
+		st = s.expressStore
+	}
+	t, err := st.TaskGet(ctx, token)
+	if err != nil {
+		return "", err
+	}
+	x, err := st.ExecutionGetByID(ctx, t.ExecutionID)
+	if err != nil {
+		return "", err
+	}
+	return x.ARN, nil
+}
+
 // PollActivity hands an activity task to a worker (engine.Engine.PollActivity).
 // Activities are STANDARD's alone: EXPRESS machines cannot use them.
 func (s *Service) PollActivity(ctx context.Context, activityARN, worker string) (*engine.ActivityTask, error) {
@@ -316,6 +354,12 @@ func (s *Service) PollActivity(ctx context.Context, activityARN, worker string) 
 // StartExecution starts an execution; a second delivery of the same task
 // finds the child the first one started.
 func (s *Service) StartChild(ctx context.Context, req engine.ChildStart) (*engine.ChildStarted, error) {
+	// Accounts are apart: a task starts its own account's machines only.
+	if machine, err := ParseARN(req.StateMachineARN, "stateMachine"); err == nil && req.ParentExecution != "" {
+		if parent, err := ParseARN(req.ParentExecution, "execution", "express"); err == nil && parent.Account != machine.Account {
+			return nil, MachineNotFound(req.StateMachineARN)
+		}
+	}
 	sm, eng, er, err := s.check(ctx, StartRequest{MachineARN: req.StateMachineARN, Name: req.Name, Input: req.Input,
 		TraceHeader: req.TraceHeader, Parent: req.ParentToken, ParentWaits: req.ParentWaits})
 	if err != nil {

@@ -216,7 +216,10 @@ type TimerClaim struct {
 // ExecutionQuery selects executions for ExecutionList.
 type ExecutionQuery struct {
 	MachineARN string // "" for all machines
-	Status     string // "" for any status
+	// MachinePrefix, when set, keeps to the executions of the machines whose
+	// ARN starts with it (one account's).
+	MachinePrefix string
+	Status        string // "" for any status
 	// After continues a listing: only executions after this position in the
 	// order (newest first).
 	After *ExecutionCursor

@@ -39,12 +39,16 @@ func newFlagSet(name string, out io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// listFlag is a flag that may be given more than once; each value is kept.
+// listFlag is a repeatable flag; values may also be comma-separated.
 type listFlag []string
 
-func (l *listFlag) String() string { return strings.Join(*l, ", ") }
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
 
 func (l *listFlag) Set(v string) error {
-	*l = append(*l, v)
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			*l = append(*l, s)
+		}
+	}
 	return nil
 }

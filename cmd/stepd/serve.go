@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"sync"
 	"time"
 
+	"github.com/stepd/stepd/auth"
 	"github.com/stepd/stepd/awsapi"
 	"github.com/stepd/stepd/console"
 	"github.com/stepd/stepd/engine"
@@ -34,6 +34,7 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	maxPayload := fs.Int("max-payload-bytes", interp.DefaultLimits.MaxPayloadBytes, "largest execution input, state output or task result (AWS: 262144)")
 	maxHistory := fs.Int64("max-history-events", interp.DefaultLimits.MaxHistoryEvents, "most history events an execution may have (AWS: 25000)")
 	sf := addStoreFlags(fs)
+	srvFlags := addServerFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(io.err, "Usage: stepd serve [flags]\n\nServe the Step Functions API (AWS JSON 1.0) for the AWS CLI and SDKs (--endpoint-url).")
 		fs.PrintDefaults()
@@ -53,6 +54,10 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 		return usageErr("%v", err)
 	}
 	defer tasks.Close()
+	acc, err := srvFlags.access(tasks.cfg, *region)
+	if err != nil {
+		return err
+	}
 	router := tasks.router
 	durable, dbPath, err := sf.open(ctx, *dataDir, *syncMode)
 	if err != nil {
@@ -66,36 +71,49 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	limits := interp.Limits{MaxPayloadBytes: *maxPayload, MaxHistoryEvents: *maxHistory}
 	svc := service.New(service.Options{Store: durable, ExpressStore: memory.New(), Runner: router, Clock: clock, Logger: log,
 		Node: sf.nodeName(*addr), Lease: *sf.lease, Limits: limits})
-	api := awsapi.New(awsapi.Options{Service: svc, Region: *region, Account: *account, Logger: log, CheckResource: tasks.Check})
+	apiOpts := awsapi.Options{Service: svc, Region: *region, Account: *account, Logger: log, CheckResource: tasks.Check}
+	acc.options(&apiOpts, srvFlags)
+	api := awsapi.New(apiOpts)
 	if err := svc.Start(ctx); err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := srvFlags.listen(*addr, acc)
 	if err != nil {
 		svc.Stop()
 		return err
 	}
 	own.Set(ln.Addr())
-	// One port: API calls (POST / with X-Amz-Target) go to the API; GET and
-	// HEAD go to the web console; anything else gets the API's own answer.
-	web := console.New()
+	// One port: API calls (POST / with X-Amz-Target) go to the API; the
+	// console's sessions are under /auth/; GET and HEAD go to the web console;
+	// anything else gets the API's own answer.
+	web := acc.pages(console.New())
+	logins := acc.pages(acc.sessions)
 	routes := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !api.Match(r) && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		switch {
+		case auth.Match(r):
+			logins.ServeHTTP(w, r)
+		case !api.Match(r) && (r.Method == http.MethodGet || r.Method == http.MethodHead):
 			web.ServeHTTP(w, r)
-			return
+		default:
+			api.ServeHTTP(w, r)
 		}
-		api.ServeHTTP(w, r)
 	})
 	probes := &health{store: durable}
 	probes.ready.Store(true)
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv, err := srvFlags.server(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !probes.serve(w, r) {
 			routes.ServeHTTP(w, r)
 		}
-	}), ReadHeaderTimeout: 10 * time.Second}
-	log.Info("stepd serving the Step Functions API", "addr", ln.Addr().String(), "data", dbPath)
+	}))
+	if err != nil {
+		ln.Close()
+		svc.Stop()
+		return err
+	}
+	log.Info("stepd serving the Step Functions API", "addr", ln.Addr().String(), "scheme", srvFlags.scheme(),
+		"auth", acc.describe(), "data", dbPath)
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- srvFlags.serve(srv, ln) }()
 
 	select {
 	case err := <-served:

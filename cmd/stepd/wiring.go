@@ -38,6 +38,7 @@ type taskOptions struct {
 // Close for the handlers' worker processes. (Child executions,
 // states:startExecution, are the engine's own.)
 type tasks struct {
+	cfg     *config.Config // the configuration they come from
 	router  *runner.Router
 	closers []func() error
 }
@@ -62,7 +63,7 @@ func loadTasks(path string, opts taskOptions) (*tasks, error) {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
-	t := &tasks{}
+	t := &tasks{cfg: cfg}
 	endpoints := map[string]awssdk.Endpoint{}
 	known := awssdk.ServiceNames()
 	for name, s := range cfg.Services {

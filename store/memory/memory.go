@@ -7,6 +7,7 @@ import (
 	"context"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -269,7 +270,8 @@ func (s *Store) ExecutionList(_ context.Context, q store.ExecutionQuery) ([]*sto
 	defer s.mu.Unlock()
 	var out []*store.Execution
 	for _, x := range s.execs {
-		if q.MachineARN != "" && x.MachineARN != q.MachineARN || q.Status != "" && x.Status != q.Status {
+		if q.MachineARN != "" && x.MachineARN != q.MachineARN || q.Status != "" && x.Status != q.Status ||
+			!strings.HasPrefix(x.MachineARN, q.MachinePrefix) {
 			continue
 		}
 		if q.After != nil && newerFirst(&store.Execution{StartTime: q.After.StartTime, ID: q.After.ID}, x) >= 0 {

@@ -380,6 +380,11 @@ func (s *Store) ExecutionList(ctx context.Context, q store.ExecutionQuery) ([]*s
 	if q.MachineARN != "" {
 		where = append(where, "machine_arn = "+arg(q.MachineARN))
 	}
+	if q.MachinePrefix != "" {
+		// starts_with rather than LIKE or a range: exact for any characters,
+		// under any collation.
+		where = append(where, "starts_with(machine_arn, "+arg(q.MachinePrefix)+")")
+	}
 	if q.Status != "" {
 		where = append(where, "status = "+arg(q.Status))
 	}

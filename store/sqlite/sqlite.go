@@ -393,6 +393,12 @@ func (s *Store) ExecutionList(ctx context.Context, q store.ExecutionQuery) ([]*s
 		where = append(where, "machine_arn = ?")
 		args = append(args, q.MachineARN)
 	}
+	if q.MachinePrefix != "" {
+		// A range rather than LIKE: exact for any characters (columns compare
+		// bytewise), and indexable.
+		where = append(where, "machine_arn >= ? AND machine_arn < ?")
+		args = append(args, q.MachinePrefix, prefixEnd(q.MachinePrefix))
+	}
 	if q.Status != "" {
 		where = append(where, "status = ?")
 		args = append(args, q.Status)
@@ -820,4 +826,18 @@ func (w *writeStmts) apply(ctx context.Context, tx *sql.Tx, c *store.Change) err
 		}
 	}
 	return nil
+}
+
+// prefixEnd returns the least string greater than every string that starts
+// with prefix (prefix with its last byte below 0xff incremented, shorter
+// ones dropped); "\xff..." has none, and gets a string above any ARN.
+func prefixEnd(prefix string) string {
+	b := []byte(prefix)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < 0xff {
+			b[i]++
+			return string(b[:i+1])
+		}
+	}
+	return "\xff\xff\xff\xff"
 }

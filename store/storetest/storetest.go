@@ -302,9 +302,24 @@ func testExecutionList(t *testing.T, s store.Store) {
 	if len(everywhere) != 6 {
 		t.Errorf("all machines: %d", len(everywhere))
 	}
+	// One account's machines: a prefix of their ARNs.
+	foreign := newExec("foreign", t0.Add(time.Hour))
+	foreign.MachineARN = "arn:aws:states:us-east-1:999999999999:stateMachine:m"
+	foreign.ARN = "arn:aws:states:us-east-1:999999999999:execution:m:foreign"
+	create(t, s, foreign)
+	mine, err := s.ExecutionList(ctx, store.ExecutionQuery{MachinePrefix: "arn:aws:states:us-east-1:123456789012:stateMachine:", Limit: 10})
+	must(t, err)
+	if len(mine) != 6 || mine[0].Name == "foreign" {
+		t.Errorf("the account's executions: %d", len(mine))
+	}
+	theirs, err := s.ExecutionList(ctx, store.ExecutionQuery{MachinePrefix: "arn:aws:states:us-east-1:999999999999:stateMachine:", Status: "RUNNING"})
+	must(t, err)
+	if len(theirs) != 1 || theirs[0].Name != "foreign" {
+		t.Errorf("the other account's executions: %d", len(theirs))
+	}
 	running, err := s.ExecutionRunning(ctx, 0, 100)
 	must(t, err)
-	if len(running) != 5 {
+	if len(running) != 6 {
 		t.Errorf("running: %v", running)
 	}
 	running2, err := s.ExecutionRunning(ctx, running[1], 2)

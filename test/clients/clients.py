@@ -7,10 +7,15 @@ Starts stepd on a free port with a fresh data directory, then exercises the API
 as users do: create, start, describe, history with pagination (both directions,
 with and without data), list, stop, an activity worker with heartbeats, a
 .waitForTaskToken callback answered with SendTaskSuccess, StartSyncExecution on
-an Express machine, AWS-shaped errors, and the same through the AWS CLI. Exits
-non-zero on the first failure.
+an Express machine, AWS-shaped errors, and the same through the AWS CLI.
+Then a second stepd with --auth sigv4 and two accounts: both clients work
+with the right keys, get AWS's errors with wrong ones (a wrong secret, an
+unknown key, no signature, a clock 20 minutes off, a missing session token),
+and one account sees nothing of the other's. Exits non-zero on the first
+failure.
 """
 import argparse
+import datetime
 import json
 import os
 import shutil
@@ -23,6 +28,9 @@ import threading
 import time
 
 import boto3
+import botocore
+import botocore.auth
+import botocore.exceptions
 from botocore.config import Config
 
 ROLE = "arn:aws:iam::123456789012:role/stepd"
@@ -40,7 +48,7 @@ def check(cond, msg):
 
 
 class Stepd:
-    def __init__(self, binary, workdir):
+    def __init__(self, binary, workdir, args=(), config=""):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.token_file = os.path.join(workdir, "token.txt")
@@ -51,10 +59,10 @@ class Stepd:
     command: ["python3", "-c", "import json,sys; e=json.load(sys.stdin); print(json.dumps({{'greeting': 'hello ' + e['name']}}))"]
   hand-out-token:
     command: ["python3", "-c", "import json,sys; e=json.load(sys.stdin); open({self.token_file!r}, 'w').write(e['token']); print('{{}}')"]
-""")
+""" + config)
         self.log = open(os.path.join(workdir, "stepd.log"), "w")
         self.proc = subprocess.Popen(
-            [binary, "serve", "--addr", f"127.0.0.1:{self.port}", "--data", os.path.join(workdir, "data"), "--config", cfg],
+            [binary, "serve", "--addr", f"127.0.0.1:{self.port}", "--data", os.path.join(workdir, "data"), "--config", cfg, *args],
             stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 30
         while True:
@@ -229,6 +237,98 @@ def cli_suite(stepd, workdir):
     check(r.returncode != 0 and "StateMachineDoesNotExist" in r.stderr, r.stderr)
 
 
+# The key pairs of the --auth sigv4 server: two accounts, and a temporary key
+# of the first with its session token.
+ALICE = ("AKIDALICE", "alice-secret-0123456789", "111111111111")
+BOB = ("AKIDBOB", "bob-secret-0123456789", "222222222222")
+TEMP = ("ASIATEMP", "temp-secret-0123456789", "111111111111", "the-session-token")
+AUTH_CONFIG = f"""auth:
+  credentials:
+    - {{access_key_id: {ALICE[0]}, secret_access_key: {ALICE[1]}, account: "{ALICE[2]}"}}
+    - {{access_key_id: {BOB[0]}, secret_access_key: {BOB[1]}, account: "{BOB[2]}"}}
+    - {{access_key_id: {TEMP[0]}, secret_access_key: {TEMP[1]}, account: "{TEMP[2]}", session_token: {TEMP[3]}}}
+"""
+
+
+def client(stepd, key, secret, token=None, **kw):
+    return boto3.client("stepfunctions", endpoint_url=stepd.url, region_name=kw.pop("region", "us-east-1"),
+                        aws_access_key_id=key, aws_secret_access_key=secret, aws_session_token=token,
+                        config=Config(retries={"max_attempts": 1}, read_timeout=70, inject_host_prefix=False, **kw))
+
+
+def refused(call, code, message=None):
+    """Checks that call fails with an AWS error code (and message start)."""
+    try:
+        call()
+    except botocore.exceptions.ClientError as e:
+        err = e.response["Error"]
+        check(err["Code"] == code, f"got {err['Code']}: {err.get('Message')}, want {code}")
+        if message is not None:
+            check(err.get("Message", "").startswith(message), f"{code}: {err.get('Message')!r} does not start with {message!r}")
+        return e
+    raise AssertionError(f"no error, want {code}")
+
+
+def boto3_auth_suite(stepd):
+    alice, bob = client(stepd, *ALICE[:2]), client(stepd, *BOB[:2])
+    temp = client(stepd, *TEMP[:2], token=TEMP[3])
+    definition = json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"ok": True}, "End": True}}})
+    arn = alice.create_state_machine(name="mine", definition=definition, roleArn=ROLE)["stateMachineArn"]
+    check(arn == f"arn:aws:states:us-east-1:{ALICE[2]}:stateMachine:mine", arn)
+    ex = temp.start_execution(stateMachineArn=arn, input="{}")["executionArn"]
+    d = wait_done(alice, ex)
+    check(d["status"] == "SUCCEEDED", d)
+    quick = alice.create_state_machine(name="quick", definition=definition, roleArn=ROLE, type="EXPRESS")["stateMachineArn"]
+    sync = alice.start_sync_execution(stateMachineArn=quick)
+    check(sync["status"] == "SUCCEEDED" and json.loads(sync["output"]) == {"ok": True}, sync)
+
+    # Bob's account sees nothing of Alice's.
+    check(bob.list_state_machines()["stateMachines"] == [], "Bob sees Alice's machines")
+    refused(lambda: bob.describe_state_machine(stateMachineArn=arn), "StateMachineDoesNotExist", f"State Machine Does Not Exist: '{arn}'")
+    refused(lambda: bob.describe_execution(executionArn=ex), "ExecutionDoesNotExist")
+    refused(lambda: bob.start_execution(stateMachineArn=arn), "StateMachineDoesNotExist")
+    check(bob.list_executions()["executions"] == [], "Bob sees Alice's executions")
+
+    # Wrong keys get AWS's errors.
+    refused(lambda: client(stepd, ALICE[0], "wrong").list_state_machines(), "InvalidSignatureException",
+            "The request signature we calculated does not match the signature you provided.")
+    refused(lambda: client(stepd, "AKIDNOBODY", ALICE[1]).list_state_machines(), "UnrecognizedClientException",
+            "The security token included in the request is invalid.")
+    refused(lambda: client(stepd, *TEMP[:2]).list_state_machines(), "UnrecognizedClientException",
+            "The security token included in the request is invalid")
+    refused(lambda: client(stepd, *ALICE[:2], region="eu-west-1").list_state_machines(), "InvalidSignatureException",
+            "Credential should be scoped to a valid region, not 'eu-west-1'.")
+    refused(lambda: client(stepd, "x", "x", signature_version=botocore.UNSIGNED).list_state_machines(),
+            "MissingAuthenticationTokenException", "Request is missing Authentication Token")
+    real = botocore.auth.get_current_datetime
+    try:
+        botocore.auth.get_current_datetime = lambda: real() - datetime.timedelta(minutes=20)
+        refused(lambda: alice.list_state_machines(), "InvalidSignatureException", "Signature expired: ")
+        botocore.auth.get_current_datetime = lambda: real() + datetime.timedelta(minutes=20)
+        refused(lambda: alice.list_state_machines(), "InvalidSignatureException", "Signature not yet current: ")
+    finally:
+        botocore.auth.get_current_datetime = real
+
+
+def cli_auth_suite(stepd):
+    def aws(key, secret, *args):
+        env = dict(os.environ, AWS_ACCESS_KEY_ID=key, AWS_SECRET_ACCESS_KEY=secret, AWS_DEFAULT_REGION="us-east-1", AWS_PAGER="")
+        env.pop("AWS_SESSION_TOKEN", None)
+        return subprocess.run(["aws", "stepfunctions", "--endpoint-url", stepd.url, "--output", "json", *args],
+                              capture_output=True, text=True, env=env, timeout=60)
+
+    r = aws(BOB[0], BOB[1], "create-activity", "--name", "from-cli")
+    check(r.returncode == 0 and json.loads(r.stdout)["activityArn"] == f"arn:aws:states:us-east-1:{BOB[2]}:activity:from-cli", r.stderr)
+    r = aws(BOB[0], BOB[1], "list-activities")
+    check(r.returncode == 0 and [a["name"] for a in json.loads(r.stdout)["activities"]] == ["from-cli"], r.stdout + r.stderr)
+    r = aws(ALICE[0], ALICE[1], "list-activities")
+    check(r.returncode == 0 and json.loads(r.stdout)["activities"] == [], "Alice sees Bob's activities: " + r.stdout)
+    r = aws(BOB[0], "wrong", "list-activities")
+    check(r.returncode != 0 and "(InvalidSignatureException)" in r.stderr, r.stderr)
+    r = aws("AKIDNOBODY", "x", "list-activities")
+    check(r.returncode != 0 and "(UnrecognizedClientException)" in r.stderr and "The security token included in the request is invalid." in r.stderr, r.stderr)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default=os.environ.get("STEPD_BIN", "bin/stepd"))
@@ -249,6 +349,17 @@ def main():
             raise AssertionError("the AWS CLI is not installed (CI needs it)")
     finally:
         stepd.stop()
+
+    authdir = os.path.join(workdir, "auth")
+    os.makedirs(authdir)
+    secured = Stepd(os.path.abspath(args.bin), authdir, args=["--auth", "sigv4"], config=AUTH_CONFIG)
+    try:
+        boto3_auth_suite(secured)
+        print("boto3 with --auth sigv4: ok")
+        cli_auth_suite(secured)
+        print("aws cli with --auth sigv4: ok")
+    finally:
+        secured.stop()
     shutil.rmtree(workdir, ignore_errors=True)
     print("clients: ok")
 

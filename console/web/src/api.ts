@@ -1,5 +1,6 @@
 // The Step Functions API, called from the browser on the console's own origin:
-// POST / with X-Amz-Target, AWS JSON 1.0. The console does nothing else.
+// POST / with X-Amz-Target, AWS JSON 1.0. The console does nothing else,
+// besides its login session when stepd runs with --auth sigv4 (/auth/...).
 
 /** ApiError is an AWS error answer: code is the part of __type after '#'. */
 export class ApiError extends Error {
@@ -8,17 +9,93 @@ export class ApiError extends Error {
   }
 }
 
-/** call invokes one Step Functions action and returns its decoded answer. */
-export async function call<T>(action: string, input: object = {}): Promise<T> {
+/** Session is the console's login, as GET /auth/session tells it. */
+export interface Session {
+  /** required: stepd checks who calls it (--auth sigv4), so the console logs in. */
+  required: boolean;
+  authenticated: boolean;
+  account?: string;
+  accessKeyId?: string;
+  /** expires: epoch seconds. */
+  expires?: number;
+  /** csrfToken goes with every POST, in X-CSRF-Token. */
+  csrfToken?: string;
+}
+
+/** session is the current login; onSession tells of its changes. */
+export let session: Session = { required: false, authenticated: false };
+const sessionListeners = new Set<(s: Session) => void>();
+
+export function onSession(listener: (s: Session) => void): () => void {
+  sessionListeners.add(listener);
+  return () => sessionListeners.delete(listener);
+}
+
+function setSession(s: Session) {
+  session = s;
+  sessionListeners.forEach((l) => l(s));
+}
+
+async function sessionCall(method: string, path: string, body?: object): Promise<Session> {
   let res: Response;
   try {
-    res = await fetch('/', {
-      method: 'POST',
-      headers: { 'X-Amz-Target': `AWSStepFunctions.${action}`, 'Content-Type': 'application/x-amz-json-1.0' },
-      body: JSON.stringify(input),
+    res = await fetch(path, {
+      method,
+      headers: method === 'POST' ? { 'Content-Type': 'application/json', 'X-CSRF-Token': session.csrfToken ?? '' } : {},
+      body: body ? JSON.stringify(body) : undefined,
+      credentials: 'same-origin',
     });
   } catch (e) {
     throw new ApiError('NetworkError', `stepd did not answer: ${(e as Error).message}`, 0);
+  }
+  const out = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    const type: string = out.__type ?? 'UnknownError';
+    throw new ApiError(type.slice(type.indexOf('#') + 1), out.message ?? `stepd answered ${res.status}`, res.status);
+  }
+  setSession(out as Session);
+  return session;
+}
+
+let loading: Promise<Session> | undefined;
+
+/**
+ * loadSession asks stepd whether the console must log in, and as whom it is
+ * (one request at a time: concurrent callers share it).
+ */
+export function loadSession(): Promise<Session> {
+  loading ??= sessionCall('GET', '/auth/session').finally(() => (loading = undefined));
+  return loading;
+}
+/** login starts a session with an access key ID and its secret access key. */
+export const login = (accessKeyId: string, secretAccessKey: string) =>
+  sessionCall('POST', '/auth/login', { accessKeyId, secretAccessKey });
+/** logout ends the session. */
+export const logout = () => sessionCall('POST', '/auth/logout');
+
+/**
+ * call invokes one Step Functions action and returns its decoded answer. It
+ * does not wait for the session to be known, so that a stepd without
+ * authentication answers at once: a call refused for want of a session or of
+ * its CSRF token asks for the session, and is made again once with the
+ * session's token (or, with no session, the login page shows).
+ */
+export async function call<T>(action: string, input: object = {}, again = false): Promise<T> {
+  let res: Response;
+  const headers: Record<string, string> = { 'X-Amz-Target': `AWSStepFunctions.${action}`, 'Content-Type': 'application/x-amz-json-1.0' };
+  const token = session.authenticated ? session.csrfToken : undefined;
+  if (token) headers['X-CSRF-Token'] = token;
+  try {
+    res = await fetch('/', { method: 'POST', headers, body: JSON.stringify(input), credentials: 'same-origin' });
+  } catch (e) {
+    throw new ApiError('NetworkError', `stepd did not answer: ${(e as Error).message}`, 0);
+  }
+  if (!again && (res.status === 403 || res.status === 400) && res.headers.get('Content-Type')?.includes('json')) {
+    const refused = await res.clone().json().catch(() => ({}));
+    if (/#(MissingAuthenticationTokenException|AccessDeniedException)$/.test(refused.__type ?? '')) {
+      const now = await loadSession().catch(() => session);
+      if (now.authenticated && now.csrfToken && now.csrfToken !== token) return call<T>(action, input, true);
+    }
   }
   const text = await res.text();
   let body: any;

@@ -1,7 +1,7 @@
 // State machines: the list, a machine's page, and the editor that creates
 // and updates them.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { call, listAll, type StateMachine, type StateMachineListItem, type Validation } from './api';
+import { call, listAll, session, type StateMachine, type StateMachineListItem, type Validation } from './api';
 import { parseDefinition } from './asl';
 import { DiagnosticList, JsonEditor } from './editor';
 import type { EditorHandle } from './codemirror';
@@ -128,7 +128,7 @@ export function MachineEditorPage({ arn }: { arn?: string }) {
 function MachineForm({ sm }: { sm?: StateMachine }) {
   const [name, setName] = useState(sm?.name ?? '');
   const [type, setType] = useState<'STANDARD' | 'EXPRESS'>(sm?.type ?? 'STANDARD');
-  const [role, setRole] = useState(sm?.roleArn ?? 'arn:aws:iam::123456789012:role/stepd');
+  const [role, setRole] = useState(sm?.roleArn ?? `arn:aws:iam::${session.account ?? '123456789012'}:role/stepd`);
   const [text, setText] = useState(sm?.definition ?? template);
   const [validation, setValidation] = useState<Validation>();
   const [preview, setPreview] = useState(text);

@@ -1,8 +1,11 @@
 // The stepd console: a single-page application on the Step Functions API.
 import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { loadSession, logout, onSession, type Session } from './api';
 import { ApprovalsPage, TaskPage } from './approvals';
 import { ExecutionPage, ExecutionsPage } from './executions';
 import { MachineEditorPage, MachinePage, MachinesPage } from './machines';
+import { LoginPage } from './login';
 import { navigate, paths, useLocation } from './router';
 import './style.css';
 
@@ -30,7 +33,7 @@ function route(path: string) {
   );
 }
 
-function App() {
+function App({ session }: { session?: Session }) {
   const url = useLocation();
   const section = url.pathname.split('/')[1] || 'state-machines';
   const link = (href: string, name: string, key: string) => (
@@ -46,13 +49,39 @@ function App() {
           {link(paths.executions(), 'Executions', 'executions')}
           {link(paths.approvals(), 'Approvals', 'approvals')}
         </nav>
+        {session?.authenticated && (
+          <div class="who">
+            <span title={`access key ${session.accessKeyId}`}>account {session.account}</span>
+            <button type="button" class="btn small" onClick={() => void logout()}>Log out</button>
+          </div>
+        )}
       </header>
       <main id="main" key={url.pathname}>{route(url.pathname)}</main>
     </>
   );
 }
 
+/**
+ * Root shows the console, and the login page instead when stepd wants one.
+ * It does not wait for the session to render the console: without
+ * authentication, the pages' calls go out at once.
+ */
+function Root() {
+  const [session, setSession] = useState<Session | undefined>();
+  const [was, setWas] = useState(false);
+  useEffect(() => {
+    const off = onSession((s) => {
+      setWas((w) => w || s.authenticated);
+      setSession({ ...s });
+    });
+    void loadSession().catch(() => {}); // the pages say so when stepd does not answer
+    return off;
+  }, []);
+  if (session?.required && !session.authenticated) return <LoginPage ended={was} />;
+  return <App session={session} />;
+}
+
 if (location.pathname === '/') navigate(paths.machines(), true);
 const root = document.getElementById('app')!;
 root.textContent = '';
-render(<App />, root);
+render(<Root />, root);
