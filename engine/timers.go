@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"math"
 	"time"
 
@@ -125,9 +126,9 @@ func (e *Engine) fire(ref store.TimerRef) {
 		timers:   []store.TimerRef{ref},
 		internal: true,
 	})
-	if err != nil && err != ErrStopping {
+	if err != nil && !errors.Is(err, ErrStopping) {
 		e.log.Debug("fire timer", "execution", ref.ExecutionID, "timer", ref.TimerID, "err", err)
-		if err == ErrExecutionDoesNotExist {
+		if errors.Is(err, ErrExecutionDoesNotExist) {
 			_ = e.commitWait(&store.Change{CancelTimers: []store.TimerRef{ref}})
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,11 +18,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/stepd/stepd/service"
 )
 
 // server is stepd serve, in-process, with the AWS SDK's client for it.
 type server struct {
 	t      testing.TB
+	svc    *service.Service
 	client *sfn.Client
 	log    *lockedBuffer
 	stop   func() // stops it gracefully, as SIGTERM does
@@ -61,8 +63,12 @@ func serveData(t testing.TB, dir string, args ...string) *server {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	ctx, cancel := context.WithCancel(context.Background())
 	s := &server{t: t, log: &lockedBuffer{}}
+	ready := make(chan struct{})
+	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), serviceReadyKey{}, func(svc *service.Service) {
+		s.svc = svc
+		close(ready)
+	}))
 	done := make(chan int, 1)
 	args = append([]string{"serve", "--addr", addr, "--data", dir, "--sync", "NORMAL", "--log-level", "warn"}, args...)
 	go func() { done <- Main(ctx, args, strings.NewReader(""), s.log, s.log) }()
@@ -83,22 +89,12 @@ func serveData(t testing.TB, dir string, args ...string) *server {
 			t.Logf("stepd's log:\n%s", s.log.String())
 		}
 	})
-	for start := time.Now(); ; time.Sleep(20 * time.Millisecond) {
-		resp, err := http.Get("http://" + addr + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		select {
-		case code := <-done:
-			t.Fatalf("stepd serve exited with %d:\n%s", code, s.log.String())
-		default:
-		}
-		if time.Since(start) > 30*time.Second {
-			t.Fatalf("stepd serve is not ready: %v", err)
-		}
+	select {
+	case <-ready:
+	case code := <-done:
+		t.Fatalf("stepd serve exited with %d:\n%s", code, s.log.String())
+	case <-time.After(30 * time.Second):
+		t.Fatal("stepd serve is not ready")
 	}
 	s.client = sfn.New(sfn.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + addr),
 		Credentials: credentials.NewStaticCredentialsProvider("x", "x", "")})
@@ -125,11 +121,13 @@ func (s *server) start(machine, input string) string {
 }
 
 // waitStatus waits until an execution exists and its status is want (or it
-// ended).
+// ended): for an end, on the engine's signal.
 func (s *server) waitStatus(arn string, want types.ExecutionStatus) *sfn.DescribeExecutionOutput {
 	s.t.Helper()
-	for start := time.Now(); ; time.Sleep(20 * time.Millisecond) {
-		d, err := s.client.DescribeExecution(context.Background(), &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for start := time.Now(); ; time.Sleep(20 * time.Millisecond) { // until it exists: a child is started after its parent's commit
+		d, err := s.client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
 		var missing *types.ExecutionDoesNotExist
 		if errors.As(err, &missing) && time.Since(start) < 30*time.Second {
 			continue // not started yet
@@ -140,8 +138,12 @@ func (s *server) waitStatus(arn string, want types.ExecutionStatus) *sfn.Describ
 		if d.Status == want || (d.Status != types.ExecutionStatusRunning && want != types.ExecutionStatusRunning) {
 			return d
 		}
-		if time.Since(start) > 60*time.Second {
-			s.t.Fatalf("%s is %s, not %s", arn, d.Status, want)
+		row, err := s.svc.Store().ExecutionGet(ctx, arn)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		if _, err := s.svc.Standard().WaitFinished(ctx, row.ID); err != nil {
+			s.t.Fatalf("%s is %s, not %s: %v", arn, d.Status, want, err)
 		}
 	}
 }
@@ -396,19 +398,16 @@ func BenchmarkNestedSyncExecution(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			arn := s.start(parent, fmt.Sprintf(`{"i":%d}`, n.Add(1)))
-			for {
-				d, err := s.client.DescribeExecution(context.Background(), &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
-				if err != nil {
-					b.Error(err)
-					return
-				}
-				if d.Status != types.ExecutionStatusRunning {
-					if d.Status != types.ExecutionStatusSucceeded {
-						b.Errorf("%s: %s", arn, d.Status)
-					}
-					break
-				}
-				time.Sleep(time.Millisecond)
+			row, err := s.svc.Store().ExecutionGet(context.Background(), arn)
+			if err == nil {
+				row, err = s.svc.Standard().WaitFinished(context.Background(), row.ID)
+			}
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			if row.Status != "SUCCEEDED" {
+				b.Errorf("%s: %s", arn, row.Status)
 			}
 		}
 	})

@@ -77,12 +77,16 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	if err := svc.Start(ctx); err != nil {
 		return err
 	}
+
 	ln, err := srvFlags.listen(*addr, acc)
 	if err != nil {
 		svc.Stop()
 		return err
 	}
 	own.Set(ln.Addr())
+	if ready, ok := ctx.Value(serviceReadyKey{}).(func(*service.Service)); ok {
+		ready(svc) // an in-process test's hook: it waits on the engines' signals
+	}
 	// One port: API calls (POST / with X-Amz-Target) go to the API; the
 	// console's sessions are under /auth/; GET and HEAD go to the web console;
 	// anything else gets the API's own answer.
@@ -138,6 +142,11 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	log.Info("stopped")
 	return nil
 }
+
+// serviceReadyKey is the context key of a func(*service.Service) that
+// serveCommand calls once its service runs and it listens (in-process
+// tests).
+type serviceReadyKey struct{}
 
 func envOr(name, def string) string {
 	if v := os.Getenv(name); v != "" {
