@@ -122,6 +122,22 @@ type Store interface {
 	// worker: it becomes started. ErrNotFound when none is waiting.
 	ActivityTaskClaim(ctx context.Context, activityARN, worker string, now time.Time) (*Task, error)
 
+	// MapRunCreate creates a Map Run (ErrExists if its ARN is taken).
+	MapRunCreate(ctx context.Context, r *MapRun) error
+	MapRunGet(ctx context.Context, arn string) (*MapRun, error)
+	// MapRunUpdate replaces a Map Run's mutable fields (everything but its
+	// identity: ARN, execution, machine, state, token, child type, spec, start).
+	MapRunUpdate(ctx context.Context, r *MapRun) error
+	// MapRunList lists an execution's Map Runs by ARN, after the given ARN.
+	MapRunList(ctx context.Context, executionARN, after string, limit int) ([]*MapRun, error)
+	// MapItemsAdd adds items to a Map Run; an item whose index the run has
+	// already is left as it is (adding again after a crash is harmless).
+	MapItemsAdd(ctx context.Context, runARN string, items []MapItem) error
+	// MapItemsList lists a Map Run's items that q selects, by index.
+	MapItemsList(ctx context.Context, q MapItemQuery) ([]MapItem, error)
+	// MapItemCounts counts a Map Run's items by status.
+	MapItemCounts(ctx context.Context, runARN string) (map[MapItemStatus]int64, error)
+
 	// Close releases the store's resources.
 	Close() error
 }
@@ -192,6 +208,10 @@ type Execution struct {
 	// execution's end: "" (it does not: request-response, .waitForTaskToken),
 	// ".sync" or ".sync:2".
 	ParentWaits string
+	// MapRun and MapItem name the Map Run item this execution runs (a child
+	// execution of a Distributed Map); MapRun is "" otherwise.
+	MapRun  string
+	MapItem int64
 }
 
 // HistoryQuery selects events of one execution for HistoryList.
@@ -220,6 +240,8 @@ type ExecutionQuery struct {
 	// ARN starts with it (one account's).
 	MachinePrefix string
 	Status        string // "" for any status
+	// MapRun, when set, keeps to the child executions of a Map Run.
+	MapRun string
 	// After continues a listing: only executions after this position in the
 	// order (newest first).
 	After *ExecutionCursor
@@ -329,6 +351,8 @@ type Change struct {
 	AddTasks []*Task
 	// TaskUpdates move tasks on, each guarded by the statuses it may be in.
 	TaskUpdates []TaskUpdate
+	// MapItemUpdates move Map Run items on, each guarded as TaskUpdates are.
+	MapItemUpdates []MapItemUpdate
 }
 
 // TaskUpdate moves a task to a new status if it is in one of From; otherwise
@@ -444,4 +468,89 @@ func TaskMove(token string, to TaskStatus, from ...TaskStatus) TaskUpdate {
 // statuses from, for reason.
 func TaskClose(token, reason string, from ...TaskStatus) TaskUpdate {
 	return TaskUpdate{Token: token, From: from, To: TaskClosed, ClosedReason: reason}
+}
+
+// MapRun is the run of a Distributed Map state: a child execution per item
+// (or batch of items), at most MaxConcurrency at once. Its items are in the
+// store (MapItem); the engine's coordinator on the node that owns the
+// parent's task (Token) starts them, and answers that task when the run ends.
+type MapRun struct {
+	ARN          string
+	ExecutionID  int64  // the parent execution
+	ExecutionARN string // the parent execution
+	// MachineARN is the Map Run's state machine, which its child executions
+	// run: the parent's machine ARN, "/", the Map's label.
+	MachineARN string
+	StateName  string
+	Token      string // the parent's task
+	Status     string // RUNNING, SUCCEEDED, FAILED, ABORTED
+	// MaxConcurrency bounds the children running at once (0: the engine's
+	// most). UpdateMapRun changes it and the tolerated failures.
+	MaxConcurrency             int
+	ToleratedFailureCount      int64   // -1: not set
+	ToleratedFailurePercentage float64 // -1: not set
+	ChildType                  string  // STANDARD or EXPRESS
+	// Spec is the engine's encoded description of the run (its items' source,
+	// selector, batching, result writer, processor).
+	Spec []byte
+	// Loaded is set once every item is in the store, and Total counts them.
+	Loaded bool
+	Total  int64
+	// Error and Cause say why a run failed.
+	Error, Cause string
+	StartTime    time.Time
+	StopTime     time.Time // zero while it runs
+	RedriveCount int
+	RedriveTime  time.Time
+}
+
+// MapItemStatus is where a Map Run's item stands.
+type MapItemStatus string
+
+// The statuses of a Map Run's items.
+const (
+	MapItemPending   MapItemStatus = "pending"
+	MapItemRunning   MapItemStatus = "running"
+	MapItemSucceeded MapItemStatus = "succeeded"
+	MapItemFailed    MapItemStatus = "failed"
+	MapItemTimedOut  MapItemStatus = "timedOut"
+	MapItemAborted   MapItemStatus = "aborted"
+)
+
+// MapItem is one item (or batch) of a Map Run, and the outcome of the child
+// execution that runs it.
+type MapItem struct {
+	Index  int64
+	Input  string // JSON text: the child's input
+	Status MapItemStatus
+	Child  string // the child execution's ARN, once started
+	// Output (SUCCEEDED), or Error and Cause, of the child.
+	Output       string
+	HasOutput    bool
+	Error, Cause string
+}
+
+// MapItemQuery selects a Map Run's items for MapItemsList.
+type MapItemQuery struct {
+	Run      string
+	Statuses []MapItemStatus // none: every status
+	After    int64           // only items with a greater index; -1 for all
+	Limit    int
+}
+
+// MapItemUpdate moves a Map Run's item to a new status if it is in one of
+// From, setting the fields given (Child when not empty; Output, Error and
+// Cause with Result); otherwise the Change fails with ErrConflict, unless the
+// update is Optional.
+type MapItemUpdate struct {
+	Run          string
+	Index        int64
+	From         []MapItemStatus
+	To           MapItemStatus
+	Child        string
+	Result       bool
+	Output       string
+	HasOutput    bool
+	Error, Cause string
+	Optional     bool
 }

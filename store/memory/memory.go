@@ -28,6 +28,8 @@ type Store struct {
 	timers     map[store.TimerRef]*timer
 	tasks      map[string]*store.Task
 	nodes      map[string]time.Time // node → end of its lease
+	mapRuns    map[string]*store.MapRun
+	mapItems   map[string]map[int64]*store.MapItem // run ARN → index → item
 	nextID     int64
 }
 
@@ -40,7 +42,7 @@ func New() *Store {
 		activities: map[string]*store.Activity{}, tags: map[string]map[string]string{},
 		execs: map[int64]*store.Execution{}, execByARN: map[string]int64{}, execByName: map[[2]string]int64{},
 		history: map[int64][]store.Event{}, timers: map[store.TimerRef]*timer{}, tasks: map[string]*store.Task{},
-		nodes: map[string]time.Time{},
+		nodes: map[string]time.Time{}, mapRuns: map[string]*store.MapRun{}, mapItems: map[string]map[int64]*store.MapItem{},
 	}
 }
 
@@ -271,7 +273,7 @@ func (s *Store) ExecutionList(_ context.Context, q store.ExecutionQuery) ([]*sto
 	var out []*store.Execution
 	for _, x := range s.execs {
 		if q.MachineARN != "" && x.MachineARN != q.MachineARN || q.Status != "" && x.Status != q.Status ||
-			!strings.HasPrefix(x.MachineARN, q.MachinePrefix) {
+			!strings.HasPrefix(x.MachineARN, q.MachinePrefix) || q.MapRun != "" && x.MapRun != q.MapRun {
 			continue
 		}
 		if q.After != nil && newerFirst(&store.Execution{StartTime: q.After.StartTime, ID: q.After.ID}, x) >= 0 {
@@ -394,6 +396,12 @@ func (s *Store) apply(c *store.Change) error {
 			return store.ErrExists
 		}
 	}
+	for _, u := range c.MapItemUpdates {
+		it := s.mapItems[u.Run][u.Index]
+		if !u.Optional && (it == nil || !slices.Contains(u.From, it.Status)) {
+			return store.ErrConflict
+		}
+	}
 	// Every check passed: apply.
 	if x != nil {
 		if c.ExpectVersion == 0 {
@@ -426,6 +434,19 @@ func (s *Store) apply(c *store.Change) error {
 			t.ExecutionID = execID
 		}
 		s.tasks[t.Token] = t
+	}
+	for _, u := range c.MapItemUpdates {
+		it := s.mapItems[u.Run][u.Index]
+		if it == nil || !slices.Contains(u.From, it.Status) {
+			continue // an Optional update that does not apply
+		}
+		it.Status = u.To
+		if u.Child != "" {
+			it.Child = u.Child
+		}
+		if u.Result {
+			it.Output, it.HasOutput, it.Error, it.Cause = u.Output, u.HasOutput, u.Error, u.Cause
+		}
 	}
 	for _, u := range c.TaskUpdates {
 		t := s.tasks[u.Token]
@@ -613,4 +634,110 @@ func (s *Store) ActivityTaskClaim(_ context.Context, activityARN, worker string,
 	oldest.Status = store.TaskStarted
 	oldest.Worker = worker
 	return clone(oldest), nil
+}
+
+// MapRunCreate implements store.Store.
+func (s *Store) MapRunCreate(_ context.Context, r *store.MapRun) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.mapRuns[r.ARN]; ok {
+		return store.ErrExists
+	}
+	s.mapRuns[r.ARN] = cloneMapRun(r)
+	s.mapItems[r.ARN] = map[int64]*store.MapItem{}
+	return nil
+}
+
+func cloneMapRun(r *store.MapRun) *store.MapRun {
+	c := *r
+	c.Spec = slices.Clone(r.Spec)
+	return &c
+}
+
+// MapRunGet implements store.Store.
+func (s *Store) MapRunGet(_ context.Context, arn string) (*store.MapRun, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.mapRuns[arn]
+	if !ok {
+		return nil, store.ErrNotFound
+	}
+	return cloneMapRun(r), nil
+}
+
+// MapRunUpdate implements store.Store.
+func (s *Store) MapRunUpdate(_ context.Context, r *store.MapRun) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur, ok := s.mapRuns[r.ARN]
+	if !ok {
+		return store.ErrNotFound
+	}
+	next := cloneMapRun(r)
+	next.ExecutionID, next.ExecutionARN, next.MachineARN, next.StateName, next.Token = cur.ExecutionID, cur.ExecutionARN, cur.MachineARN, cur.StateName, cur.Token
+	next.ChildType, next.Spec, next.StartTime = cur.ChildType, cur.Spec, cur.StartTime
+	s.mapRuns[r.ARN] = next
+	return nil
+}
+
+// MapRunList implements store.Store.
+func (s *Store) MapRunList(_ context.Context, executionARN, after string, limit int) ([]*store.MapRun, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []*store.MapRun
+	for arn, r := range s.mapRuns {
+		if r.ExecutionARN == executionARN && arn > after {
+			out = append(out, cloneMapRun(r))
+		}
+	}
+	slices.SortFunc(out, func(a, b *store.MapRun) int { return cmp.Compare(a.ARN, b.ARN) })
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// MapItemsAdd implements store.Store.
+func (s *Store) MapItemsAdd(_ context.Context, runARN string, items []store.MapItem) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.mapItems[runARN]
+	if !ok {
+		return store.ErrNotFound
+	}
+	for _, it := range items {
+		if _, ok := m[it.Index]; !ok {
+			c := it
+			m[it.Index] = &c
+		}
+	}
+	return nil
+}
+
+// MapItemsList implements store.Store.
+func (s *Store) MapItemsList(_ context.Context, q store.MapItemQuery) ([]store.MapItem, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []store.MapItem
+	for i, it := range s.mapItems[q.Run] {
+		if i > q.After && (len(q.Statuses) == 0 || slices.Contains(q.Statuses, it.Status)) {
+			out = append(out, *it)
+		}
+	}
+	slices.SortFunc(out, func(a, b store.MapItem) int { return cmp.Compare(a.Index, b.Index) })
+	if q.Limit > 0 && len(out) > q.Limit {
+		out = out[:q.Limit]
+	}
+	return out, nil
+}
+
+// MapItemCounts implements store.Store.
+func (s *Store) MapItemCounts(_ context.Context, runARN string) (map[store.MapItemStatus]int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[store.MapItemStatus]int64{}
+	for _, it := range s.mapItems[runARN] {
+		out[it.Status]++
+	}
+	return out, nil
 }

@@ -98,10 +98,10 @@ func plan(c *store.Change) []stmt {
 			state = x.State
 		}
 		if c.ExpectVersion == 0 {
-			out = append(out, stmt{sql: `INSERT INTO executions (id, arn, machine_arn, name, revision_id, status, input, output, error, cause, start_ms, stop_ms, state, version, last_event_id, trace_header, parent, parent_waits)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) ON CONFLICT DO NOTHING`,
+			out = append(out, stmt{sql: `INSERT INTO executions (id, arn, machine_arn, name, revision_id, status, input, output, error, cause, start_ms, stop_ms, state, version, last_event_id, trace_header, parent, parent_waits, map_run, map_item)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) ON CONFLICT DO NOTHING`,
 				args: []any{x.ID, x.ARN, x.MachineARN, x.Name, x.RevisionID, x.Status, x.Input, output, x.Error, x.Cause, sqlrow.Millis(x.StartTime), sqlrow.Millis(x.StopTime),
-					state, x.Version, x.LastEventID, x.TraceHeader, x.Parent, x.ParentWaits},
+					state, x.Version, x.LastEventID, x.TraceHeader, x.Parent, x.ParentWaits, x.MapRun, x.MapItem},
 				want: 1, onMiss: store.ErrExists})
 		} else {
 			out = append(out, stmt{sql: `UPDATE executions SET status = $1, output = $2, error = $3, cause = $4, stop_ms = $5, state = $6, version = $7, last_event_id = $8
@@ -118,6 +118,27 @@ func plan(c *store.Change) []stmt {
 			child = CASE WHEN $6 = '' THEN child ELSE $6 END
 			WHERE token = $4 AND status = ANY($5)`,
 			args: []any{string(u.To), u.Worker, u.ClosedReason, u.Token, statusStrings(u.From), u.Child}, want: 1, onMiss: store.ErrConflict}
+		if u.Optional {
+			st.want = -1
+		}
+		out = append(out, st)
+	}
+	for _, u := range c.MapItemUpdates {
+		from := make([]string, len(u.From))
+		for i, st := range u.From {
+			from[i] = string(st)
+		}
+		var output *string
+		if u.HasOutput {
+			output = &u.Output
+		}
+		st := stmt{sql: `UPDATE map_items SET status = $1,
+			child = CASE WHEN $2 = '' THEN child ELSE $2 END,
+			output = CASE WHEN $3 THEN $4 ELSE output END,
+			error = CASE WHEN $3 THEN $5 ELSE error END,
+			cause = CASE WHEN $3 THEN $6 ELSE cause END
+			WHERE run = $7 AND idx = $8 AND status = ANY($9)`,
+			args: []any{string(u.To), u.Child, u.Result, output, u.Error, u.Cause, u.Run, u.Index, from}, want: 1, onMiss: store.ErrConflict}
 		if u.Optional {
 			st.want = -1
 		}

@@ -388,6 +388,9 @@ func (s *Store) ExecutionList(ctx context.Context, q store.ExecutionQuery) ([]*s
 	if q.Status != "" {
 		where = append(where, "status = "+arg(q.Status))
 	}
+	if q.MapRun != "" {
+		where = append(where, "map_run = "+arg(q.MapRun))
+	}
 	if q.After != nil {
 		start := arg(sqlrow.Millis(q.After.StartTime))
 		where = append(where, "(start_ms < "+start+" OR (start_ms = "+start+" AND id < "+arg(q.After.ID)+"))")
@@ -597,4 +600,104 @@ func (s *Store) ActivityTaskClaim(ctx context.Context, activityARN, worker strin
 	return read.Task(s.pool.QueryRow(ctx, `UPDATE tasks SET status = 'started', worker = $1
 		WHERE token = (SELECT token FROM tasks WHERE activity_arn = $2 AND status = 'scheduled' ORDER BY created_ms, token LIMIT 1 FOR UPDATE SKIP LOCKED)
 		RETURNING `+sqlrow.TaskColumns, worker, activityARN))
+}
+
+// MapRunCreate implements store.Store.
+func (s *Store) MapRunCreate(ctx context.Context, r *store.MapRun) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO map_runs (`+sqlrow.MapRunColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`, sqlrow.MapRunValues(r)...)
+	if isUnique(err) {
+		return store.ErrExists
+	}
+	return err
+}
+
+// MapRunGet implements store.Store.
+func (s *Store) MapRunGet(ctx context.Context, arn string) (*store.MapRun, error) {
+	return read.MapRun(s.pool.QueryRow(ctx, `SELECT `+sqlrow.MapRunColumns+` FROM map_runs WHERE arn = $1`, arn))
+}
+
+// MapRunUpdate implements store.Store.
+func (s *Store) MapRunUpdate(ctx context.Context, r *store.MapRun) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE map_runs SET status = $1, max_concurrency = $2, tolerated_count = $3, tolerated_percent = $4,
+		loaded = $5, total = $6, error = $7, cause = $8, stop_ms = $9, redrive_count = $10, redrive_ms = $11 WHERE arn = $12`,
+		r.Status, r.MaxConcurrency, r.ToleratedFailureCount, r.ToleratedFailurePercentage, r.Loaded, r.Total, r.Error, r.Cause,
+		sqlrow.Millis(r.StopTime), r.RedriveCount, sqlrow.Millis(r.RedriveTime), r.ARN)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// MapRunList implements store.Store.
+func (s *Store) MapRunList(ctx context.Context, executionARN, after string, limit int) ([]*store.MapRun, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+sqlrow.MapRunColumns+` FROM map_runs WHERE execution_arn = $1 AND arn > $2 ORDER BY arn LIMIT $3`,
+		executionARN, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, read.MapRun)
+}
+
+// MapItemsAdd implements store.Store: one statement per thousand items.
+func (s *Store) MapItemsAdd(ctx context.Context, runARN string, items []store.MapItem) error {
+	for len(items) > 0 {
+		n := min(len(items), 1000)
+		idx, inputs, statuses := make([]int64, n), make([]string, n), make([]string, n)
+		for i, it := range items[:n] {
+			idx[i], inputs[i], statuses[i] = it.Index, it.Input, string(it.Status)
+		}
+		if _, err := s.pool.Exec(ctx, `INSERT INTO map_items (run, idx, input, status)
+			SELECT $1, i, inp, st FROM unnest($2::bigint[], $3::text[], $4::text[]) AS u(i, inp, st)
+			ON CONFLICT (run, idx) DO NOTHING`, runARN, idx, inputs, statuses); err != nil {
+			return err
+		}
+		items = items[n:]
+	}
+	return nil
+}
+
+// MapItemsList implements store.Store.
+func (s *Store) MapItemsList(ctx context.Context, q store.MapItemQuery) ([]store.MapItem, error) {
+	query := `SELECT ` + sqlrow.MapItemColumns + ` FROM map_items WHERE run = $1 AND idx > $2`
+	args := []any{q.Run, q.After}
+	if len(q.Statuses) > 0 {
+		st := make([]string, len(q.Statuses))
+		for i, v := range q.Statuses {
+			st[i] = string(v)
+		}
+		args = append(args, st)
+		query += ` AND status = ANY($3)`
+	}
+	query += ` ORDER BY idx`
+	if q.Limit > 0 {
+		query += ` LIMIT ` + strconv.Itoa(q.Limit)
+	}
+	rows, err := s.pool.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, read.MapItem)
+}
+
+// MapItemCounts implements store.Store.
+func (s *Store) MapItemCounts(ctx context.Context, runARN string) (map[store.MapItemStatus]int64, error) {
+	rows, err := s.pool.Query(ctx, `SELECT status, COUNT(*) FROM map_items WHERE run = $1 GROUP BY status`, runARN)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[store.MapItemStatus]int64{}
+	for rows.Next() {
+		var st string
+		var n int64
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, err
+		}
+		out[store.MapItemStatus(st)] = n
+	}
+	return out, rows.Err()
 }

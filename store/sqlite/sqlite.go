@@ -403,6 +403,10 @@ func (s *Store) ExecutionList(ctx context.Context, q store.ExecutionQuery) ([]*s
 		where = append(where, "status = ?")
 		args = append(args, q.Status)
 	}
+	if q.MapRun != "" {
+		where = append(where, "map_run = ?")
+		args = append(args, q.MapRun)
+	}
 	if q.After != nil {
 		where = append(where, "(start_ms < ? OR (start_ms = ? AND id < ?))")
 		args = append(args, sqlrow.Millis(q.After.StartTime), sqlrow.Millis(q.After.StartTime), q.After.ID)
@@ -708,8 +712,8 @@ func prepareWrites(ctx context.Context, db *sql.DB) (*writeStmts, error) {
 		dst   **sql.Stmt
 		query string
 	}{
-		{&w.createExec, `INSERT INTO executions (arn, machine_arn, name, revision_id, status, input, output, error, cause, start_ms, stop_ms, state, version, last_event_id, trace_header, parent, parent_waits)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`},
+		{&w.createExec, `INSERT INTO executions (arn, machine_arn, name, revision_id, status, input, output, error, cause, start_ms, stop_ms, state, version, last_event_id, trace_header, parent, parent_waits, map_run, map_item)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`},
 		{&w.updateExec, `UPDATE executions SET status = ?, output = ?, error = ?, cause = ?, stop_ms = ?, state = ?, version = ?, last_event_id = ?
 			WHERE id = ? AND version = ?`},
 		{&w.appendHistory, `INSERT INTO history (execution_id, first_id, last_id, events) VALUES (?, ?, ?, ?)`},
@@ -750,7 +754,7 @@ func (w *writeStmts) apply(ctx context.Context, tx *sql.Tx, c *store.Change) err
 		if c.ExpectVersion == 0 {
 			err := w.createExec.QueryRowContext(ctx,
 				x.ARN, x.MachineARN, x.Name, x.RevisionID, x.Status, x.Input, output, x.Error, x.Cause, sqlrow.Millis(x.StartTime), sqlrow.Millis(x.StopTime),
-				state, x.Version, x.LastEventID, x.TraceHeader, x.Parent, x.ParentWaits).Scan(&x.ID)
+				state, x.Version, x.LastEventID, x.TraceHeader, x.Parent, x.ParentWaits, x.MapRun, x.MapItem).Scan(&x.ID)
 			if isUnique(err) {
 				return store.ErrExists
 			}
@@ -781,6 +785,26 @@ func (w *writeStmts) apply(ctx context.Context, tx *sql.Tx, c *store.Change) err
 			closed_reason = CASE WHEN ?3 = '' THEN closed_reason ELSE ?3 END,
 			child = CASE WHEN ?5 = '' THEN child ELSE ?5 END
 			WHERE token = ?4 AND status IN (`+strings.Join(marks, ",")+`)`, args...)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 && !u.Optional {
+			return store.ErrConflict
+		}
+	}
+	for _, u := range c.MapItemUpdates {
+		marks := make([]string, len(u.From))
+		args := []any{u.To, u.Child, u.Result, nullable(u.Output, u.HasOutput), u.Error, u.Cause, u.Run, u.Index}
+		for i, st := range u.From {
+			marks[i] = "?" + strconv.Itoa(9+i)
+			args = append(args, st)
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE map_items SET status = ?1,
+			child = CASE WHEN ?2 = '' THEN child ELSE ?2 END,
+			output = CASE WHEN ?3 THEN ?4 ELSE output END,
+			error = CASE WHEN ?3 THEN ?5 ELSE error END,
+			cause = CASE WHEN ?3 THEN ?6 ELSE cause END
+			WHERE run = ?7 AND idx = ?8 AND status IN (`+strings.Join(marks, ",")+`)`, args...)
 		if err != nil {
 			return err
 		}
@@ -840,4 +864,116 @@ func prefixEnd(prefix string) string {
 		}
 	}
 	return "\xff\xff\xff\xff"
+}
+
+// nullable is a value for a nullable column: nil unless set.
+func nullable(v string, set bool) any {
+	if !set {
+		return nil
+	}
+	return v
+}
+
+// MapRunCreate implements store.Store.
+func (s *Store) MapRunCreate(ctx context.Context, r *store.MapRun) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO map_runs (`+sqlrow.MapRunColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			sqlrow.MapRunValues(r)...)
+		if isUnique(err) {
+			return store.ErrExists
+		}
+		return err
+	})
+}
+
+// MapRunGet implements store.Store.
+func (s *Store) MapRunGet(ctx context.Context, arn string) (*store.MapRun, error) {
+	return read.MapRun(s.r.QueryRowContext(ctx, `SELECT `+sqlrow.MapRunColumns+` FROM map_runs WHERE arn = ?`, arn))
+}
+
+// MapRunUpdate implements store.Store.
+func (s *Store) MapRunUpdate(ctx context.Context, r *store.MapRun) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE map_runs SET status = ?, max_concurrency = ?, tolerated_count = ?, tolerated_percent = ?,
+			loaded = ?, total = ?, error = ?, cause = ?, stop_ms = ?, redrive_count = ?, redrive_ms = ? WHERE arn = ?`,
+			r.Status, r.MaxConcurrency, r.ToleratedFailureCount, r.ToleratedFailurePercentage, r.Loaded, r.Total, r.Error, r.Cause,
+			sqlrow.Millis(r.StopTime), r.RedriveCount, sqlrow.Millis(r.RedriveTime), r.ARN)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return store.ErrNotFound
+		}
+		return nil
+	})
+}
+
+// MapRunList implements store.Store.
+func (s *Store) MapRunList(ctx context.Context, executionARN, after string, limit int) ([]*store.MapRun, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+sqlrow.MapRunColumns+` FROM map_runs WHERE execution_arn = ? AND arn > ? ORDER BY arn LIMIT ?`,
+		executionARN, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, read.MapRun)
+}
+
+// MapItemsAdd implements store.Store.
+func (s *Store) MapItemsAdd(ctx context.Context, runARN string, items []store.MapItem) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO map_items (run, idx, input, status, child, output, error, cause)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run, idx) DO NOTHING`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, it := range items {
+			if _, err := stmt.ExecContext(ctx, runARN, it.Index, it.Input, it.Status, it.Child, nullable(it.Output, it.HasOutput), it.Error, it.Cause); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// MapItemsList implements store.Store.
+func (s *Store) MapItemsList(ctx context.Context, q store.MapItemQuery) ([]store.MapItem, error) {
+	query := `SELECT ` + sqlrow.MapItemColumns + ` FROM map_items WHERE run = ? AND idx > ?`
+	args := []any{q.Run, q.After}
+	if len(q.Statuses) > 0 {
+		marks := make([]string, len(q.Statuses))
+		for i, st := range q.Statuses {
+			marks[i] = "?"
+			args = append(args, st)
+		}
+		query += ` AND status IN (` + strings.Join(marks, ",") + `)`
+	}
+	query += ` ORDER BY idx`
+	if q.Limit > 0 {
+		query += ` LIMIT ` + strconv.Itoa(q.Limit)
+	}
+	rows, err := s.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, read.MapItem)
+}
+
+// MapItemCounts implements store.Store.
+func (s *Store) MapItemCounts(ctx context.Context, runARN string) (map[store.MapItemStatus]int64, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT status, COUNT(*) FROM map_items WHERE run = ? GROUP BY status`, runARN)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[store.MapItemStatus]int64{}
+	for rows.Next() {
+		var st string
+		var n int64
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, err
+		}
+		out[store.MapItemStatus(st)] = n
+	}
+	return out, rows.Err()
 }

@@ -40,6 +40,7 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ChildTasks", testChildTasks},
 		{"NodeStartReleasesTimerClaims", testNodeStartReleasesTimerClaims},
 		{"TimerList", testTimerList},
+		{"MapRuns", testMapRuns},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -810,4 +811,73 @@ func testTimerList(t *testing.T, s store.Store) {
 	if !slices.Equal(got, want) {
 		t.Errorf("TimerList %v, want %v", got, want)
 	}
+}
+
+// testMapRuns: a Map Run, its items (added again harmlessly), their guarded
+// transitions in a child's commit, counts, and the children it lists.
+func testMapRuns(t *testing.T, s store.Store) {
+	parent := create(t, s, newExec("mr-parent", t0))
+	run := &store.MapRun{ARN: "arn:aws:states:us-east-1:123456789012:mapRun:m/label:1", ExecutionID: parent.ID, ExecutionARN: parent.ARN,
+		MachineARN: machineARN + "/label", StateName: "Map", Token: "tok", Status: "RUNNING", MaxConcurrency: 2,
+		ToleratedFailureCount: -1, ToleratedFailurePercentage: 12.5, ChildType: "STANDARD", Spec: []byte(`{"s":1}`), StartTime: t0}
+	must(t, s.MapRunCreate(ctx, run))
+	wantErr(t, s.MapRunCreate(ctx, run), store.ErrExists)
+	got, err := s.MapRunGet(ctx, run.ARN)
+	must(t, err)
+	if got.ExecutionID != parent.ID || got.MachineARN != run.MachineARN || got.ToleratedFailurePercentage != 12.5 || got.ToleratedFailureCount != -1 ||
+		string(got.Spec) != `{"s":1}` || !got.StartTime.Equal(t0) || got.Loaded {
+		t.Errorf("got %+v", got)
+	}
+	items := []store.MapItem{{Index: 0, Input: `1`, Status: store.MapItemPending}, {Index: 1, Input: `2`, Status: store.MapItemPending},
+		{Index: 2, Input: `3`, Status: store.MapItemPending}}
+	must(t, s.MapItemsAdd(ctx, run.ARN, items[:2]))
+	must(t, s.MapItemsAdd(ctx, run.ARN, items)) // again, after a crash
+	got.Loaded, got.Total, got.MaxConcurrency, got.Status = true, 3, 5, "RUNNING"
+	must(t, s.MapRunUpdate(ctx, got))
+
+	// A child starts on item 1: its creation and the item's move are one commit.
+	child := newExec("mr-child", t0.Add(time.Second))
+	child.MachineARN, child.MapRun, child.MapItem = run.MachineARN, run.ARN, 1
+	must(t, s.Apply(ctx, []*store.Change{{Execution: child, MapItemUpdates: []store.MapItemUpdate{
+		{Run: run.ARN, Index: 1, From: []store.MapItemStatus{store.MapItemPending}, To: store.MapItemRunning, Child: child.ARN}}}})[0])
+	// Starting it again conflicts, and leaves nothing.
+	again := newExec("mr-child-2", t0)
+	again.MapRun = run.ARN
+	wantErr(t, s.Apply(ctx, []*store.Change{{Execution: again, MapItemUpdates: []store.MapItemUpdate{
+		{Run: run.ARN, Index: 1, From: []store.MapItemStatus{store.MapItemPending}, To: store.MapItemRunning}}}})[0], store.ErrConflict)
+	_, err = s.ExecutionGet(ctx, again.ARN)
+	wantErr(t, err, store.ErrNotFound)
+	// Its end records the result.
+	must(t, s.Apply(ctx, []*store.Change{{MapItemUpdates: []store.MapItemUpdate{{Run: run.ARN, Index: 1,
+		From: []store.MapItemStatus{store.MapItemRunning}, To: store.MapItemSucceeded, Result: true, Output: `{"ok":2}`, HasOutput: true}}}})[0])
+	must(t, s.Apply(ctx, []*store.Change{{MapItemUpdates: []store.MapItemUpdate{{Run: run.ARN, Index: 2,
+		From: []store.MapItemStatus{store.MapItemPending}, To: store.MapItemFailed, Result: true, Error: "E", Cause: "C"}}}})[0])
+
+	list, err := s.MapItemsList(ctx, store.MapItemQuery{Run: run.ARN, After: -1})
+	must(t, err)
+	if len(list) != 3 || list[1].Status != store.MapItemSucceeded || list[1].Output != `{"ok":2}` || !list[1].HasOutput || list[1].Child != child.ARN ||
+		list[2].Error != "E" || list[2].Cause != "C" || list[2].HasOutput || list[0].Input != `1` {
+		t.Errorf("items %+v", list)
+	}
+	pending, err := s.MapItemsList(ctx, store.MapItemQuery{Run: run.ARN, Statuses: []store.MapItemStatus{store.MapItemPending, store.MapItemFailed}, After: 0, Limit: 5})
+	must(t, err)
+	if len(pending) != 1 || pending[0].Index != 2 {
+		t.Errorf("pending or failed after 0: %+v", pending)
+	}
+	counts, err := s.MapItemCounts(ctx, run.ARN)
+	must(t, err)
+	if counts[store.MapItemPending] != 1 || counts[store.MapItemSucceeded] != 1 || counts[store.MapItemFailed] != 1 || counts[store.MapItemRunning] != 0 {
+		t.Errorf("counts %v", counts)
+	}
+	children, err := s.ExecutionList(ctx, store.ExecutionQuery{MapRun: run.ARN})
+	must(t, err)
+	if len(children) != 1 || children[0].ARN != child.ARN || children[0].MapItem != 1 {
+		t.Errorf("children %+v", children)
+	}
+	runs, err := s.MapRunList(ctx, parent.ARN, "", 10)
+	must(t, err)
+	if len(runs) != 1 || runs[0].Total != 3 || !runs[0].Loaded || runs[0].MaxConcurrency != 5 {
+		t.Errorf("runs %+v", runs)
+	}
+	wantErr(t, s.MapRunUpdate(ctx, &store.MapRun{ARN: "nope"}), store.ErrNotFound)
 }

@@ -57,8 +57,11 @@ func Collect[T any](rows Rows, scan func(Scanner) (T, error)) ([]T, error) {
 const (
 	MachineColumns   = `arn, name, type, status, role_arn, revision_id, description, logging, tracing, created_ms, updated_ms`
 	ActivityColumns  = `arn, name, created_ms`
-	ExecutionColumns = `id, arn, machine_arn, name, revision_id, status, input, output, error, cause, start_ms, stop_ms, version, last_event_id, trace_header, parent, parent_waits`
-	TaskColumns      = `token, execution_id, task_id, kind, activity_arn, status, dispatch, owner, worker, child, created_ms, closed_reason`
+	ExecutionColumns = `id, arn, machine_arn, name, revision_id, status, input, output, error, cause, start_ms, stop_ms, version, last_event_id, trace_header, parent, parent_waits, map_run, map_item`
+	MapRunColumns    = `arn, execution_id, execution_arn, machine_arn, state_name, token, status, max_concurrency, tolerated_count, tolerated_percent, ` +
+		`child_type, spec, loaded, total, error, cause, start_ms, stop_ms, redrive_count, redrive_ms`
+	MapItemColumns = `idx, input, status, child, output, error, cause`
+	TaskColumns    = `token, execution_id, task_id, kind, activity_arn, status, dispatch, owner, worker, child, created_ms, closed_reason`
 )
 
 // Reader scans rows into store's types. A scan of no row is store.ErrNotFound.
@@ -109,7 +112,7 @@ func (r Reader) execution(row Scanner, withState bool) (*store.Execution, error)
 	var output *string
 	var start, stop int64
 	dest := []any{&x.ID, &x.ARN, &x.MachineARN, &x.Name, &x.RevisionID, &x.Status, &x.Input, &output, &x.Error, &x.Cause,
-		&start, &stop, &x.Version, &x.LastEventID, &x.TraceHeader, &x.Parent, &x.ParentWaits}
+		&start, &stop, &x.Version, &x.LastEventID, &x.TraceHeader, &x.Parent, &x.ParentWaits, &x.MapRun, &x.MapItem}
 	if withState {
 		dest = append(dest, &x.State)
 	}
@@ -134,4 +137,39 @@ func (r Reader) Task(row Scanner) (*store.Task, error) {
 	t.Kind, t.Status = store.TaskKind(kind), store.TaskStatus(status)
 	t.Created = Time(created)
 	return &t, nil
+}
+
+// MapRun scans MapRunColumns.
+func (r Reader) MapRun(row Scanner) (*store.MapRun, error) {
+	var m store.MapRun
+	var start, stop, redrive int64
+	if err := r.scan(row, &m.ARN, &m.ExecutionID, &m.ExecutionARN, &m.MachineARN, &m.StateName, &m.Token, &m.Status, &m.MaxConcurrency,
+		&m.ToleratedFailureCount, &m.ToleratedFailurePercentage, &m.ChildType, &m.Spec, &m.Loaded, &m.Total, &m.Error, &m.Cause,
+		&start, &stop, &m.RedriveCount, &redrive); err != nil {
+		return nil, err
+	}
+	m.StartTime, m.StopTime, m.RedriveTime = Time(start), Time(stop), Time(redrive)
+	return &m, nil
+}
+
+// MapItem scans MapItemColumns.
+func (r Reader) MapItem(row Scanner) (store.MapItem, error) {
+	var it store.MapItem
+	var status string
+	var output *string
+	if err := r.scan(row, &it.Index, &it.Input, &status, &it.Child, &output, &it.Error, &it.Cause); err != nil {
+		return it, err
+	}
+	it.Status = store.MapItemStatus(status)
+	if output != nil {
+		it.Output, it.HasOutput = *output, true
+	}
+	return it, nil
+}
+
+// MapRunValues are a Map Run's values in MapRunColumns' order.
+func MapRunValues(m *store.MapRun) []any {
+	return []any{m.ARN, m.ExecutionID, m.ExecutionARN, m.MachineARN, m.StateName, m.Token, m.Status, m.MaxConcurrency,
+		m.ToleratedFailureCount, m.ToleratedFailurePercentage, m.ChildType, m.Spec, m.Loaded, m.Total, m.Error, m.Cause,
+		Millis(m.StartTime), Millis(m.StopTime), m.RedriveCount, Millis(m.RedriveTime)}
 }
