@@ -1,5 +1,7 @@
 package asl
 
+import "fmt"
+
 // QueryLanguage is the language a state's fields are written in.
 type QueryLanguage uint8
 
@@ -123,4 +125,17 @@ type State struct {
 // a failure: an End state, a Succeed state, or a Fail state.
 func (s *State) IsTerminal() bool {
 	return s.End || s.Type == TypeSucceed || s.Type == TypeFail
+}
+
+// Sub returns the definition that a Distributed Map's child executions run:
+// the graph id (an ItemProcessor) as the top level, sharing the rest with d.
+// It has no machine-level timeout.
+func (d *Definition) Sub(id int) (*Definition, error) {
+	g := d.Graph(id)
+	if g == nil || g.Owner == nil || g.Owner.Type != TypeMap {
+		return nil, fmt.Errorf("graph %d is not a Map state's ItemProcessor", id)
+	}
+	sub := *d
+	sub.Root, sub.TimeoutSeconds = g, 0
+	return &sub, nil
 }

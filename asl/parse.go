@@ -435,10 +435,69 @@ func (b *builder) mapState(st *State, o *jsonvalue.Object, loc string) {
 	m.MaxConcurrency = b.field(st, o, loc, "MaxConcurrency", "MaxConcurrencyPath")
 	m.ToleratedFailureCount = b.field(st, o, loc, "ToleratedFailureCount", "ToleratedFailureCountPath")
 	m.ToleratedFailurePercentage = b.field(st, o, loc, "ToleratedFailurePercentage", "ToleratedFailurePercentagePath")
-	m.ItemReader, _ = o.Get("ItemReader")
-	m.ItemBatcher, _ = o.Get("ItemBatcher")
-	m.ResultWriter, _ = o.Get("ResultWriter")
+	if v, ok := o.Get("ItemReader"); ok {
+		m.Reader = b.itemReader(st, b.object(v, loc+"/ItemReader"), loc+"/ItemReader")
+	}
+	if v, ok := o.Get("ItemBatcher"); ok {
+		bo := b.object(v, loc+"/ItemBatcher")
+		m.Batcher = &ItemBatcher{
+			MaxItemsPerBatch:      b.field(st, bo, loc+"/ItemBatcher", "MaxItemsPerBatch", "MaxItemsPerBatchPath"),
+			MaxInputBytesPerBatch: b.field(st, bo, loc+"/ItemBatcher", "MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath"),
+			BatchInput:            b.template(st, bo, loc+"/ItemBatcher", "BatchInput"),
+		}
+	}
+	if v, ok := o.Get("ResultWriter"); ok {
+		m.Writer = b.resultWriter(st, b.object(v, loc+"/ResultWriter"), loc+"/ResultWriter")
+	}
 	m.Label = b.str(o, loc, "Label")
+}
+
+// arguments compiles the Parameters (JSONPath) or Arguments (JSONata) of an
+// ItemReader or ResultWriter.
+func (b *builder) arguments(st *State, o *jsonvalue.Object, loc string) *Template {
+	if st.QueryLanguage == JSONata {
+		return b.template(st, o, loc, "Arguments")
+	}
+	return b.template(st, o, loc, "Parameters")
+}
+
+func (b *builder) itemReader(st *State, o *jsonvalue.Object, loc string) *ItemReader {
+	r := &ItemReader{Arguments: b.arguments(st, o, loc)}
+	res, err := ParseResource(b.str(o, loc, "Resource"))
+	if err != nil {
+		b.fail(loc+"/Resource", "%s", err.Error())
+	}
+	r.Resource = res
+	if v, ok := o.Get("ReaderConfig"); ok {
+		cfg := b.object(v, loc+"/ReaderConfig")
+		cloc := loc + "/ReaderConfig"
+		r.InputType = b.str(cfg, cloc, "InputType")
+		r.CSVHeaderLocation = b.str(cfg, cloc, "CSVHeaderLocation")
+		r.CSVDelimiter = b.str(cfg, cloc, "CSVDelimiter")
+		r.ManifestType = b.str(cfg, cloc, "ManifestType")
+		if cfg.Has("CSVHeaders") {
+			r.CSVHeaders = b.strings(cfg, cloc, "CSVHeaders")
+		}
+		r.MaxItems = b.field(st, cfg, cloc, "MaxItems", "MaxItemsPath")
+	}
+	return r
+}
+
+func (b *builder) resultWriter(st *State, o *jsonvalue.Object, loc string) *ResultWriter {
+	w := &ResultWriter{Arguments: b.arguments(st, o, loc)}
+	if o.Has("Resource") {
+		res, err := ParseResource(b.str(o, loc, "Resource"))
+		if err != nil {
+			b.fail(loc+"/Resource", "%s", err.Error())
+		}
+		w.Resource = &res
+	}
+	if v, ok := o.Get("WriterConfig"); ok {
+		cfg := b.object(v, loc+"/WriterConfig")
+		w.OutputType = b.str(cfg, loc+"/WriterConfig", "OutputType")
+		w.Transformation = b.str(cfg, loc+"/WriterConfig", "Transformation")
+	}
+	return w
 }
 
 func (b *builder) choice(st *State, o *jsonvalue.Object, loc string) {

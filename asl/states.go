@@ -87,10 +87,41 @@ type MapSpec struct {
 	ToleratedFailureCount      *Field
 	ToleratedFailurePercentage *Field
 
-	ItemReader   any // as written; read by the distributed map runner
-	ItemBatcher  any
-	ResultWriter any
-	Label        string
+	// DISTRIBUTED only: where the items come from (nil: the state's input),
+	// how they are batched, and where the results go.
+	Reader  *ItemReader
+	Batcher *ItemBatcher
+	Writer  *ResultWriter
+	Label   string
+}
+
+// ItemReader is a Distributed Map's ItemReader: a resource (s3:getObject or
+// s3:listObjectsV2) with its Parameters (Arguments, in JSONata) and
+// ReaderConfig.
+type ItemReader struct {
+	Resource  Resource
+	Arguments *Template // nil: none
+	// ReaderConfig.
+	InputType, CSVHeaderLocation, CSVDelimiter, ManifestType string
+	CSVHeaders                                               []string
+	MaxItems                                                 *Field // MaxItems or MaxItemsPath; nil: every item
+}
+
+// ItemBatcher is a Distributed Map's ItemBatcher.
+type ItemBatcher struct {
+	MaxItemsPerBatch      *Field // or its ...Path; nil: no limit
+	MaxInputBytesPerBatch *Field // or its ...Path; nil: no limit
+	BatchInput            *Template
+}
+
+// ResultWriter is a Distributed Map's ResultWriter: an s3:putObject resource
+// with its Parameters (Arguments), and WriterConfig.
+type ResultWriter struct {
+	Resource  *Resource // nil: WriterConfig alone (the results are not written)
+	Arguments *Template
+	// WriterConfig: OutputType JSON or JSONL, Transformation NONE, COMPACT or
+	// FLATTEN ("" when not given).
+	OutputType, Transformation string
 }
 
 // Retrier is one element of Retry.

@@ -27,6 +27,13 @@ type Children interface {
 	// ChildEnded hands the end of a child whose parent's task belongs to
 	// another engine to that engine (Engine.DeliverChildEnd).
 	ChildEnded(ctx context.Context, child *store.Execution)
+	// StartMapChild starts the child execution of a Map Run's item, on the
+	// engine of the run's child type; the item is running once it returns
+	// (store.ErrConflict when it was not pending any more).
+	StartMapChild(ctx context.Context, c MapChildStart) error
+	// MapChildEnded records the end of a Map Run's child that ran on another
+	// engine than its run's (Engine.RecordMapChildEnd).
+	MapChildEnded(ctx context.Context, child *store.Execution)
 }
 
 // ChildStart asks for a child execution.

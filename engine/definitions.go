@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/stepd/stepd/asl"
@@ -33,16 +35,40 @@ func (c *definitionCache) Definition(ctx context.Context, revisionID string) (*a
 	if def != nil {
 		return def, nil
 	}
-	d, err := c.store.DefinitionGet(ctx, revisionID)
-	if err != nil {
-		return nil, fmt.Errorf("definition %s: %w", revisionID, err)
-	}
-	def, err = asl.Parse([]byte(d.Text), asl.ParseOptions{})
-	if err != nil {
-		return nil, fmt.Errorf("definition %s: %w", revisionID, err)
+	if parent, graph, ok := SplitMapRevision(revisionID); ok {
+		// A Distributed Map's children run its ItemProcessor.
+		whole, err := c.Definition(ctx, parent)
+		if err != nil {
+			return nil, err
+		}
+		if def, err = whole.Sub(graph); err != nil {
+			return nil, fmt.Errorf("definition %s: %w", revisionID, err)
+		}
+	} else {
+		d, err := c.store.DefinitionGet(ctx, revisionID)
+		if err != nil {
+			return nil, fmt.Errorf("definition %s: %w", revisionID, err)
+		}
+		if def, err = asl.Parse([]byte(d.Text), asl.ParseOptions{}); err != nil {
+			return nil, fmt.Errorf("definition %s: %w", revisionID, err)
+		}
 	}
 	c.mu.Lock()
 	c.parsed[revisionID] = def
 	c.mu.Unlock()
 	return def, nil
+}
+
+// MapRevision names the definition a Distributed Map's children run: the
+// ItemProcessor graph of the parent's revision.
+func MapRevision(parent string, graph int) string { return parent + "#map:" + strconv.Itoa(graph) }
+
+// SplitMapRevision reads MapRevision's form back.
+func SplitMapRevision(rev string) (parent string, graph int, ok bool) {
+	i := strings.LastIndex(rev, "#map:")
+	if i < 0 {
+		return "", 0, false
+	}
+	n, err := strconv.Atoi(rev[i+len("#map:"):])
+	return rev[:i], n, err == nil
 }

@@ -100,6 +100,10 @@ type Options struct {
 	// says which engine owns it; it must end with '.'. "" (the STANDARD
 	// engine's) gives tokens without a prefix.
 	TokenPrefix string
+	// ItemReader reads Distributed Maps' ItemReaders and ResultWriter writes
+	// their ResultWriters; nil fails a Map that has one.
+	ItemReader   runner.ItemReader
+	ResultWriter runner.ResultWriter
 	// StepTime is how long one step may run before it yields the rest of its
 	// work to a step of its own (default 100ms): a stop, or another execution
 	// of the shard, waits at most this long for it.
@@ -139,6 +143,11 @@ type Engine struct {
 	// tokenPrefix starts the engine's task tokens (Owns).
 	tokenPrefix string
 	stepTime    time.Duration
+	items       runner.ItemReader
+	results     runner.ResultWriter
+	// stopCh is closed when the engine begins to stop: Map Run coordinators,
+	// which only wait, end at once (their tasks stay pending).
+	stopCh chan struct{}
 
 	wakeTimers chan struct{}
 	wakeAdopt  chan struct{}
@@ -153,6 +162,8 @@ type Engine struct {
 	// childTasks are the .sync child tasks being started here, and those whose
 	// child runs on another engine (see childTask).
 	childTasks map[string]*childTask
+	// mapRuns wakes the coordinators of the Map Runs running here.
+	mapRuns map[string]chan struct{}
 }
 
 // New returns an engine; it does nothing until Start.
@@ -194,6 +205,7 @@ func New(opts Options) *Engine {
 		store: opts.Store, defs: opts.Definitions, runner: opts.Runner, clock: opts.Clock, src: opts.Source,
 		limits: opts.Limits, log: opts.Logger, forget: opts.ForgetFinished, prefix: opts.ExecutionPrefix,
 		node: opts.Node, lease: opts.Lease, poll: opts.Poll, children: opts.Children, tokenPrefix: opts.TokenPrefix, stepTime: opts.StepTime,
+		items: opts.ItemReader, results: opts.ResultWriter, stopCh: make(chan struct{}), mapRuns: map[string]chan struct{}{},
 		seed: maphash.MakeSeed(), commit: make(chan *commitReq, 1024), wakeTimers: make(chan struct{}, 1), wakeAdopt: make(chan struct{}, 1),
 		running: map[string]context.CancelFunc{}, waiters: map[int64][]chan *store.Execution{}, activity: map[string]chan struct{}{},
 		childTasks: map[string]*childTask{},
@@ -257,6 +269,7 @@ func (e *Engine) StopWithin(grace time.Duration) {
 			return
 		}
 		e.stopping.Store(true)
+		close(e.stopCh)
 		done := make(chan struct{})
 		go func() { e.tasksWG.Wait(); close(done) }()
 		select {

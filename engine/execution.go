@@ -28,6 +28,10 @@ type StartRequest struct {
 	// (store.Execution.ParentWaits).
 	Parent      string
 	ParentWaits string
+	// MapRun and MapItem name the Map Run item a child of a Distributed Map
+	// runs (store.Execution.MapRun).
+	MapRun  string
+	MapItem int64
 }
 
 // StartExecution creates an execution and runs its first step in the same
@@ -112,6 +116,7 @@ func (e *Engine) start(ctx context.Context, req StartRequest, wait chan *store.E
 	row = &store.Execution{
 		ARN: arn, MachineARN: req.Machine.ARN, Name: req.Name, RevisionID: req.Machine.RevisionID,
 		Input: req.Input, StartTime: now, TraceHeader: req.TraceHeader, Parent: req.Parent, ParentWaits: req.ParentWaits,
+		MapRun: req.MapRun, MapItem: req.MapItem,
 	}
 	change, err := e.change(row, x, &res)
 	if err != nil {
@@ -189,6 +194,11 @@ func (e *Engine) change(prev *store.Execution, x *interp.Execution, res *interp.
 	row.Status = string(x.Status)
 	row.LastEventID = x.LastEventID
 	c := &store.Change{Execution: &row, ExpectVersion: prev.Version}
+	if row.MapRun != "" && !e.forget && prev.Version == 0 {
+		// A Map Run's child: its item runs from this commit on.
+		c.MapItemUpdates = append(c.MapItemUpdates, store.MapItemUpdate{Run: row.MapRun, Index: row.MapItem,
+			From: []store.MapItemStatus{store.MapItemPending}, To: store.MapItemRunning, Child: row.ARN})
+	}
 	if x.Status == interp.StatusRunning {
 		state, err := x.MarshalBinary()
 		if err != nil {
@@ -201,6 +211,10 @@ func (e *Engine) change(prev *store.Execution, x *interp.Execution, res *interp.
 		row.Error, row.Cause = x.Error, x.Cause
 		if x.Status == interp.StatusSucceeded {
 			row.Output, row.HasOutput = jsonvalue.String(x.Output), true
+		}
+		if row.MapRun != "" && !e.forget {
+			// The item's outcome, in the child's own commit.
+			c.MapItemUpdates = append(c.MapItemUpdates, mapItemEnd(&row))
 		}
 		if row.ParentWaits != "" && e.Owns(row.Parent) {
 			// The outbox of the child's end: the parent's task, done in this
@@ -249,6 +263,14 @@ func (e *Engine) after(row *store.Execution, x *interp.Execution, res *interp.Re
 				e.invoke(row.ID, row.ARN, d, taskKind(d))
 			}
 		case interp.EffectCancelTask:
+			if eff.Task.MapRun != nil {
+				// The Map no longer waits: its run aborts, wherever its coordinator is.
+				if !e.cancelRunning(eff.Task.Token) && e.notifier != nil {
+					_ = e.notifier.Notify(e.ctx, store.Notification{Kind: store.NotifyCancel, Token: eff.Task.Token})
+				}
+				e.abortMapRun(eff.Task.MapRun.ARN)
+				continue
+			}
 			if sfn.IsStartExecution(eff.Task.Resource) && sfn.Waits(eff.Task.Resource) != "" {
 				// The parent no longer waits: neither should its child run on.
 				e.cancelChild(eff.Task.Token)
@@ -269,6 +291,7 @@ func (e *Engine) after(row *store.Execution, x *interp.Execution, res *interp.Re
 	}
 	if x.Status != interp.StatusRunning {
 		e.childEnded(row)
+		e.mapChildEnded(row)
 		e.finished(row)
 		if e.forget {
 			if err := e.store.ExecutionDelete(context.WithoutCancel(e.ctx), row.ID); err != nil {
@@ -343,12 +366,13 @@ type dispatchRecord struct {
 	Heartbeat   int64           `json:"heartbeat,omitempty"`
 	Attempt     int             `json:"attempt,omitempty"`
 	Credentials json.RawMessage `json:"credentials,omitempty"`
+	MapRun      *interp.MapRunSpec `json:"mapRun,omitempty"`
 }
 
 func newTask(d *interp.TaskDispatch, execID int64, node string, now time.Time) (*store.Task, error) {
 	rec := dispatchRecord{
 		TaskID: d.TaskID, PathID: d.PathID, State: d.State, Resource: d.Resource.ARN, Input: jsonvalue.Marshal(d.Input),
-		Timeout: d.TimeoutSeconds, Heartbeat: d.HeartbeatSeconds, Attempt: d.Attempt,
+		Timeout: d.TimeoutSeconds, Heartbeat: d.HeartbeatSeconds, Attempt: d.Attempt, MapRun: d.MapRun,
 	}
 	if d.Credentials != nil {
 		rec.Credentials = jsonvalue.Marshal(d.Credentials)
@@ -373,6 +397,9 @@ func decodeDispatch(t *store.Task) (*interp.TaskDispatch, error) {
 	if err := json.Unmarshal(t.Dispatch, &rec); err != nil {
 		return nil, fmt.Errorf("task %s: %w", t.Token, err)
 	}
+	if rec.MapRun != nil {
+		return &interp.TaskDispatch{TaskID: rec.TaskID, PathID: rec.PathID, State: rec.State, Token: t.Token, MapRun: rec.MapRun}, nil
+	}
 	res, err := asl.ParseResource(rec.Resource)
 	if err != nil {
 		return nil, err
@@ -394,6 +421,8 @@ func decodeDispatch(t *store.Task) (*interp.TaskDispatch, error) {
 // taskKind says how a dispatched task is carried out.
 func taskKind(d *interp.TaskDispatch) store.TaskKind {
 	switch {
+	case d.MapRun != nil:
+		return store.TaskMapRun
 	case d.Resource.Kind == asl.ResourceActivity:
 		return store.TaskActivity
 	case d.Resource.Pattern == asl.PatternWaitForTaskToken:

@@ -35,6 +35,12 @@ func (e *Engine) invoke(execID int64, execARN string, d *interp.TaskDispatch, ki
 			e.mu.Unlock()
 			cancel()
 		}()
+		if d.IsMapRun() {
+			if j := e.runMapRun(ctx, execID, execARN, d); j != nil {
+				_ = e.deliverRetrying(ctx, j, execARN, "deliver a map run's end")
+			}
+			return
+		}
 		if sfn.IsStartExecution(d.Resource) {
 			j, after, child := e.startChild(ctx, execARN, d, kind)
 			if j != nil {
@@ -241,7 +247,7 @@ func (e *Engine) AnswerTask(ctx context.Context, token string, a TaskAnswer) err
 	if err != nil {
 		return err
 	}
-	if t.Kind == store.TaskInvoke || t.Kind == store.TaskChild {
+	if t.Kind == store.TaskInvoke || t.Kind == store.TaskChild || t.Kind == store.TaskMapRun {
 		return ErrInvalidToken
 	}
 	open := []store.TaskStatus{store.TaskScheduled, store.TaskStarted}

@@ -50,6 +50,7 @@ const (
 	MapIterationSucceeded        Type = "MapIterationSucceeded"
 	MapRunAborted                Type = "MapRunAborted"
 	MapRunFailed                 Type = "MapRunFailed"
+	MapRunRedriven               Type = "MapRunRedriven"
 	MapRunStarted                Type = "MapRunStarted"
 	MapRunSucceeded              Type = "MapRunSucceeded"
 	MapStateAborted              Type = "MapStateAborted"
@@ -114,6 +115,9 @@ type Event struct {
 	Length     int    // MapStateStarted
 	Location   string // EvaluationFailed
 	State      string // EvaluationFailed
+	MapRunARN  string // MapRunStarted, MapRunRedriven
+	// RedriveCount counts the redrives, for MapRunRedriven.
+	RedriveCount int
 
 	// AssignedVariables are the variables a state set, for StateExited.
 	AssignedVariables *jsonvalue.Object
@@ -148,6 +152,7 @@ const (
 	shapeMapIteration
 	shapeMapStarted
 	shapeEvaluationFailed
+	shapeMapRun
 )
 
 var detailsOf = map[Type]struct {
@@ -183,6 +188,8 @@ var detailsOf = map[Type]struct {
 	MapStateExited:               {"stateExitedEventDetails", shapeStateExited},
 	MapStateStarted:              {"mapStateStartedEventDetails", shapeMapStarted},
 	MapRunFailed:                 {"mapRunFailedEventDetails", shapeErrorCause},
+	MapRunStarted:                {"mapRunStartedEventDetails", shapeMapRun},
+	MapRunRedriven:               {"mapRunRedrivenEventDetails", shapeMapRun},
 	ParallelStateEntered:         {"stateEnteredEventDetails", shapeStateEntered},
 	ParallelStateExited:          {"stateExitedEventDetails", shapeStateExited},
 	PassStateEntered:             {"stateEnteredEventDetails", shapeStateEntered},
@@ -388,6 +395,11 @@ func (e *Event) appendDetails(dst []byte, s shape, opts EncodeOptions) []byte {
 		o.int("index", int64(e.Index))
 	case shapeMapStarted:
 		o.int("length", int64(e.Length))
+	case shapeMapRun:
+		o.str("mapRunArn", e.MapRunARN)
+		if e.Type == MapRunRedriven {
+			o.int("redriveCount", int64(e.RedriveCount))
+		}
 	case shapeEvaluationFailed:
 		o.str("error", e.Error)
 		o.str("cause", e.Cause)

@@ -79,6 +79,7 @@ type encPath struct {
 	Failures       int             `json:"fl,omitempty"`
 	ResultBytes    int             `json:"rb,omitempty"`
 	Detached       bool            `json:"dt,omitempty"`
+	MapRun         string          `json:"mr,omitempty"`
 	Vars           json.RawMessage `json:"v,omitempty"`
 	Assigned       json.RawMessage `json:"av,omitempty"`
 }
@@ -120,7 +121,7 @@ func (x *Execution) MarshalBinary() ([]byte, error) {
 			TimeoutTimer: p.TimeoutTimer, HeartbeatTimer: p.HeartbeatTimer, HeartbeatSeconds: p.HeartbeatSeconds,
 			Children: p.Children, Results: rawOpt(p.Results, p.Results != nil), Remaining: p.Remaining,
 			Items: rawOpt(p.Items, p.Items != nil), NextItem: p.NextItem, MaxConcurrency: p.MaxConcurrency,
-			Failures: p.Failures, ResultBytes: p.ResultBytes, Detached: p.Detached,
+			Failures: p.Failures, ResultBytes: p.ResultBytes, Detached: p.Detached, MapRun: p.MapRun,
 			Vars: rawOpt(p.Vars, p.Vars != nil), Assigned: rawOpt(p.Assigned, p.Assigned != nil),
 		}
 		e.Paths = append(e.Paths, ep)
@@ -172,7 +173,7 @@ func UnmarshalExecution(data []byte) (*Execution, error) {
 			TimeoutTimer: ep.TimeoutTimer, HeartbeatTimer: ep.HeartbeatTimer, HeartbeatSeconds: ep.HeartbeatSeconds,
 			Children: ep.Children, Results: list(ep.Results), Remaining: ep.Remaining,
 			Items: list(ep.Items), NextItem: ep.NextItem, MaxConcurrency: ep.MaxConcurrency,
-			Failures: ep.Failures, ResultBytes: ep.ResultBytes, Detached: ep.Detached,
+			Failures: ep.Failures, ResultBytes: ep.ResultBytes, Detached: ep.Detached, MapRun: ep.MapRun,
 		}
 		p.Vars, _ = value(ep.Vars).(*jsonvalue.Object)
 		p.Assigned, _ = value(ep.Assigned).(*jsonvalue.Object)

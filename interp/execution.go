@@ -165,6 +165,8 @@ type Path struct {
 	// ResultBytes is the encoded size of the results so far, bounded by the
 	// payload quota.
 	ResultBytes int
+	// MapRun is the ARN of the Map Run a Distributed Map waits for.
+	MapRun string
 	// Detached is set on the iterations of a Distributed Map (and everything
 	// under them): they run as child executions, whose events are not part of
 	// the parent's history.
@@ -292,4 +294,7 @@ type TaskDispatch struct {
 	Attempt int
 	// Credentials are the task's evaluated Credentials, if any.
 	Credentials any
+	// MapRun is set for a Distributed Map's run (Resource is then empty):
+	// the run to start, or, in EffectCancelTask, the run to abort.
+	MapRun *MapRunSpec
 }

@@ -1,7 +1,9 @@
 package interp_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -657,33 +659,92 @@ func encodeEffects(effs []interp.Effect) string {
 	return b.String()
 }
 
-// TestAppliedWithoutEvents: inside a Distributed Map's child executions a task's
-// result changes the execution without any event in its history; the engine
-// must still commit it.
-func TestAppliedWithoutEvents(t *testing.T) {
+// TestLegacyDetachedDistributedMap: an execution that an older stepd left
+// in a Distributed Map, whose iterations were detached paths of the
+// execution, goes on to its end (new Distributed Maps run child executions).
+func TestLegacyDetachedDistributedMap(t *testing.T) {
 	t.Parallel()
-	def := mustDefinition(t, `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
-		"StartAt":"T","States":{"T":{"Type":"Task","Resource":"`+lambdaARN+`","End":true}}},"End":true}}}`)
-	x := newExecution(jsonvalue.MustParse(`[1,2]`))
-	var res interp.Result
-	src := newSource()
-	if err := interp.Step(def, x, interp.Event{Kind: interp.EventStart}, epoch, src, &res); err != nil {
+	data, err := os.ReadFile("testdata/legacy/detached-distributed-map.json")
+	if err != nil {
 		t.Fatal(err)
 	}
-	var first *interp.TaskDispatch
-	for _, e := range res.Effects {
-		if e.Kind == interp.EffectInvokeTask && first == nil {
-			first = e.Task
+	var c struct {
+		Definition json.RawMessage
+		State      json.RawMessage
+		Events     []struct {
+			Kind         string
+			TaskID       int64
+			Output       json.RawMessage
+			Error, Cause string
+		}
+		Status string
+		Output json.RawMessage
+	}
+	if err := json.Unmarshal(data, &c); err != nil {
+		t.Fatal(err)
+	}
+	def := mustDefinition(t, string(c.Definition))
+	x, err := interp.UnmarshalExecution(c.State)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := newSource()
+	var res interp.Result
+	for _, e := range c.Events {
+		ev := interp.Event{Kind: interp.EventTaskSucceeded, TaskID: e.TaskID, Error: e.Error, Cause: e.Cause}
+		if e.Kind == "TaskFailed" {
+			ev.Kind = interp.EventTaskFailed
+		} else {
+			ev.Output = jsonvalue.MustParse(string(e.Output))
+		}
+		res.Reset()
+		if err := interp.Step(def, x, ev, epoch, src, &res); err != nil {
+			t.Fatal(err)
+		}
+		if !res.Applied {
+			t.Fatalf("%s of task %d did not apply", e.Kind, e.TaskID)
 		}
 	}
-	res.Reset()
-	if err := interp.Step(def, x, interp.Event{Kind: interp.EventTaskSucceeded, TaskID: first.TaskID, Output: 1}, epoch, src, &res); err != nil {
-		t.Fatal(err)
+	if string(x.Status) != c.Status || jsonvalue.String(x.Output) != jsonvalue.String(jsonvalue.MustParse(string(c.Output))) {
+		t.Errorf("%s %s", x.Status, jsonvalue.String(x.Output))
 	}
-	if len(res.Events) != 0 || len(res.Effects) != 0 {
-		t.Fatalf("expected a silent step, got %d events, %d effects", len(res.Events), len(res.Effects))
+}
+
+// A Distributed Map dispatches its run as the Map state's task, with the
+// children's inputs shaped (ItemSelector, batches), and takes the run's
+// result or failure as the state's.
+func TestDistributedMapDispatchesARun(t *testing.T) {
+	t.Parallel()
+	def := mustDefinition(t, `{"StartAt":"M","States":{"M":{"Type":"Map","Label":"Each","MaxConcurrency":3,"ToleratedFailurePercentage":10,
+		"ItemSelector":{"v.$":"$$.Map.Item.Value","i.$":"$$.Map.Item.Index","all.$":"$.n"},
+		"ItemBatcher":{"MaxItemsPerBatch":2,"BatchInput":{"b":1}},
+		"ItemsPath":"$.items","ResultSelector":{"n.$":"States.ArrayLength($)"},
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},
+		"StartAt":"T","States":{"T":{"Type":"Pass","End":true}}},"End":true}}}`)
+	var spec *interp.MapRunSpec
+	r := drive(t, def, `{"n":7,"items":["a","b","c"]}`, func(d *interp.TaskDispatch) (any, string, string, bool) {
+		spec = d.MapRun
+		return []any{1, 2}, "", "", false
+	})
+	if spec == nil || spec.MaxConcurrency != 3 || spec.ToleratedFailurePercentage != 10 || spec.ToleratedFailureCount != -1 ||
+		spec.ExecutionType != "EXPRESS" || spec.MachineARN != "arn:aws:states:us-east-1:123456789012:stateMachine:m/Each" ||
+		!strings.HasPrefix(spec.ARN, "arn:aws:states:us-east-1:123456789012:mapRun:m/Each:") {
+		t.Fatalf("spec %+v", spec)
 	}
-	if !res.Applied {
-		t.Fatal("a step that changed the execution was not reported applied")
+	if got := string(spec.Inputs); got != `[{"BatchInput":{"b":1},"Items":[{"v":"a","i":0,"all":7},{"v":"b","i":1,"all":7}]},{"BatchInput":{"b":1},"Items":[{"v":"c","i":2,"all":7}]}]` {
+		t.Errorf("inputs %s", got)
+	}
+	if got := strings.Join(r.types(), " "); got != "ExecutionStarted MapStateEntered MapStateStarted MapRunStarted MapRunSucceeded MapStateSucceeded MapStateExited ExecutionSucceeded" {
+		t.Errorf("history %s", got)
+	}
+	if jsonvalue.String(r.x.Output) != `{"n":2}` {
+		t.Errorf("output %s", jsonvalue.String(r.x.Output))
+	}
+	failed := drive(t, def, `{"n":7,"items":["a"]}`, func(d *interp.TaskDispatch) (any, string, string, bool) {
+		return nil, "States.ExceedToleratedFailureThreshold", "too many", false
+	})
+	if failed.x.Status != interp.StatusFailed || failed.x.Error != "States.ExceedToleratedFailureThreshold" ||
+		!strings.Contains(strings.Join(failed.types(), " "), "MapRunFailed MapStateFailed") {
+		t.Errorf("%s %s %v", failed.x.Status, failed.x.Error, failed.types())
 	}
 }

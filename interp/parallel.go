@@ -65,6 +65,10 @@ func (s *stepper) mapState(p *Path) {
 		s.fail(p, s.stateFailure(p, err))
 		return
 	}
+	if m.Mode == asl.MapDistributed {
+		s.mapRun(p, env, input, maxConc)
+		return
+	}
 	items, err := s.mapItems(env, st, input)
 	if err == nil {
 		// Items computed by an expression (Items, a JSONata range) are a payload
@@ -79,9 +83,6 @@ func (s *stepper) mapState(p *Path) {
 	if err := s.checkTolerance(env, st); err != nil {
 		s.fail(p, s.stateFailure(p, err))
 		return
-	}
-	if m.Mode == asl.MapDistributed {
-		s.emit(p, history.Event{Type: history.MapRunStarted})
 	}
 	p.Failures = 0
 	p.ResultBytes = 1 // the brackets, with each result's comma

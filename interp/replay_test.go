@@ -95,6 +95,7 @@ type goldenEffect struct {
 	HeartbeatSeconds int64           `json:"heartbeatSeconds,omitempty"`
 	Attempt          int             `json:"attempt,omitempty"`
 	Credentials      json.RawMessage `json:"credentials,omitempty"`
+	MapRun           json.RawMessage `json:"mapRun,omitempty"`
 	Timer            string          `json:"timer,omitempty"`
 	TimerID          int64           `json:"timerId,omitempty"`
 	Due              *time.Time      `json:"due,omitempty"`
@@ -199,8 +200,17 @@ func (r *replayer) step(t *testing.T, ev interp.Event, gev goldenEvent) goldenSt
 		case interp.EffectInvokeTask, interp.EffectCancelTask:
 			d := e.Task
 			ge.TaskID, ge.PathID, ge.State, ge.Token = d.TaskID, d.PathID, d.State, d.Token
+			if d.MapRun != nil {
+				spec, err := json.Marshal(d.MapRun)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ge.MapRun = spec
+			}
 			if e.Kind == interp.EffectInvokeTask {
-				ge.Resource, ge.Input = d.Resource.ARN, jsonvalue.Marshal(d.Input)
+				if d.MapRun == nil {
+					ge.Resource, ge.Input = d.Resource.ARN, jsonvalue.Marshal(d.Input)
+				}
 				ge.TimeoutSeconds, ge.HeartbeatSeconds, ge.Attempt = d.TimeoutSeconds, d.HeartbeatSeconds, d.Attempt
 				if d.Credentials != nil {
 					ge.Credentials = jsonvalue.Marshal(d.Credentials)

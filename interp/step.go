@@ -783,7 +783,7 @@ func (s *stepper) abort(p *Path) {
 	}
 	p.Children = nil
 	if p.TaskID != 0 && p.Phase == PhaseTask {
-		s.effect(Effect{Kind: EffectCancelTask, Task: &TaskDispatch{TaskID: p.TaskID, PathID: p.ID, State: p.StateName, Resource: p.state.Task.Resource, Token: p.TaskToken}})
+		s.cancelTask(p)
 	}
 	s.cancelTimer(&p.TimerID)
 	s.cancelTimer(&p.TimeoutTimer)

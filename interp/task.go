@@ -175,6 +175,10 @@ func (s *stepper) taskStarted(p *Path, worker string) {
 
 // taskEvent applies an outside event to the task p waits for.
 func (s *stepper) taskEvent(p *Path, ev Event) {
+	if p.state.Type == asl.TypeMap {
+		s.mapRunEvent(p, ev)
+		return
+	}
 	r := p.state.Task.Resource
 	evs := eventsOf(r)
 	switch ev.Kind {
@@ -218,6 +222,18 @@ func (s *stepper) taskEvent(p *Path, ev Event) {
 	}
 }
 
+// cancelTask says the task p runs is no longer wanted: a Task's, or a Map
+// Run's (which then aborts).
+func (s *stepper) cancelTask(p *Path) {
+	d := &TaskDispatch{TaskID: p.TaskID, PathID: p.ID, State: p.StateName, Token: p.TaskToken}
+	if p.state.Task != nil {
+		d.Resource = p.state.Task.Resource
+	} else {
+		d.MapRun = &MapRunSpec{ARN: p.MapRun}
+	}
+	s.effect(Effect{Kind: EffectCancelTask, Task: d})
+}
+
 // endTask clears a finished task and its timers.
 func (s *stepper) endTask(p *Path) {
 	p.TaskID = 0
@@ -234,7 +250,7 @@ func (s *stepper) taskTimedOut(p *Path, name string) {
 		name = aslerr.Timeout
 	}
 	r := p.state.Task.Resource
-	s.effect(Effect{Kind: EffectCancelTask, Task: &TaskDispatch{TaskID: p.TaskID, PathID: p.ID, State: p.StateName, Resource: p.state.Task.Resource, Token: p.TaskToken}})
+	s.cancelTask(p)
 	s.endTask(p)
 	e := taskEvent(eventsOf(r).timedOut, r)
 	e.Error = name

@@ -62,6 +62,10 @@ type Options struct {
 	Poll  time.Duration
 	// Shards is how many executions each engine advances at once.
 	Shards int
+	// ItemReader and ResultWriter read Distributed Maps' items and write their
+	// results (S3); nil fails a Map that has one.
+	ItemReader   runner.ItemReader
+	ResultWriter runner.ResultWriter
 	// MachineTTL is how long a start may use a state machine read before, so
 	// that another node's update or deletion is seen within it (default 1s;
 	// this service's own changes are seen at once through MachineChanged).
@@ -94,11 +98,11 @@ func New(opts Options) *Service {
 	defs := engine.StoreDefinitions(opts.Store)
 	s.standard = engine.New(engine.Options{Store: opts.Store, Definitions: defs, Runner: opts.Runner, Clock: opts.Clock,
 		Source: opts.Source, Limits: opts.Limits, Logger: opts.Logger, Node: opts.Node, Lease: opts.Lease, Poll: opts.Poll,
-		Shards: opts.Shards, Children: s})
+		Shards: opts.Shards, Children: s, ItemReader: opts.ItemReader, ResultWriter: opts.ResultWriter})
 	if opts.ExpressStore != nil {
 		s.express = engine.New(engine.Options{Store: opts.ExpressStore, Definitions: defs, Runner: opts.Runner, Clock: opts.Clock,
 			Source: opts.Source, Limits: opts.Limits, Logger: opts.Logger, Shards: opts.Shards, ForgetFinished: true,
-			ExecutionPrefix: "express", TokenPrefix: ExpressTokenPrefix, Children: s})
+			ExecutionPrefix: "express", TokenPrefix: ExpressTokenPrefix, Children: s, ItemReader: opts.ItemReader, ResultWriter: opts.ResultWriter})
 	}
 	return s
 }
@@ -401,6 +405,39 @@ func (s *Service) StopChild(ctx context.Context, arn string) error {
 // ChildEnded implements engine.Children.
 func (s *Service) ChildEnded(ctx context.Context, child *store.Execution) {
 	s.engineOfToken(child.Parent).DeliverChildEnd(ctx, child)
+}
+
+// StartMapChild implements engine.Children: a Map Run's child starts on
+// the engine of the run's child type; when that is not the run's own engine
+// (an EXPRESS child), the item moves to running first, in the run's store.
+func (s *Service) StartMapChild(ctx context.Context, c engine.MapChildStart) error {
+	eng := s.standard
+	if c.Run.ChildType == TypeExpress {
+		if eng = s.express; eng == nil {
+			return TypeNotSupported()
+		}
+	}
+	if sm, err := s.Machine(ctx, c.Parent.MachineARN); err == nil {
+		c.RoleARN = sm.RoleARN
+	}
+	if eng != c.Coordinator {
+		if err := c.Coordinator.MoveMapItem(ctx, store.MapItemUpdate{Run: c.Run.ARN, Index: c.Item.Index,
+			From: []store.MapItemStatus{store.MapItemPending}, To: store.MapItemRunning}); err != nil {
+			return err
+		}
+	}
+	_, err := eng.StartMapChild(ctx, c)
+	return err
+}
+
+// MapChildEnded implements engine.Children: the end goes to the engine whose
+// store holds the child's run.
+func (s *Service) MapChildEnded(ctx context.Context, child *store.Execution) {
+	eng := s.standard
+	if _, err := s.store.MapRunGet(ctx, child.MapRun); err != nil && s.express != nil {
+		eng = s.express
+	}
+	_ = eng.RecordMapChildEnd(ctx, child)
 }
 
 // IsExpressARN reports whether an execution ARN is an EXPRESS execution's

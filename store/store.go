@@ -108,8 +108,8 @@ type Store interface {
 	NodeStart(ctx context.Context, node string, until time.Time) error
 	// NodeLease extends (or, with a past time, ends) a node's lease.
 	NodeLease(ctx context.Context, node string, until time.Time) error
-	// TasksAdopt gives node up to limit pending invoke, callback and child
-	// tasks whose owner holds no lease at now (no owner, an unknown node, or a lease that
+	// TasksAdopt gives node up to limit pending invoke, callback, child and
+	// maprun tasks whose owner holds no lease at now (no owner, an unknown node, or a lease that
 	// ended), and returns them. A task is adopted by one node only.
 	TasksAdopt(ctx context.Context, node string, now time.Time, limit int) ([]*Task, error)
 
@@ -135,8 +135,9 @@ type Store interface {
 	MapItemsAdd(ctx context.Context, runARN string, items []MapItem) error
 	// MapItemsList lists a Map Run's items that q selects, by index.
 	MapItemsList(ctx context.Context, q MapItemQuery) ([]MapItem, error)
-	// MapItemCounts counts a Map Run's items by status.
-	MapItemCounts(ctx context.Context, runARN string) (map[MapItemStatus]int64, error)
+	// MapItemCounts counts a Map Run's entries (child executions) and the
+	// items they hold (MapItem.Items), by status.
+	MapItemCounts(ctx context.Context, runARN string) (map[MapItemStatus]MapItemCount, error)
 
 	// Close releases the store's resources.
 	Close() error
@@ -295,6 +296,9 @@ const (
 	// waiting for the child's end, done once it ended and its end is to be
 	// delivered, closed once the parent took it.
 	TaskChild TaskKind = "child"
+	// TaskMapRun runs a Distributed Map's Map Run: pending, owned by the node
+	// whose coordinator runs it, until it ends.
+	TaskMapRun TaskKind = "maprun"
 )
 
 // TaskStatus is where a task stands.
@@ -520,14 +524,22 @@ const (
 // MapItem is one item (or batch) of a Map Run, and the outcome of the child
 // execution that runs it.
 type MapItem struct {
-	Index  int64
-	Input  string // JSON text: the child's input
+	Index int64
+	Input string // JSON text: the child's input
+	// Items counts the Map's items the child's input holds: 1, or a batch's.
+	Items  int64
 	Status MapItemStatus
 	Child  string // the child execution's ARN, once started
 	// Output (SUCCEEDED), or Error and Cause, of the child.
 	Output       string
 	HasOutput    bool
 	Error, Cause string
+}
+
+// MapItemCount counts a Map Run's entries of one status, and the items they
+// hold.
+type MapItemCount struct {
+	Executions, Items int64
 }
 
 // MapItemQuery selects a Map Run's items for MapItemsList.

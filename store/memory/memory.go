@@ -569,7 +569,7 @@ func (s *Store) TasksAdopt(_ context.Context, node string, now time.Time, limit 
 	defer s.mu.Unlock()
 	var out []*store.Task
 	for _, t := range s.tasks {
-		if t.Status != store.TaskPending || (t.Kind != store.TaskInvoke && t.Kind != store.TaskCallback && t.Kind != store.TaskChild) {
+		if t.Status != store.TaskPending || (t.Kind != store.TaskInvoke && t.Kind != store.TaskCallback && t.Kind != store.TaskChild && t.Kind != store.TaskMapRun) {
 			continue
 		}
 		if until, ok := s.nodes[t.Owner]; ok && !until.Before(now) {
@@ -708,6 +708,7 @@ func (s *Store) MapItemsAdd(_ context.Context, runARN string, items []store.MapI
 	for _, it := range items {
 		if _, ok := m[it.Index]; !ok {
 			c := it
+			c.Items = max(c.Items, 1)
 			m[it.Index] = &c
 		}
 	}
@@ -732,12 +733,15 @@ func (s *Store) MapItemsList(_ context.Context, q store.MapItemQuery) ([]store.M
 }
 
 // MapItemCounts implements store.Store.
-func (s *Store) MapItemCounts(_ context.Context, runARN string) (map[store.MapItemStatus]int64, error) {
+func (s *Store) MapItemCounts(_ context.Context, runARN string) (map[store.MapItemStatus]store.MapItemCount, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := map[store.MapItemStatus]int64{}
+	out := map[store.MapItemStatus]store.MapItemCount{}
 	for _, it := range s.mapItems[runARN] {
-		out[it.Status]++
+		c := out[it.Status]
+		c.Executions++
+		c.Items += it.Items
+		out[it.Status] = c
 	}
 	return out, nil
 }

@@ -556,7 +556,7 @@ func nodeLease(ctx context.Context, db interface {
 // TasksAdopt implements store.Store.
 func (s *Store) TasksAdopt(ctx context.Context, node string, now time.Time, limit int) ([]*store.Task, error) {
 	rows, err := s.pool.Query(ctx, `UPDATE tasks t SET owner = $1
-		FROM (SELECT token FROM tasks WHERE status = 'pending' AND kind IN ('invoke', 'callback', 'child')
+		FROM (SELECT token FROM tasks WHERE status = 'pending' AND kind IN ('invoke', 'callback', 'child', 'maprun')
 			AND owner NOT IN (SELECT id FROM nodes WHERE lease_ms >= $2) ORDER BY token LIMIT $3 FOR UPDATE SKIP LOCKED) c
 		WHERE t.token = c.token
 		RETURNING t.token, t.execution_id, t.task_id, t.kind, t.activity_arn, t.status, t.dispatch, t.owner, t.worker, t.child, t.created_ms, t.closed_reason`,
@@ -646,13 +646,13 @@ func (s *Store) MapRunList(ctx context.Context, executionARN, after string, limi
 func (s *Store) MapItemsAdd(ctx context.Context, runARN string, items []store.MapItem) error {
 	for len(items) > 0 {
 		n := min(len(items), 1000)
-		idx, inputs, statuses := make([]int64, n), make([]string, n), make([]string, n)
+		idx, inputs, counts, statuses := make([]int64, n), make([]string, n), make([]int64, n), make([]string, n)
 		for i, it := range items[:n] {
-			idx[i], inputs[i], statuses[i] = it.Index, it.Input, string(it.Status)
+			idx[i], inputs[i], counts[i], statuses[i] = it.Index, it.Input, max(it.Items, 1), string(it.Status)
 		}
-		if _, err := s.pool.Exec(ctx, `INSERT INTO map_items (run, idx, input, status)
-			SELECT $1, i, inp, st FROM unnest($2::bigint[], $3::text[], $4::text[]) AS u(i, inp, st)
-			ON CONFLICT (run, idx) DO NOTHING`, runARN, idx, inputs, statuses); err != nil {
+		if _, err := s.pool.Exec(ctx, `INSERT INTO map_items (run, idx, input, items, status)
+			SELECT $1, i, inp, c, st FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::text[]) AS u(i, inp, c, st)
+			ON CONFLICT (run, idx) DO NOTHING`, runARN, idx, inputs, counts, statuses); err != nil {
 			return err
 		}
 		items = items[n:]
@@ -684,20 +684,20 @@ func (s *Store) MapItemsList(ctx context.Context, q store.MapItemQuery) ([]store
 }
 
 // MapItemCounts implements store.Store.
-func (s *Store) MapItemCounts(ctx context.Context, runARN string) (map[store.MapItemStatus]int64, error) {
-	rows, err := s.pool.Query(ctx, `SELECT status, COUNT(*) FROM map_items WHERE run = $1 GROUP BY status`, runARN)
+func (s *Store) MapItemCounts(ctx context.Context, runARN string) (map[store.MapItemStatus]store.MapItemCount, error) {
+	rows, err := s.pool.Query(ctx, `SELECT status, COUNT(*), SUM(items)::bigint FROM map_items WHERE run = $1 GROUP BY status`, runARN)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[store.MapItemStatus]int64{}
+	out := map[store.MapItemStatus]store.MapItemCount{}
 	for rows.Next() {
 		var st string
-		var n int64
-		if err := rows.Scan(&st, &n); err != nil {
+		var c store.MapItemCount
+		if err := rows.Scan(&st, &c.Executions, &c.Items); err != nil {
 			return nil, err
 		}
-		out[store.MapItemStatus(st)] = n
+		out[store.MapItemStatus(st)] = c
 	}
 	return out, rows.Err()
 }

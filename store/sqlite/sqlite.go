@@ -575,7 +575,7 @@ func (s *Store) TasksAdopt(ctx context.Context, node string, now time.Time, limi
 	var out []*store.Task
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `UPDATE tasks SET owner = ?
-			WHERE token IN (SELECT token FROM tasks WHERE status = 'pending' AND kind IN ('invoke', 'callback', 'child')
+			WHERE token IN (SELECT token FROM tasks WHERE status = 'pending' AND kind IN ('invoke', 'callback', 'child', 'maprun')
 				AND owner NOT IN (SELECT id FROM nodes WHERE lease_ms >= ?) ORDER BY token LIMIT ?)
 			RETURNING `+sqlrow.TaskColumns, node, now.UnixMilli(), limit)
 		if err != nil {
@@ -921,14 +921,14 @@ func (s *Store) MapRunList(ctx context.Context, executionARN, after string, limi
 // MapItemsAdd implements store.Store.
 func (s *Store) MapItemsAdd(ctx context.Context, runARN string, items []store.MapItem) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO map_items (run, idx, input, status, child, output, error, cause)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run, idx) DO NOTHING`)
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO map_items (run, idx, input, items, status, child, output, error, cause)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run, idx) DO NOTHING`)
 		if err != nil {
 			return err
 		}
 		defer stmt.Close()
 		for _, it := range items {
-			if _, err := stmt.ExecContext(ctx, runARN, it.Index, it.Input, it.Status, it.Child, nullable(it.Output, it.HasOutput), it.Error, it.Cause); err != nil {
+			if _, err := stmt.ExecContext(ctx, runARN, it.Index, it.Input, max(it.Items, 1), it.Status, it.Child, nullable(it.Output, it.HasOutput), it.Error, it.Cause); err != nil {
 				return err
 			}
 		}
@@ -960,20 +960,20 @@ func (s *Store) MapItemsList(ctx context.Context, q store.MapItemQuery) ([]store
 }
 
 // MapItemCounts implements store.Store.
-func (s *Store) MapItemCounts(ctx context.Context, runARN string) (map[store.MapItemStatus]int64, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT status, COUNT(*) FROM map_items WHERE run = ? GROUP BY status`, runARN)
+func (s *Store) MapItemCounts(ctx context.Context, runARN string) (map[store.MapItemStatus]store.MapItemCount, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT status, COUNT(*), SUM(items) FROM map_items WHERE run = ? GROUP BY status`, runARN)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[store.MapItemStatus]int64{}
+	out := map[store.MapItemStatus]store.MapItemCount{}
 	for rows.Next() {
 		var st string
-		var n int64
-		if err := rows.Scan(&st, &n); err != nil {
+		var c store.MapItemCount
+		if err := rows.Scan(&st, &c.Executions, &c.Items); err != nil {
 			return nil, err
 		}
-		out[store.MapItemStatus(st)] = n
+		out[store.MapItemStatus(st)] = c
 	}
 	return out, rows.Err()
 }

@@ -829,7 +829,7 @@ func testMapRuns(t *testing.T, s store.Store) {
 		t.Errorf("got %+v", got)
 	}
 	items := []store.MapItem{{Index: 0, Input: `1`, Status: store.MapItemPending}, {Index: 1, Input: `2`, Status: store.MapItemPending},
-		{Index: 2, Input: `3`, Status: store.MapItemPending}}
+		{Index: 2, Input: `{"Items":[3,4]}`, Items: 2, Status: store.MapItemPending}}
 	must(t, s.MapItemsAdd(ctx, run.ARN, items[:2]))
 	must(t, s.MapItemsAdd(ctx, run.ARN, items)) // again, after a crash
 	got.Loaded, got.Total, got.MaxConcurrency, got.Status = true, 3, 5, "RUNNING"
@@ -856,7 +856,7 @@ func testMapRuns(t *testing.T, s store.Store) {
 	list, err := s.MapItemsList(ctx, store.MapItemQuery{Run: run.ARN, After: -1})
 	must(t, err)
 	if len(list) != 3 || list[1].Status != store.MapItemSucceeded || list[1].Output != `{"ok":2}` || !list[1].HasOutput || list[1].Child != child.ARN ||
-		list[2].Error != "E" || list[2].Cause != "C" || list[2].HasOutput || list[0].Input != `1` {
+		list[2].Error != "E" || list[2].Cause != "C" || list[2].HasOutput || list[0].Input != `1` || list[0].Items != 1 || list[2].Items != 2 {
 		t.Errorf("items %+v", list)
 	}
 	pending, err := s.MapItemsList(ctx, store.MapItemQuery{Run: run.ARN, Statuses: []store.MapItemStatus{store.MapItemPending, store.MapItemFailed}, After: 0, Limit: 5})
@@ -866,7 +866,8 @@ func testMapRuns(t *testing.T, s store.Store) {
 	}
 	counts, err := s.MapItemCounts(ctx, run.ARN)
 	must(t, err)
-	if counts[store.MapItemPending] != 1 || counts[store.MapItemSucceeded] != 1 || counts[store.MapItemFailed] != 1 || counts[store.MapItemRunning] != 0 {
+	if counts[store.MapItemPending] != (store.MapItemCount{Executions: 1, Items: 1}) || counts[store.MapItemSucceeded] != (store.MapItemCount{Executions: 1, Items: 1}) ||
+		counts[store.MapItemFailed] != (store.MapItemCount{Executions: 1, Items: 2}) || counts[store.MapItemRunning] != (store.MapItemCount{}) {
 		t.Errorf("counts %v", counts)
 	}
 	children, err := s.ExecutionList(ctx, store.ExecutionQuery{MapRun: run.ARN})

@@ -60,7 +60,7 @@ const (
 	ExecutionColumns = `id, arn, machine_arn, name, revision_id, status, input, output, error, cause, start_ms, stop_ms, version, last_event_id, trace_header, parent, parent_waits, map_run, map_item`
 	MapRunColumns    = `arn, execution_id, execution_arn, machine_arn, state_name, token, status, max_concurrency, tolerated_count, tolerated_percent, ` +
 		`child_type, spec, loaded, total, error, cause, start_ms, stop_ms, redrive_count, redrive_ms`
-	MapItemColumns = `idx, input, status, child, output, error, cause`
+	MapItemColumns = `idx, input, items, status, child, output, error, cause`
 	TaskColumns    = `token, execution_id, task_id, kind, activity_arn, status, dispatch, owner, worker, child, created_ms, closed_reason`
 )
 
@@ -157,7 +157,7 @@ func (r Reader) MapItem(row Scanner) (store.MapItem, error) {
 	var it store.MapItem
 	var status string
 	var output *string
-	if err := r.scan(row, &it.Index, &it.Input, &status, &it.Child, &output, &it.Error, &it.Cause); err != nil {
+	if err := r.scan(row, &it.Index, &it.Input, &it.Items, &status, &it.Child, &output, &it.Error, &it.Cause); err != nil {
 		return it, err
 	}
 	it.Status = store.MapItemStatus(status)

@@ -29,6 +29,7 @@ CREATE TABLE map_items (
     run        TEXT NOT NULL,
     idx        INTEGER NOT NULL,
     input      TEXT NOT NULL,
+    items      INTEGER NOT NULL DEFAULT 1,
     status     TEXT NOT NULL,
     child      TEXT NOT NULL DEFAULT '',
     output     TEXT,
