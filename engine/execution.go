@@ -357,15 +357,15 @@ func (c *execCache) drop(id int64) {
 
 // dispatchRecord is a task's dispatch as stored: what running it again needs.
 type dispatchRecord struct {
-	TaskID      int64           `json:"task"`
-	PathID      int64           `json:"path"`
-	State       string          `json:"state"`
-	Resource    string          `json:"resource"`
-	Input       json.RawMessage `json:"input"`
-	Timeout     int64           `json:"timeout,omitempty"`
-	Heartbeat   int64           `json:"heartbeat,omitempty"`
-	Attempt     int             `json:"attempt,omitempty"`
-	Credentials json.RawMessage `json:"credentials,omitempty"`
+	TaskID      int64              `json:"task"`
+	PathID      int64              `json:"path"`
+	State       string             `json:"state"`
+	Resource    string             `json:"resource"`
+	Input       json.RawMessage    `json:"input"`
+	Timeout     int64              `json:"timeout,omitempty"`
+	Heartbeat   int64              `json:"heartbeat,omitempty"`
+	Attempt     int                `json:"attempt,omitempty"`
+	Credentials json.RawMessage    `json:"credentials,omitempty"`
 	MapRun      *interp.MapRunSpec `json:"mapRun,omitempty"`
 }
 
