@@ -115,3 +115,22 @@ console-test: build
 	STEPD_BIN=$(CURDIR)/$(BIN) console/e2e/run.sh
 
 .PHONY: console-build console-check console-test
+
+# Testing workflows (docs/testing.md): TestState graded through stepd serve;
+# Step Functions Local's mock configuration graded in memory and through a
+# server; the LambdaSQSIntegration suite of AWS's documentation with boto3;
+# stepd test over the examples' test files.
+teststate: build
+	scripts/teststate.sh
+
+mockcases: build
+	scripts/mockcases.sh
+
+mock-clients: build
+	STEPD_BIN=$(BIN) $${PYTHON:-python3} test/clients/mock_config.py
+
+examples-test: build
+	$(BIN) test --cover-min 100 examples
+
+.PHONY: teststate mockcases mock-clients examples-test
+ci: teststate mockcases mock-clients examples-test

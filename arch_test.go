@@ -63,13 +63,16 @@ var allowed = map[string][]string{
 	"runner/awssdk/mototest": {},
 	"runner/http":            {"jsonvalue", "asl", "asl/aslerr", "runner", "runner/outbound"},
 	"runner/lambda":          {"jsonvalue", "asl", "asl/aslerr", "runner", "runner/outbound"},
+	"runner/mock":            {"jsonvalue", "asl", "asl/aslerr", "runner"},
 	"runner/outbound":        {}, // the allow-list and client every outbound request of a definition goes through
 	"runner/sfn":             {"jsonvalue", "asl", "asl/aslerr", "runner"},
 
-	"engine":  {"jsonvalue", "asl", "asl/aslerr", "history", "interp", "runner", "runner/sfn", "store"},
-	"service": {"jsonvalue", "asl", "interp", "engine", "runner", "runner/sfn", "store"},
-	"awsapi":  {"jsonvalue", "asl", "asl/aslerr", "history", "interp", "engine", "service", "store"},
-	"config":  {},
+	"engine":         {"jsonvalue", "asl", "asl/aslerr", "history", "interp", "runner", "runner/mock", "runner/sfn", "store"},
+	"service":        {"jsonvalue", "asl", "asl/aslerr", "interp", "engine", "runner", "runner/mock", "runner/sfn", "store"},
+	"service/shapes": {"jsonvalue", "asl"}, // the AWS APIs' result shapes TestState checks mocks against
+	"awsapi":         {"jsonvalue", "asl", "asl/aslerr", "history", "interp", "engine", "service", "service/shapes", "store"},
+	"config":         {},
+	"testrun":        {"jsonvalue", "asl", "asl/aslerr", "history", "interp", "runner", "runner/mock", "runner/sfn"}, // stepd test
 
 	"auth":      {}, // SigV4, console sessions, Host checks: the standard library only
 	"console":   {}, // only a client of the public API: it serves files

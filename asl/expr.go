@@ -106,6 +106,10 @@ type Context struct {
 	HasRetry    bool   // the state can retry (Task, Parallel, Map): $$.State.RetryCount is present
 	TaskToken   string // set inside a task that has one
 	MapItem     *MapItem
+	// Fixed, when set, is the whole context object, as a caller gave it
+	// (TestState's context): Value returns it and the fields above are not
+	// used.
+	Fixed *jsonvalue.Object
 
 	value *jsonvalue.Object
 }
@@ -120,6 +124,9 @@ type MapItem struct {
 func (c *Context) Value() any {
 	if c == nil {
 		return jsonvalue.NewObject(0)
+	}
+	if c.Fixed != nil {
+		return c.Fixed
 	}
 	if c.value != nil {
 		return c.value

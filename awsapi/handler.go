@@ -351,6 +351,7 @@ func init() {
 		"TagResource":                      (*Handler).tagResource,
 		"UntagResource":                    (*Handler).untagResource,
 		"ListTagsForResource":              (*Handler).listTagsForResource,
+		"TestState":                        (*Handler).testState,
 	}
 }
 
@@ -369,7 +370,6 @@ var unsupportedActions = map[string]string{
 	"ListMapRuns":                "Distributed Map runs",
 	"UpdateMapRun":               "Distributed Map runs",
 	"RedriveExecution":           "redriving executions",
-	"TestState":                  "testing a single state",
 }
 
 // decode reads a request body into in. An empty body is {}. A body that is

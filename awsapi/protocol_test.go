@@ -84,8 +84,10 @@ func TestProtocolErrors(t *testing.T) {
 			"AWSStepFunctions.Frobnicate is not a Step Functions action"},
 		{"another service", "DynamoDB_20120810.ListTables", `{}`, 400, coralNS + "UnknownOperationException", ""},
 		{"no target", "", `{}`, 400, coralNS + "UnknownOperationException", ""},
-		{"unsupported", "AWSStepFunctions.TestState", `{}`, 400, coralNS + "UnsupportedOperation",
-			"stepd does not support TestState yet (testing a single state)"},
+		{"unsupported", "AWSStepFunctions.RedriveExecution", `{}`, 400, coralNS + "UnsupportedOperation",
+			"stepd does not support RedriveExecution yet (redriving executions)"},
+		{"TestState without a definition", "AWSStepFunctions.TestState", `{}`, 400, sfnNS + "ValidationException",
+			"1 validation error detected: Value null at 'definition' failed to satisfy constraint: Member must not be null"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -107,7 +109,7 @@ func TestUnsupportedActions(t *testing.T) {
 	e := newEnv(t)
 	for _, action := range []string{"CreateStateMachineAlias", "DeleteStateMachineAlias", "DescribeStateMachineAlias", "ListStateMachineAliases",
 		"UpdateStateMachineAlias", "PublishStateMachineVersion", "DeleteStateMachineVersion", "ListStateMachineVersions",
-		"DescribeMapRun", "ListMapRuns", "UpdateMapRun", "RedriveExecution", "TestState"} {
+		"DescribeMapRun", "ListMapRuns", "UpdateMapRun", "RedriveExecution"} {
 		status, out, _ := e.call("AWSStepFunctions."+action, `{}`, nil)
 		if status != 400 || out["__type"] != "com.amazon.coral.service#UnsupportedOperation" ||
 			!strings.HasPrefix(out["message"].(string), "stepd does not support "+action+" yet (") {

@@ -43,6 +43,7 @@ import (
 	"github.com/stepd/stepd/history"
 	"github.com/stepd/stepd/interp"
 	"github.com/stepd/stepd/runner"
+	"github.com/stepd/stepd/runner/mock"
 	"github.com/stepd/stepd/store"
 )
 
@@ -96,6 +97,10 @@ type Options struct {
 	// routes the ends of children whose parents are another engine's; nil fails
 	// such tasks.
 	Children Children
+	// Mocks, when set, answers the tasks of executions started with a mock
+	// test case (Step Functions Local's mock configuration) in place of
+	// their resources (mock.go).
+	Mocks *mock.Mocks
 	// TokenPrefix starts every task token this engine makes, so that a token
 	// says which engine owns it; it must end with '.'. "" (the STANDARD
 	// engine's) gives tokens without a prefix.
@@ -164,6 +169,8 @@ type Engine struct {
 	childTasks map[string]*childTask
 	// mapRuns wakes the coordinators of the Map Runs running here.
 	mapRuns map[string]chan struct{}
+	// mocks answers the tasks of executions run with a mock test case.
+	mocks *mock.Mocks
 }
 
 // New returns an engine; it does nothing until Start.
@@ -208,7 +215,7 @@ func New(opts Options) *Engine {
 		items: opts.ItemReader, results: opts.ResultWriter, stopCh: make(chan struct{}), mapRuns: map[string]chan struct{}{},
 		seed: maphash.MakeSeed(), commit: make(chan *commitReq, 1024), wakeTimers: make(chan struct{}, 1), wakeAdopt: make(chan struct{}, 1),
 		running: map[string]context.CancelFunc{}, waiters: map[int64][]chan *store.Execution{}, activity: map[string]chan struct{}{},
-		childTasks: map[string]*childTask{},
+		childTasks: map[string]*childTask{}, mocks: opts.Mocks,
 	}
 	if opts.TokenPrefix != "" {
 		e.src = prefixedTokens{Source: opts.Source, prefix: opts.TokenPrefix}

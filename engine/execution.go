@@ -13,6 +13,7 @@ import (
 	"github.com/stepd/stepd/history"
 	"github.com/stepd/stepd/interp"
 	"github.com/stepd/stepd/jsonvalue"
+	"github.com/stepd/stepd/runner/mock"
 	"github.com/stepd/stepd/runner/sfn"
 	"github.com/stepd/stepd/store"
 )
@@ -32,6 +33,9 @@ type StartRequest struct {
 	// runs (store.Execution.MapRun).
 	MapRun  string
 	MapItem int64
+	// TestCase, when set, is the mock test case whose mocked responses
+	// answer the execution's tasks (Options.Mocks).
+	TestCase *mock.TestCase
 }
 
 // StartExecution creates an execution and runs its first step in the same
@@ -123,7 +127,19 @@ func (e *Engine) start(ctx context.Context, req StartRequest, wait chan *store.E
 		return nil, false, err
 	}
 	change.ExpectVersion = 0
+	bound := false
+	if req.TestCase != nil {
+		if e.mocks == nil {
+			return nil, false, errors.New("this engine has no mock configuration")
+		}
+		if bound, err = e.mocks.Bind(arn, req.TestCase); err != nil {
+			return nil, false, err
+		}
+	}
 	err = e.commitWait(change)
+	if err != nil && bound {
+		e.mocks.Ended(arn)
+	}
 	if errors.Is(err, store.ErrExists) {
 		existing, ferr := e.store.ExecutionFind(ctx, req.Machine.ARN, req.Name)
 		if ferr != nil {
@@ -256,6 +272,9 @@ func (e *Engine) after(row *store.Execution, x *interp.Execution, res *interp.Re
 		switch eff.Kind {
 		case interp.EffectInvokeTask:
 			d := eff.Task
+			if e.mocked(row.ID, row.ARN, d) {
+				continue
+			}
 			switch taskKind(d) {
 			case store.TaskActivity:
 				e.activityArrived(d.Resource.ARN)
@@ -290,6 +309,9 @@ func (e *Engine) after(row *store.Execution, x *interp.Execution, res *interp.Re
 		e.timerArmed(earliest)
 	}
 	if x.Status != interp.StatusRunning {
+		if e.mocks != nil {
+			e.mocks.Ended(row.ARN)
+		}
 		e.childEnded(row)
 		e.mapChildEnded(row)
 		e.finished(row)

@@ -340,22 +340,10 @@ func mapChildName(runARN string, index int64) string {
 // tolerance: by default none is tolerated.
 func mapRunFailure(run *store.MapRun, counts map[store.MapItemStatus]store.MapItemCount) *aslerr.Failure {
 	failed := counts[store.MapItemFailed].Executions + counts[store.MapItemTimedOut].Executions + counts[store.MapItemAborted].Executions
-	if failed == 0 {
+	if runner.Tolerated(failed, run.Total, run.ToleratedFailureCount, run.ToleratedFailurePercentage) {
 		return nil
 	}
-	limited, ok := false, false
-	if run.ToleratedFailureCount >= 0 {
-		limited = true
-		ok = ok || failed <= run.ToleratedFailureCount
-	}
-	if run.ToleratedFailurePercentage >= 0 && run.Total > 0 {
-		limited = true
-		ok = ok || float64(failed)*100/float64(run.Total) <= run.ToleratedFailurePercentage
-	}
-	if limited && ok {
-		return nil
-	}
-	return aslerr.New(aslerr.ExceedToleratedFailureThreshold, "The specified tolerated failure threshold for the Map Run has been exceeded.")
+	return runner.ExceededTolerance()
 }
 
 // endMapRun records a run's end.
@@ -448,7 +436,7 @@ func (e *Engine) mapRunResult(ctx context.Context, run *store.MapRun, spec *inte
 	size := 2
 	max := e.limits.MaxPayloadBytes
 	err := results(func(r runner.MapResult) error {
-		v, err := transformResult(r, transformation)
+		v, err := r.Transform(transformation)
 		if err != nil {
 			return err
 		}
@@ -491,51 +479,6 @@ func mapResult(run *store.MapRun, it store.MapItem) runner.MapResult {
 		r.Status = "PENDING"
 	}
 	return r
-}
-
-// transformResult is one result as the Map's output holds it without a
-// ResultWriter resource: COMPACT gives the output (a failed child's Error and
-// Cause); FLATTEN gives an array output's elements; NONE gives the whole
-// description.
-func transformResult(r runner.MapResult, transformation string) ([]any, error) {
-	value := func(s string) any {
-		v, err := jsonvalue.ParseString(s)
-		if err != nil {
-			return s
-		}
-		return v
-	}
-	var out any
-	if r.Status == "SUCCEEDED" {
-		out = value(r.Output)
-	} else {
-		o := jsonvalue.NewObject(2)
-		o.Set("Error", r.Error)
-		o.Set("Cause", r.Cause)
-		out = o
-	}
-	switch transformation {
-	case "FLATTEN":
-		if list, ok := out.([]any); ok {
-			return list, nil
-		}
-		return []any{out}, nil
-	case "NONE":
-		o := jsonvalue.NewObject(8)
-		o.Set("ExecutionArn", r.ExecutionARN)
-		o.Set("Input", r.Input)
-		o.Set("Name", r.Name)
-		if r.Status == "SUCCEEDED" {
-			o.Set("Output", r.Output)
-		} else {
-			o.Set("Error", r.Error)
-			o.Set("Cause", r.Cause)
-		}
-		o.Set("StateMachineArn", r.StateMachineARN)
-		o.Set("Status", r.Status)
-		return []any{o}, nil
-	}
-	return []any{out}, nil
 }
 
 // stopMapChildren stops a run's running children.

@@ -145,6 +145,7 @@ func (s *stepper) complete(p *Path, output any, assigned *jsonvalue.Object) {
 // from its result.
 func (s *stepper) resultOutput(p *Path, result any) (any, *jsonvalue.Object, error) {
 	st := p.state
+	s.data(p, StageResult, result)
 	env := s.envFor(p, result)
 	env.Result, env.HasResult = result, true
 	assigned, err := s.evalAssign(st.Assign, env)
@@ -160,10 +161,12 @@ func (s *stepper) resultOutput(p *Path, result any) (any, *jsonvalue.Object, err
 			return nil, nil, err
 		}
 	}
+	s.data(p, StageAfterResultSelector, result)
 	out, err := st.ResultPath.Apply(p.Input, result)
 	if err != nil {
 		return nil, nil, err
 	}
+	s.data(p, StageAfterResultPath, out)
 	out, err = st.OutputPath.Apply(env, out)
 	return out, assigned, err
 }
@@ -177,18 +180,24 @@ func (s *stepper) effectiveInput(p *Path) (any, error) {
 		if st.Arguments == nil {
 			return p.Input, nil
 		}
-		return st.Arguments.Eval(env)
+		v, err := st.Arguments.Eval(env)
+		if err == nil {
+			s.data(p, StageAfterArguments, v)
+		}
+		return v, err
 	}
 	v, err := st.InputPath.Apply(env, p.Input)
 	if err != nil {
 		return nil, err
 	}
+	s.data(p, StageAfterInputPath, v)
 	if st.Parameters != nil {
 		env.Input = v
 		if v, err = st.Parameters.Eval(env); err != nil {
 			return nil, err
 		}
 	}
+	s.data(p, StageAfterParameters, v)
 	return v, nil
 }
 
@@ -196,8 +205,9 @@ func (s *stepper) effectiveInput(p *Path) (any, error) {
 func (s *stepper) catchOutput(p *Path, c *asl.Catcher, f *aslerr.Failure) (any, *jsonvalue.Object, error) {
 	errOut := errorOutput(f)
 	env := s.envFor(p, errOut)
+	// A Catcher's $states has the error output, and no result (AWS's
+	// TestState shows it: {input, context, errorOutput}).
 	env.ErrorOutput, env.HasErrorOutput = errOut, true
-	env.Result, env.HasResult = errOut, true
 	assigned, err := s.evalAssign(c.Assign, env)
 	if err != nil {
 		return nil, nil, err

@@ -29,6 +29,9 @@ type Result struct {
 	// a task that timed out) leaves it false. A step can change an execution
 	// without events or effects (inside a Distributed Map's child executions).
 	Applied bool
+	// Observer, when set, is told what the step decides (observe.go). Reset
+	// keeps it.
+	Observer Observer
 }
 
 // Reset empties the result, keeping its capacity.
@@ -89,6 +92,12 @@ type stepper struct {
 	env    asl.Env
 	ctx    asl.Context
 	scope  scope
+
+	// Set by TestState's driver (teststate.go) only: the context object
+	// every expression sees, as the caller gave it; and causes without the
+	// sentence naming the state and its entered event.
+	fixedContext *jsonvalue.Object
+	bareCauses   bool
 }
 
 // resolve links each path to its asl.State (they are stored by name).
@@ -312,6 +321,9 @@ func (s *stepper) enter(p *Path) {
 	st := p.state
 	p.EnteredTime = s.now
 	p.EnteredEventID = s.emit(p, history.Event{Type: enteredType[st.Type], Name: st.Name, Input: p.Input, HasInput: true})
+	if o := s.res.Observer; o != nil {
+		o.StateEntered(s.x, p)
+	}
 	p.Retries = 0
 	if len(st.Retry) > 0 {
 		if cap(p.Attempts) >= len(st.Retry) {
@@ -386,6 +398,7 @@ func (s *stepper) envFor(p *Path, input any) *asl.Env {
 		RetryCount:  p.Retries,
 		HasRetry:    st.Type == asl.TypeTask || st.Type == asl.TypeParallel || st.Type == asl.TypeMap,
 		TaskToken:   p.TaskToken,
+		Fixed:       s.fixedContext,
 	}
 	s.scope = scope{s: s, p: p}
 	s.env = asl.Env{Input: input, StateInput: p.Input, Context: &s.ctx, Vars: &s.scope, Random: s.src, Now: s.now}
@@ -402,6 +415,9 @@ func (s *stepper) stateFailure(p *Path, err error) *aslerr.Failure {
 	}
 	out := aslerr.Newf(f.Name, "An error occurred while executing the state '%s' (entered at the event id #%d). %s",
 		p.StateName, p.EnteredEventID, f.Cause)
+	if s.bareCauses {
+		out = aslerr.New(f.Name, f.Cause)
+	}
 	if f.Name == aslerr.QueryEvaluationError {
 		var qe *asl.QueryError
 		location := ""
@@ -447,11 +463,14 @@ func (s *stepper) pass(p *Path) {
 	if st.Pass.HasResult {
 		result = st.Pass.Result
 	}
+	s.data(p, StageResult, result)
+	s.data(p, StageAfterResultSelector, result)
 	env := s.envFor(p, result)
 	assigned, err := s.evalAssign(st.Assign, env)
 	var out any
 	if err == nil {
 		if out, err = st.ResultPath.Apply(p.Input, result); err == nil {
+			s.data(p, StageAfterResultPath, out)
 			out, err = st.OutputPath.Apply(env, out)
 		}
 	}
@@ -470,6 +489,7 @@ func (s *stepper) succeed(p *Path) {
 	if st.QueryLanguage == asl.JSONata {
 		out, err = s.output(st.Output, env, p.Input)
 	} else if out, err = st.InputPath.Apply(env, p.Input); err == nil {
+		s.data(p, StageAfterInputPath, out)
 		out, err = st.OutputPath.Apply(env, out)
 	}
 	if err != nil {
@@ -489,11 +509,13 @@ func (s *stepper) choice(p *Path) {
 			s.fail(p, s.stateFailure(p, err))
 			return
 		}
+		s.data(p, StageAfterInputPath, v)
 		env.Input = v
 	}
 	var next *asl.State
 	outT, assignT := st.Output, st.Assign
-	for _, rule := range st.Choice.Choices {
+	chosen := -1
+	for i, rule := range st.Choice.Choices {
 		ok, err := rule.Condition.Match(env)
 		if err != nil {
 			s.fail(p, s.stateFailure(p, err))
@@ -501,6 +523,7 @@ func (s *stepper) choice(p *Path) {
 		}
 		if ok {
 			next, outT, assignT = rule.Next, rule.Output, rule.Assign
+			chosen = i
 			break
 		}
 	}
@@ -510,6 +533,9 @@ func (s *stepper) choice(p *Path) {
 	if next == nil {
 		s.fail(p, aslerr.Newf(aslerr.NoChoiceMatched, "No Matches!"))
 		return
+	}
+	if o := s.res.Observer; o != nil {
+		o.ChoiceMatched(s.x, p, chosen)
 	}
 	assigned, err := s.evalAssign(assignT, env)
 	var out any
@@ -563,6 +589,7 @@ func (s *stepper) wait(p *Path) {
 			s.fail(p, s.stateFailure(p, err))
 			return
 		}
+		s.data(p, StageAfterInputPath, v)
 		env.Input = v
 	}
 	p.Effective = v
@@ -684,11 +711,17 @@ func (s *stepper) failFrom(p *Path, f *aslerr.Failure, fromChild bool) {
 				continue
 			}
 			if p.Attempts[i] >= r.MaxAttempts {
+				if o := s.res.Observer; o != nil {
+					o.RetryMatched(s.x, p, i, f, false, 0)
+				}
 				break
 			}
 			d := r.Delay(p.Attempts[i])
 			if r.FullJitter {
 				d = time.Duration(s.src.Float64() * float64(d))
+			}
+			if o := s.res.Observer; o != nil {
+				o.RetryMatched(s.x, p, i, f, true, d)
 			}
 			p.Attempts[i]++
 			p.Retries++
@@ -700,9 +733,12 @@ func (s *stepper) failFrom(p *Path, f *aslerr.Failure, fromChild bool) {
 			p.TimerID = s.armTimer(TimerRetry, d)
 			return
 		}
-		for _, c := range st.Catch {
+		for i, c := range st.Catch {
 			if !aslerr.Matches(c.ErrorEquals, f.Name) {
 				continue
+			}
+			if o := s.res.Observer; o != nil {
+				o.Caught(s.x, p, i, f)
 			}
 			if fromChild || f.Name == aslerr.QueryEvaluationError {
 				s.emitStateFailed(p)

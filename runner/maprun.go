@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/stepd/stepd/asl"
+	"github.com/stepd/stepd/asl/aslerr"
+	"github.com/stepd/stepd/jsonvalue"
 )
 
 // ItemReader reads the items of a Distributed Map's ItemReader (from S3:
@@ -68,4 +70,74 @@ type MapResult struct {
 	Output                              string // JSON text, when SUCCEEDED
 	Error, Cause                        string
 	Start, Stop                         time.Time
+}
+
+// Transform is one result as the Map's output holds it without a
+// ResultWriter resource: COMPACT gives the output (a failed child's Error and
+// Cause); FLATTEN gives an array output's elements; NONE gives the whole
+// description.
+func (r MapResult) Transform(transformation string) ([]any, error) {
+	value := func(s string) any {
+		v, err := jsonvalue.ParseString(s)
+		if err != nil {
+			return s
+		}
+		return v
+	}
+	var out any
+	if r.Status == "SUCCEEDED" {
+		out = value(r.Output)
+	} else {
+		o := jsonvalue.NewObject(2)
+		o.Set("Error", r.Error)
+		o.Set("Cause", r.Cause)
+		out = o
+	}
+	switch transformation {
+	case "FLATTEN":
+		if list, ok := out.([]any); ok {
+			return list, nil
+		}
+		return []any{out}, nil
+	case "NONE":
+		o := jsonvalue.NewObject(8)
+		o.Set("ExecutionArn", r.ExecutionARN)
+		o.Set("Input", r.Input)
+		o.Set("Name", r.Name)
+		if r.Status == "SUCCEEDED" {
+			o.Set("Output", r.Output)
+		} else {
+			o.Set("Error", r.Error)
+			o.Set("Cause", r.Cause)
+		}
+		o.Set("StateMachineArn", r.StateMachineARN)
+		o.Set("Status", r.Status)
+		return []any{o}, nil
+	}
+	return []any{out}, nil
+}
+
+// Tolerated reports whether failed children of total stay within a Map
+// Run's tolerance: count and percent are -1 when not given, and then no
+// failure is tolerated.
+func Tolerated(failed, total, count int64, percent float64) bool {
+	if failed == 0 {
+		return true
+	}
+	limited, ok := false, false
+	if count >= 0 {
+		limited = true
+		ok = ok || failed <= count
+	}
+	if percent >= 0 && total > 0 {
+		limited = true
+		ok = ok || float64(failed)*100/float64(total) <= percent
+	}
+	return limited && ok
+}
+
+// ExceededTolerance is the failure of a Map Run whose failures passed its
+// tolerance, as AWS words it.
+func ExceededTolerance() *aslerr.Failure {
+	return aslerr.New(aslerr.ExceedToleratedFailureThreshold, "The specified tolerated failure threshold for the Map Run has been exceeded.")
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stepd/stepd/engine"
 	"github.com/stepd/stepd/interp"
 	"github.com/stepd/stepd/runner"
+	"github.com/stepd/stepd/runner/mock"
 	"github.com/stepd/stepd/store"
 )
 
@@ -41,6 +42,11 @@ type LocalOptions struct {
 	Machines []LocalMachine
 	// Source gives task tokens and random numbers; nil means crypto/rand.
 	Source interp.Source
+	// MockConfig and TestCase run the execution as test case TestCase of
+	// the machine's entry in Step Functions Local's mock configuration
+	// (Options.MockConfig); its nested executions may name test cases too.
+	MockConfig *mock.Config
+	TestCase   string
 }
 
 // LocalResult is a finished local execution: its row and its history, as the
@@ -68,7 +74,7 @@ func RunLocal(ctx context.Context, m LocalMachine, input string, opts LocalOptio
 		m.Name = "local"
 	}
 	s := New(Options{Store: opts.Store, ExpressStore: opts.ExpressStore, Runner: opts.Runner,
-		Clock: engine.NewScaledClock(opts.TimeScale), Source: opts.Source, Limits: opts.Limits, Shards: 4})
+		Clock: engine.NewScaledClock(opts.TimeScale), Source: opts.Source, Limits: opts.Limits, Shards: 4, MockConfig: opts.MockConfig})
 	arns := map[string]string{}
 	for _, lm := range append([]LocalMachine{m}, opts.Machines...) {
 		arn, err := s.createLocal(ctx, lm, opts)
@@ -84,7 +90,11 @@ func RunLocal(ctx context.Context, m LocalMachine, input string, opts LocalOptio
 	// The run's own execution is kept with its history whatever its type (an
 	// EXPRESS machine's children run on the EXPRESS engine, as they would on
 	// stepd serve).
-	_, _, er, err := s.check(ctx, StartRequest{MachineARN: arns[m.Name], Name: opts.Name, Input: input})
+	target := arns[m.Name]
+	if opts.TestCase != "" {
+		target += "#" + opts.TestCase
+	}
+	_, _, er, err := s.check(ctx, StartRequest{MachineARN: target, Name: opts.Name, Input: input})
 	if err != nil {
 		return nil, err
 	}

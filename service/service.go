@@ -25,6 +25,7 @@ import (
 	"github.com/stepd/stepd/interp"
 	"github.com/stepd/stepd/jsonvalue"
 	"github.com/stepd/stepd/runner"
+	"github.com/stepd/stepd/runner/mock"
 	"github.com/stepd/stepd/runner/sfn"
 	"github.com/stepd/stepd/store"
 )
@@ -66,6 +67,10 @@ type Options struct {
 	// results (S3); nil fails a Map that has one.
 	ItemReader   runner.ItemReader
 	ResultWriter runner.ResultWriter
+	// MockConfig, when set, is Step Functions Local's mock configuration:
+	// an execution started on "<machine ARN>#<test case>" runs that test
+	// case (mock.go).
+	MockConfig *mock.Config
 	// MachineTTL is how long a start may use a state machine read before, so
 	// that another node's update or deletion is seen within it (default 1s;
 	// this service's own changes are seen at once through MachineChanged).
@@ -81,6 +86,10 @@ type Service struct {
 	express      *engine.Engine
 	maxPayload   int
 	machines     machineCache
+	runner       runner.Runner // TestState's tasks (teststate.go)
+	mockConfig   *mock.Config  // mock.go
+	mocks        *mock.Mocks
+	defs         engine.DefinitionSource
 }
 
 var _ engine.Children = (*Service)(nil)
@@ -93,16 +102,20 @@ func New(opts Options) *Service {
 	if opts.MachineTTL <= 0 {
 		opts.MachineTTL = time.Second
 	}
-	s := &Service{store: opts.Store, expressStore: opts.ExpressStore, maxPayload: opts.Limits.MaxPayloadBytes}
+	s := &Service{store: opts.Store, expressStore: opts.ExpressStore, maxPayload: opts.Limits.MaxPayloadBytes, runner: opts.Runner}
 	s.machines.ttl = opts.MachineTTL
+	if opts.MockConfig != nil {
+		s.mockConfig, s.mocks = opts.MockConfig, mock.NewMocks()
+	}
 	defs := engine.StoreDefinitions(opts.Store)
+	s.defs = defs
 	s.standard = engine.New(engine.Options{Store: opts.Store, Definitions: defs, Runner: opts.Runner, Clock: opts.Clock,
 		Source: opts.Source, Limits: opts.Limits, Logger: opts.Logger, Node: opts.Node, Lease: opts.Lease, Poll: opts.Poll,
-		Shards: opts.Shards, Children: s, ItemReader: opts.ItemReader, ResultWriter: opts.ResultWriter})
+		Shards: opts.Shards, Children: s, ItemReader: opts.ItemReader, ResultWriter: opts.ResultWriter, Mocks: s.mocks})
 	if opts.ExpressStore != nil {
 		s.express = engine.New(engine.Options{Store: opts.ExpressStore, Definitions: defs, Runner: opts.Runner, Clock: opts.Clock,
 			Source: opts.Source, Limits: opts.Limits, Logger: opts.Logger, Shards: opts.Shards, ForgetFinished: true,
-			ExecutionPrefix: "express", TokenPrefix: ExpressTokenPrefix, Children: s, ItemReader: opts.ItemReader, ResultWriter: opts.ResultWriter})
+			ExecutionPrefix: "express", TokenPrefix: ExpressTokenPrefix, Children: s, ItemReader: opts.ItemReader, ResultWriter: opts.ResultWriter, Mocks: s.mocks})
 	}
 	return s
 }
@@ -236,6 +249,11 @@ type Started struct {
 // and the engine's request, and the engine that runs the machine's executions.
 func (s *Service) check(ctx context.Context, req StartRequest) (*store.StateMachine, *engine.Engine, engine.StartRequest, error) {
 	var er engine.StartRequest
+	machineARN, tc, err := s.testCase(req.MachineARN)
+	if err != nil {
+		return nil, nil, er, err
+	}
+	req.MachineARN = machineARN
 	if _, err := ParseARN(req.MachineARN, "stateMachine"); err != nil {
 		return nil, nil, er, err
 	}
@@ -252,6 +270,11 @@ func (s *Service) check(ctx context.Context, req StartRequest) (*store.StateMach
 	if err != nil {
 		return nil, nil, er, err
 	}
+	if tc != nil {
+		if err := s.checkTestCase(ctx, sm, tc); err != nil {
+			return nil, nil, er, err
+		}
+	}
 	eng := s.standard
 	if sm.Type == TypeExpress {
 		if eng = s.express; eng == nil {
@@ -259,7 +282,7 @@ func (s *Service) check(ctx context.Context, req StartRequest) (*store.StateMach
 		}
 	}
 	er = engine.StartRequest{Machine: sm, Name: req.Name, Input: req.Input, TraceHeader: req.TraceHeader,
-		Parent: req.Parent, ParentWaits: req.ParentWaits}
+		Parent: req.Parent, ParentWaits: req.ParentWaits, TestCase: tc}
 	return sm, eng, er, nil
 }
 

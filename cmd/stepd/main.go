@@ -5,6 +5,7 @@
 //	stepd serve [flags]             the Step Functions API, for the AWS CLI and SDKs
 //	stepd run [flags] DEFINITION    execute a definition once, in memory
 //	stepd lint [flags] FILE...      validate definitions
+//	stepd test [flags] [PATH...]    run test files of state machines, with coverage
 //	stepd migrate [flags]           apply the durable store's migrations
 //	stepd check [flags]             check the durable store's invariants
 package main
@@ -25,6 +26,7 @@ Usage:
   stepd serve [--addr 127.0.0.1:8083] [--data DIR] [--config FILE] [--time-scale F]
   stepd run [--config FILE] [--input JSON | --input-file FILE] [--json] [--history] [--time-scale F] DEFINITION
   stepd lint [--type STANDARD|EXPRESS] [--format text|json] FILE...
+  stepd test [--json] [--junit FILE] [--cover-min N] [PATH...]
   stepd migrate [--store sqlite|postgres://...] [--data DIR]
   stepd check [--store sqlite|postgres://...] [--data DIR]
   stepd version
@@ -54,6 +56,8 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		err = runCommand(ctx, args[1:], io)
 	case "lint":
 		err = lintCommand(ctx, args[1:], io)
+	case "test":
+		err = testCommand(ctx, args[1:], io)
 	case "serve":
 		err = serveCommand(ctx, args[1:], io)
 	case "migrate":

@@ -11,6 +11,7 @@ import (
 	"github.com/stepd/stepd/asl"
 	"github.com/stepd/stepd/interp"
 	"github.com/stepd/stepd/jsonvalue"
+	"github.com/stepd/stepd/runner/mock"
 	"github.com/stepd/stepd/service"
 	"github.com/stepd/stepd/store"
 	"github.com/stepd/stepd/store/memory"
@@ -29,6 +30,9 @@ func runCommand(ctx context.Context, args []string, io *streams) error {
 	timeScale := fs.Float64("time-scale", 1, "multiply every wait by `F` (0.01 makes a 90 s Wait take 0.9 s)")
 	smType := fs.String("type", "STANDARD", "state machine type: STANDARD or EXPRESS")
 	name := fs.String("name", "", "execution name (default: a UUID)")
+	machineName := fs.String("state-machine-name", "local", "the state machine's `NAME` (in its ARN, and in the mock configuration)")
+	mockConfig := fs.String("mock-config", os.Getenv("SFN_MOCK_CONFIG"), "Step Functions Local's mock configuration `file` (env SFN_MOCK_CONFIG)")
+	testCase := fs.String("test-case", "", "run the mock configuration's test `CASE` of the state machine")
 	var standardMachines, expressMachines listFlag
 	fs.Var(&standardMachines, "machine", "a STANDARD state machine `NAME=FILE` that nested executions (states:startExecution) may start, as arn:aws:states:us-east-1:123456789012:stateMachine:NAME (repeatable)")
 	fs.Var(&expressMachines, "express-machine", "an EXPRESS state machine `NAME=FILE` that nested executions may start (repeatable)")
@@ -83,14 +87,24 @@ func runCommand(ctx context.Context, args []string, io *streams) error {
 	if !json.Valid([]byte(input)) {
 		return usageErr("the input is not valid JSON")
 	}
+	var mocks *mock.Config
+	if *testCase != "" && *mockConfig == "" {
+		return usageErr("--test-case needs --mock-config (or SFN_MOCK_CONFIG)")
+	}
+	if *mockConfig != "" {
+		if mocks, err = mock.Load(*mockConfig); err != nil {
+			return usageErr("%v", err)
+		}
+	}
 	tasks, err := loadTasks(*configFile, taskOptions{Log: slog.New(slog.NewTextHandler(io.err, nil))})
 	if err != nil {
 		return usageErr("%v", err)
 	}
 	defer tasks.Close()
 
-	res, err := service.RunLocal(ctx, service.LocalMachine{Definition: string(text), Type: *smType}, input, service.LocalOptions{
+	res, err := service.RunLocal(ctx, service.LocalMachine{Name: *machineName, Definition: string(text), Type: *smType}, input, service.LocalOptions{
 		Store: memory.New(), ExpressStore: memory.New(), Runner: tasks.router, TimeScale: *timeScale, Name: *name, Machines: others,
+		MockConfig: mocks, TestCase: *testCase,
 	})
 	if err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 	"github.com/stepd/stepd/console"
 	"github.com/stepd/stepd/engine"
 	"github.com/stepd/stepd/interp"
+	"github.com/stepd/stepd/runner/mock"
 	"github.com/stepd/stepd/runner/outbound"
 	"github.com/stepd/stepd/service"
 	"github.com/stepd/stepd/store/memory"
@@ -33,6 +34,7 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	maxPayload := fs.Int("max-payload-bytes", interp.DefaultLimits.MaxPayloadBytes, "largest execution input, state output or task result (AWS: 262144)")
 	maxHistory := fs.Int64("max-history-events", interp.DefaultLimits.MaxHistoryEvents, "most history events an execution may have (AWS: 25000)")
+	mockConfig := fs.String("mock-config", os.Getenv("SFN_MOCK_CONFIG"), "Step Functions Local's mock configuration `file`: executions started on <machine ARN>#<test case> run that test case (env SFN_MOCK_CONFIG)")
 	sf := addStoreFlags(fs)
 	srvFlags := addServerFlags(fs)
 	fs.Usage = func() {
@@ -48,6 +50,13 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	}
 	log := slog.New(slog.NewTextHandler(io.err, &slog.HandlerOptions{Level: level}))
 
+	var mocks *mock.Config
+	if *mockConfig != "" {
+		var err error
+		if mocks, err = mock.Load(*mockConfig); err != nil {
+			return usageErr("%v", err)
+		}
+	}
 	own := outbound.NewOwn(*addr) // HTTP Tasks may not call stepd's API; exact once it listens
 	tasks, err := loadTasks(*configFile, taskOptions{Region: *region, Account: *account, Log: log, Own: own})
 	if err != nil {
@@ -70,8 +79,15 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	}
 	limits := interp.Limits{MaxPayloadBytes: *maxPayload, MaxHistoryEvents: *maxHistory}
 	svc := service.New(service.Options{Store: durable, ExpressStore: memory.New(), Runner: router, Clock: clock, Logger: log,
-		Node: sf.nodeName(*addr), Lease: *sf.lease, Limits: limits})
-	apiOpts := awsapi.Options{Service: svc, Region: *region, Account: *account, Logger: log, CheckResource: tasks.Check}
+		Node: sf.nodeName(*addr), Lease: *sf.lease, Limits: limits, MockConfig: mocks})
+	check := tasks.Check
+	if mocks != nil {
+		// A test server: a resource only its mocks answer is fine, as in Step
+		// Functions Local; an execution without a test case that reaches a
+		// resource stepd cannot run fails there.
+		check = nil
+	}
+	apiOpts := awsapi.Options{Service: svc, Region: *region, Account: *account, Logger: log, CheckResource: check}
 	acc.options(&apiOpts, srvFlags)
 	api := awsapi.New(apiOpts)
 	if err := svc.Start(ctx); err != nil {

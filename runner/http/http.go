@@ -87,6 +87,10 @@ func (r *Runner) Run(ctx context.Context, t *runner.Task) runner.Outcome {
 	if fail != nil {
 		return *fail
 	}
+	trace := runner.HTTPExchangeFrom(ctx)
+	if trace != nil {
+		r.traceRequest(trace, params, req)
+	}
 	timeout := r.Timeout
 	if timeout <= 0 {
 		timeout = 60 * time.Second
@@ -111,6 +115,9 @@ func (r *Runner) Run(ctx context.Context, t *runner.Task) runner.Outcome {
 	}
 	if len(body) > maxResponse {
 		return runner.Failed("States.DataLimitExceeded", "The state/task 'http' returned a result with a size exceeding the maximum number of bytes service limit.")
+	}
+	if trace != nil {
+		traceResponse(trace, req.URL, resp, body)
 	}
 	result := responseResult(resp, body)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
