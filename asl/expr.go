@@ -9,6 +9,7 @@ import (
 	"github.com/stepd/stepd/asl/aslerr"
 	"github.com/stepd/stepd/asl/intrinsic"
 	"github.com/stepd/stepd/asl/jsonpath"
+	"github.com/stepd/stepd/budget"
 	"github.com/stepd/stepd/jsonvalue"
 )
 
@@ -37,6 +38,30 @@ type Env struct {
 	Random Random
 	// Now is the time of the step, for JSONata's $now and $millis.
 	Now time.Time
+	// Budget bounds each evaluation of an expression: a JSONata expression,
+	// an indefinite JSONPath, an intrinsic function call (package budget).
+	// Its zero fields are budget.Default's.
+	Budget budget.Limits
+	// Clock measures the time of the budget: a wall clock, which the
+	// evaluators read every budget.ClockEvery steps. Without it the time is
+	// not bounded, only the steps and the bytes.
+	Clock func() time.Time
+}
+
+// newBudget starts the budget of one evaluation.
+func (env *Env) newBudget() *budget.Budget {
+	return budget.New(env.Budget.Or(budget.Default), env.Clock)
+}
+
+// overBudget turns a spent budget into the failure of what was evaluated:
+// States.Runtime with a cause that names the budget. Other errors are
+// returned as they are.
+func overBudget(err error, what string) error {
+	var spent *budget.ExceededError
+	if errors.As(err, &spent) {
+		return aslerr.Newf(aslerr.Runtime, "%s exceeded its evaluation budget of %s.", what, spent.Amount())
+	}
+	return err
 }
 
 // variable returns the value of a variable in scope.
@@ -205,7 +230,14 @@ func resolvePath(env *Env, p *jsonpath.Path) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return p.Get(root)
+	if p.Definite() {
+		return p.Get(root) // a walk down the path: nothing to bound
+	}
+	v, err := p.GetWithin(root, env.newBudget())
+	if err != nil {
+		return nil, overBudget(err, "The JSONPath '"+p.String()+"'")
+	}
+	return v, nil
 }
 
 // root returns the value a path's root names: the context object for $$, the
@@ -239,11 +271,15 @@ type intrinsicExpr struct {
 func (i intrinsicExpr) String() string { return i.src }
 
 func (i intrinsicExpr) Eval(env *Env) (any, error) {
-	return i.call.Eval(intrinsicEnv{env})
+	b := env.newBudget()
+	return i.call.EvalWithin(intrinsicEnv{env, b}, b)
 }
 
 // intrinsicEnv lets intrinsic functions resolve paths and draw random values.
-type intrinsicEnv struct{ env *Env }
+type intrinsicEnv struct {
+	env *Env
+	b   *budget.Budget // the call's, which its path arguments spend too
+}
 
 // Resolve looks an argument up. An argument that matches nothing — including
 // an array index out of range, which a payload field would read as null —
@@ -253,7 +289,10 @@ func (e intrinsicEnv) Resolve(p *jsonpath.Path) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, found, err := p.Lookup(root)
+	v, found, err := p.LookupWithin(root, e.b)
+	if errors.Is(err, budget.ErrExceeded) {
+		return nil, err
+	}
 	if err != nil || !found {
 		path := p.String()
 		if p.Root() == jsonpath.RootContext {

@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/stepd/stepd/asl/aslerr"
+	"github.com/stepd/stepd/budget"
 	"github.com/stepd/stepd/jsonata"
 	"github.com/stepd/stepd/jsonvalue"
 )
@@ -80,7 +81,7 @@ func (j *jsonataExpr) Eval(env *Env) (any, error) {
 			vars["states"] = env.statesValue()
 		}
 	}
-	opts := jsonata.Options{Env: jsonataEnv, Vars: vars, Now: env.Now}
+	opts := jsonata.Options{Env: jsonataEnv, Vars: vars, Now: env.Now, Budget: env.newBudget()}
 	ctx := context.Background()
 	if env.Random != nil {
 		opts.Random = env.Random.Float64
@@ -88,6 +89,11 @@ func (j *jsonataExpr) Eval(env *Env) (any, error) {
 	}
 	v, err := j.expr.Evaluate(ctx, env.StateInput, &opts)
 	if err != nil {
+		var spent *budget.ExceededError
+		if errors.As(err, &spent) {
+			return nil, queryError(j.field,
+				"The JSONata expression '%s' specified for the field '%s' exceeded its evaluation budget of %s.", j.src, j.field, spent.Amount())
+		}
 		var je *jsonata.Error
 		if errors.As(err, &je) && je.Code != "" {
 			return nil, queryError(j.field,
@@ -275,10 +281,13 @@ func fnRange(_ *jsonata.Call, args []any) (any, error) {
 	return out, nil
 }
 
-func fnHash(_ *jsonata.Call, args []any) (any, error) {
+func fnHash(c *jsonata.Call, args []any) (any, error) {
 	data, ok := args[0].(string)
 	if !ok {
 		data = jsonvalue.String(args[0])
+	}
+	if err := c.Budget().Steps(len(data) / budget.BytesPerStep); err != nil {
+		return nil, err
 	}
 	alg, _ := args[1].(string)
 	var h hash.Hash
@@ -324,8 +333,11 @@ func fnUUID(c *jsonata.Call, _ []any) (any, error) {
 	return nil, errors.New("$uuid has no source of randomness")
 }
 
-func fnParse(_ *jsonata.Call, args []any) (any, error) {
+func fnParse(c *jsonata.Call, args []any) (any, error) {
 	s, _ := args[0].(string)
+	if err := c.Budget().Alloc(len(s)); err != nil { // what it parses, about what it builds
+		return nil, err
+	}
 	v, err := jsonvalue.ParseString(s)
 	if err != nil {
 		return nil, fmt.Errorf("$parse: %v", err)

@@ -66,6 +66,13 @@ type stepSource struct {
 
 func (s *stepSource) Yield() bool { return time.Now().After(s.deadline) }
 
+// Now is the wall clock the time budget of each evaluation is measured on
+// (interp.Clock). Time compressed for waits (stepd run) is not compressed
+// here: an evaluation's budget is real time.
+func (s *stepSource) Now() time.Time { return time.Now() }
+
+var _ interp.Clock = (*stepSource)(nil)
+
 // prefixedTokens is a Source whose task tokens start with a prefix, so that
 // a token says which engine made it.
 type prefixedTokens struct {

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/stepd/stepd/asl"
+	"github.com/stepd/stepd/budget"
 	"github.com/stepd/stepd/jsonvalue"
 )
 
@@ -37,6 +38,13 @@ type Limits struct {
 	// so that one execution's long run of Pass and Choice states never holds
 	// up others, or a stop. 0 means DefaultStepTransitions.
 	MaxStepTransitions int `json:",omitempty"`
+	// Eval is the budget of each evaluation of an expression (a JSONata
+	// expression, an indefinite JSONPath, an intrinsic function call): the
+	// steps, bytes and time it may spend before it fails its state with
+	// States.QueryEvaluationError (JSONata) or States.Runtime, which Retry
+	// and Catch see as any other error of the state. Its zero fields are
+	// budget.Default's. The time is measured on the Source's Clock.
+	Eval budget.Limits `json:",omitzero"`
 }
 
 // DefaultLimits are AWS's quotas.
@@ -60,6 +68,22 @@ func (l Limits) stepTransitions() int {
 		return l.MaxStepTransitions
 	}
 	return DefaultStepTransitions
+}
+
+// Clock is a Source that reads a wall clock: the time budget of each
+// evaluation (Limits.Eval.Time) is measured on it, every few thousand steps
+// of the evaluation. With a Source that is no Clock, only the steps and the
+// bytes bound an evaluation. The interpreter reads no clock of its own.
+type Clock interface {
+	Now() time.Time
+}
+
+// clockOf is the clock of a Source, or nil.
+func clockOf(src any) func() time.Time {
+	if c, ok := src.(Clock); ok {
+		return c.Now
+	}
+	return nil
 }
 
 // Yielder is a Source that can tell a Step it has run long enough (a wall

@@ -144,3 +144,34 @@ func TestStepsYieldWhenTheSourceSays(t *testing.T) {
 		t.Errorf("%s, continue timer %d, %d events", x.Status, x.ContinueTimer, len(res.Events))
 	}
 }
+
+// An expression that loops fails its state on the evaluation's budget, with
+// a cause naming it, and the state's Catch takes the error; the budget of
+// the execution's Limits holds.
+func TestEvaluationBudget(t *testing.T) {
+	def := mustDefinition(t, `{"QueryLanguage":"JSONata","StartAt":"Loop","States":{
+		"Loop":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:f","Arguments":"{% ($f := function($x){ $f($x + 1) }; $f(0)) %}","Next":"Done",
+			"Catch":[{"ErrorEquals":["States.QueryEvaluationError"],"Output":"{% $states.errorOutput %}","Next":"Caught"}]},
+		"Caught":{"Type":"Succeed"},"Done":{"Type":"Succeed"}}}`)
+	limits := interp.DefaultLimits
+	limits.Eval.Steps = 50_000
+	r := driveLimits(t, def, `{}`, echo, false, limits)
+	out := jsonvalue.String(r.x.Output)
+	want := `The JSONata expression '($f := function($x){ $f($x + 1) }; $f(0))' specified for the field 'Arguments' exceeded its evaluation budget of 50000 steps.`
+	if r.x.Status != interp.StatusSucceeded || !strings.Contains(out, "States.QueryEvaluationError") || !strings.Contains(out, want) {
+		t.Errorf("%s: %s", r.x.Status, out)
+	}
+	// a JSONPath deep scan and an intrinsic call fail with States.Runtime
+	for _, c := range []struct{ param, cause string }{
+		{`"v.$":"$..*"`, "The JSONPath '$..*' exceeded its evaluation budget of 1000 bytes."},
+		{`"v.$":"States.ArrayRange(1, 1000, 1)"`, "The function 'States.ArrayRange(1, 1000, 1)' had the following error: the evaluation exceeded its budget of 1000 bytes"},
+	} {
+		def := mustDefinition(t, `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{`+c.param+`},"End":true}}}`)
+		limits := interp.DefaultLimits
+		limits.Eval.Bytes = 1000
+		r := driveLimits(t, def, `{"items":`+items(1000)+`}`, echo, false, limits)
+		if r.x.Status != interp.StatusFailed || r.x.Error != "States.Runtime" || !strings.Contains(r.x.Cause, c.cause) {
+			t.Errorf("%s: %s %s: %s", c.param, r.x.Status, r.x.Error, r.x.Cause)
+		}
+	}
+}

@@ -342,7 +342,7 @@ func NewMapShaper(st *asl.State, info *asl.ExecutionInfo, shape *MapItemShape, r
 		}
 		sh.vars, _ = vars.(*jsonvalue.Object)
 		sh.base = asl.Context{Execution: info, StateName: st.Name, EnteredTime: shape.EnteredAt, RetryCount: shape.RetryCount, HasRetry: true}
-		sh.env = asl.Env{Input: input, StateInput: input, Context: &sh.ctx, Random: random, Now: now}
+		sh.env = asl.Env{Input: input, StateInput: input, Context: &sh.ctx, Random: random, Now: now, Clock: clockOf(random)}
 		if sh.vars != nil {
 			sh.env.Vars = objectVars{sh.vars}
 		}

@@ -55,7 +55,7 @@ func NewExecution(info *asl.ExecutionInfo, limits Limits, start time.Time) *Exec
 // corrupt execution (a path in a state the definition does not have), never a
 // failure of the workflow: those are history.
 func Step(def *asl.Definition, x *Execution, ev Event, now time.Time, src Source, res *Result) error {
-	s := stepper{def: def, x: x, now: now, src: src, res: res}
+	s := stepper{def: def, x: x, now: now, src: src, res: res, clock: clockOf(src)}
 	if err := s.resolve(); err != nil {
 		return err
 	}
@@ -83,6 +83,9 @@ type stepper struct {
 	now time.Time
 	src Source
 	res *Result
+	// clock is the Source's Clock, for the time budget of evaluations; nil
+	// when it has none.
+	clock func() time.Time
 
 	queue []*Path // runnable paths, in turn order
 	dead  map[*Path]bool
@@ -401,7 +404,8 @@ func (s *stepper) envFor(p *Path, input any) *asl.Env {
 		Fixed:       s.fixedContext,
 	}
 	s.scope = scope{s: s, p: p}
-	s.env = asl.Env{Input: input, StateInput: p.Input, Context: &s.ctx, Vars: &s.scope, Random: s.src, Now: s.now}
+	s.env = asl.Env{Input: input, StateInput: p.Input, Context: &s.ctx, Vars: &s.scope, Random: s.src, Now: s.now,
+		Budget: s.x.Limits.Eval, Clock: s.clock}
 	return &s.env
 }
 

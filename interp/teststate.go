@@ -139,7 +139,7 @@ func RunState(t *StateTest) *StateRun {
 	r.res.Observer = r
 	x := NewExecution(t.Info, t.Limits, t.Now)
 	x.NextID = RootPathID
-	r.s = stepper{def: t.Definition, x: x, now: t.Now, src: t.Source, res: &r.res, fixedContext: t.Context, bareCauses: true}
+	r.s = stepper{def: t.Definition, x: x, now: t.Now, src: t.Source, res: &r.res, clock: clockOf(t.Source), fixedContext: t.Context, bareCauses: true}
 	var vars *jsonvalue.Object
 	if t.Variables != nil && t.Variables.Len() > 0 {
 		vars = t.Variables

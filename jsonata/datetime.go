@@ -41,10 +41,18 @@ func init() {
 		return m.parse(s), nil
 	})
 	define("now", "<s?s?:s>", 2, func(c *Call, a []any) (any, error) {
-		return formatDateTime(float64(c.Now().UnixMilli()), arg(a, 0), arg(a, 1))
+		now, err := c.ev.clockNow()
+		if err != nil {
+			return nil, err
+		}
+		return formatDateTime(float64(now.UnixMilli()), arg(a, 0), arg(a, 1))
 	})
 	define("millis", "<:n>", 0, func(c *Call, a []any) (any, error) {
-		return float64(c.Now().UnixMilli()), nil
+		now, err := c.ev.clockNow()
+		if err != nil {
+			return nil, err
+		}
+		return float64(now.UnixMilli()), nil
 	})
 	define("fromMillis", "<n-s?s?:s>", 3, func(c *Call, a []any) (any, error) {
 		f, ok := toFloat(a[0])
@@ -59,7 +67,11 @@ func init() {
 			return Undefined, nil
 		}
 		if picture, ok := arg(a, 1).(string); ok {
-			return parseDateTime(s, picture, c.Now())
+			now, err := c.ev.clockNow()
+			if err != nil {
+				return nil, err
+			}
+			return parseDateTime(s, picture, now)
 		}
 		millis, ok := parseISO(s)
 		if !ok {

@@ -114,6 +114,8 @@ var messages = map[string]string{
 	"T2011": "The insert/update clause of the transform expression must evaluate to an object: {{value}}",
 	"T2012": "The delete clause of the transform expression must evaluate to a string or array of strings: {{value}}",
 	"T2013": "The transform expression clones the input object using the $clone() function.  This has been overridden in the current scope by a non-function.",
+	"U2001": "The evaluation was given no clock: $now() and $millis() need one",
+	"U2002": "The evaluation was given no source of random numbers: $random() and $shuffle() need one",
 	"D2014": "The size of the sequence allocated by the range operator (..) must not exceed 1e7.  Attempted to allocate {{value}}.",
 	"D2015": "The maximum sequence length of {{value}} was exceeded.",
 	"D2016": "The maximum string length of {{value}} was exceeded.",

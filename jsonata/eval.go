@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/stepd/stepd/budget"
 	"github.com/stepd/stepd/jsonvalue"
 )
 
@@ -20,8 +21,9 @@ type evaluator struct {
 	maxDepth   int
 	maxLength  int
 	ticks      uint32
-	deadline   time.Time
-	timeout    time.Duration // reported in D1012
+	budget     *budget.Budget // nil: no bound but the depth and the context
+	own        budget.Budget  // the budget of Config.Timeout
+	timeout    time.Duration  // reported in D1012
 	now        time.Time
 	nowSet     bool
 	clock      func() time.Time
@@ -73,14 +75,20 @@ func (ev *evaluator) enter() error {
 		e := newError("D1011", float64(ev.maxDepth))
 		return e
 	}
+	if err := ev.budget.Step(); err != nil {
+		return err
+	}
 	ev.ticks++
 	if ev.ticks&1023 == 0 {
-		return ev.checkTime()
+		return ev.checkContext()
 	}
 	return nil
 }
 
-func (ev *evaluator) checkTime() error {
+// alloc spends the bytes of n items the evaluation is about to build.
+func (ev *evaluator) alloc(n int) error { return ev.budget.Items(n) }
+
+func (ev *evaluator) checkContext() error {
 	if ev.done != nil {
 		select {
 		case <-ev.done:
@@ -90,9 +98,6 @@ func (ev *evaluator) checkTime() error {
 			return ev.ctx.Err()
 		default:
 		}
-	}
-	if !ev.deadline.IsZero() && time.Now().After(ev.deadline) {
-		return newError("D1012", float64(ev.timeout.Milliseconds()))
 	}
 	return nil
 }
@@ -174,7 +179,13 @@ func (ev *evaluator) evalNode(expr *node, input any, env *frame) (any, error) {
 	case nodeUnary:
 		return ev.evalUnary(expr, input, env)
 	case nodeName:
-		return lookupField(input, expr.str), nil
+		v := lookupField(input, expr.str)
+		if sq, ok := v.(*seq); ok {
+			if err := ev.alloc(len(sq.vals)); err != nil {
+				return nil, err
+			}
+		}
+		return v, nil
 	case nodeString, nodeNumber, nodeValue:
 		return expr.value, nil
 	case nodeWildcard:
@@ -474,7 +485,13 @@ func (ev *evaluator) evalStep(expr *node, items []any, env *frame, lastStep, kee
 		}
 		if count == 2 {
 			out = newSeq(len(items))
+			if err := ev.alloc(flatLen(first)); err != nil {
+				return nil, err
+			}
 			out.vals = appendFlat(out.vals, first)
+		}
+		if err := ev.alloc(flatLen(res)); err != nil {
+			return nil, err
 		}
 		out.vals = appendFlat(out.vals, res)
 	}
@@ -517,6 +534,19 @@ func seqOfItems(items []any) any {
 
 // appendFlat adds a step's result to the path's sequence: arrays are
 // flattened one level, unless built by a constructor at the end of a path.
+// flatLen is the number of items appendFlat adds for res.
+func flatLen(res any) int {
+	switch r := res.(type) {
+	case []any:
+		return len(r)
+	case *seq:
+		if !r.cons {
+			return len(r.vals)
+		}
+	}
+	return 1
+}
+
 func appendFlat(dst []any, res any) []any {
 	switch r := res.(type) {
 	case []any:
@@ -691,6 +721,9 @@ func (ev *evaluator) filter(pred *node, input any, env *frame) (any, error) {
 			// arrays; undefined has no item to select
 			continue
 		}
+		if err := ev.alloc(keep); err != nil {
+			return nil, err
+		}
 		for ; keep > 0; keep-- {
 			results.vals = append(results.vals, item)
 		}
@@ -817,9 +850,12 @@ func (ev *evaluator) evalBinary(expr *node, input any, env *frame) (any, error) 
 		result, err = concatStrings(lhs, rhs)
 		if s, ok := result.(string); ok && err == nil {
 			err = ev.checkString(len(s))
+			if err == nil {
+				err = ev.budget.Alloc(len(s))
+			}
 		}
 	case "..":
-		result, err = rangeValues(lhs, rhs, ev.maxLength)
+		result, err = ev.rangeValues(lhs, rhs)
 	case "in":
 		result = includes(lhs, rhs)
 	}
@@ -954,7 +990,8 @@ func concatStrings(lhs, rhs any) (any, error) {
 	return l + r, nil
 }
 
-func rangeValues(lhs, rhs any, maxLength int) (any, error) {
+func (ev *evaluator) rangeValues(lhs, rhs any) (any, error) {
+	maxLength := ev.maxLength
 	var lo, hi float64
 	if !IsUndefined(lhs) {
 		f, ok := toFloat(lhs)
@@ -979,6 +1016,9 @@ func rangeValues(lhs, rhs any, maxLength int) (any, error) {
 	}
 	if size > float64(maxLength) {
 		return nil, newError("D2015", float64(maxLength))
+	}
+	if err := ev.budget.Alloc(int(size) * (budget.ItemBytes + 8)); err != nil { // an item and its boxed number
+		return nil, err
 	}
 	vals := make([]any, int(size))
 	for i := range vals {
@@ -1034,6 +1074,9 @@ func (ev *evaluator) evalUnary(expr *node, input any, env *frame) (any, error) {
 				continue
 			}
 			if item.typ == nodeUnary && item.str == "[" {
+				if err := ev.alloc(1); err != nil {
+					return nil, err
+				}
 				result = append(result, plain(v))
 				continue
 			}
@@ -1043,10 +1086,16 @@ func (ev *evaluator) evalUnary(expr *node, input any, env *frame) (any, error) {
 					result = plainVals(vals)
 					continue
 				}
+				if err := ev.alloc(len(vals)); err != nil {
+					return nil, err
+				}
 				for _, e := range vals {
 					result = append(result, plain(e))
 				}
 				continue
+			}
+			if err := ev.alloc(1); err != nil {
+				return nil, err
 			}
 			result = append(result, plain(v))
 		}
@@ -1150,6 +1199,9 @@ func (ev *evaluator) group(pairs [][2]*node, pos int, input any, env *frame) (an
 			g.n++
 		}
 	}
+	if err := ev.alloc(len(keys)); err != nil {
+		return nil, err
+	}
 	result := jsonvalue.NewObject(len(keys))
 	for _, k := range keys {
 		g := groups[k]
@@ -1198,6 +1250,9 @@ func (ev *evaluator) construct(pairs [][2]*node, pos int, item any, env *frame) 
 		}
 		keys = append(keys, k)
 		idx = append(idx, pairIndex)
+	}
+	if err := ev.alloc(len(keys)); err != nil {
+		return nil, err
 	}
 	result := jsonvalue.NewObject(len(keys))
 	for i, k := range keys {
@@ -1525,6 +1580,23 @@ func (ev *evaluator) apply(proc any, args []any, input any, env *frame, s site) 
 	return result, nil
 }
 
+// built is what a function's result costs, in items: the items of an array
+// or an object, a string's bytes by sixteen. Functions mostly build their
+// results; the few that return an argument as it is are counted as well.
+func built(v any) int {
+	switch x := v.(type) {
+	case []any:
+		return len(x)
+	case *seq:
+		return len(x.vals)
+	case *jsonvalue.Object:
+		return x.Len()
+	case string:
+		return len(x) / budget.ItemBytes
+	}
+	return 0
+}
+
 func (ev *evaluator) applyInner(proc any, args []any, input any, env *frame, s site) (result any, err error) {
 	switch p := proc.(type) {
 	case *lambda:
@@ -1539,7 +1611,13 @@ func (ev *evaluator) applyInner(proc any, args []any, input any, env *frame, s s
 			args, err = p.sig.validate(args, input)
 		}
 		if err == nil {
+			err = ev.budget.Step()
+		}
+		if err == nil {
 			result, err = p.impl(ev.newCall(env, input), args)
+		}
+		if err == nil && !p.charges {
+			err = ev.alloc(built(result))
 		}
 		if err != nil && !s.known {
 			s = site{token: p.name, known: true}

@@ -424,6 +424,9 @@ func fnShuffle(c *Call, a []any) (any, error) {
 	if len(vals) <= 1 {
 		return a[0], nil
 	}
+	if c.ev.random == nil {
+		return nil, newError("U2002", Undefined)
+	}
 	result := make([]any, len(vals))
 	for i := range vals {
 		j := int(math.Floor(c.Random() * float64(i+1)))
@@ -464,6 +467,9 @@ func fnDistinct(c *Call, a []any) (any, error) {
 		default:
 			dup := false
 			for _, r := range out {
+				if err := c.ev.budget.Step(); err != nil {
+					return nil, err
+				}
 				if deepEqual(e, r) {
 					dup = true
 					break

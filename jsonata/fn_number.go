@@ -80,7 +80,7 @@ func init() {
 		}
 		return r, nil
 	})
-	define("random", "<:n>", 0, func(c *Call, a []any) (any, error) { return c.Random(), nil })
+	define("random", "<:n>", 0, func(c *Call, a []any) (any, error) { return c.ev.randomNumber() })
 	define("boolean", "<x-:b>", 1, func(c *Call, a []any) (any, error) {
 		b, ok, err := toBoolean(a[0])
 		if err != nil || !ok {

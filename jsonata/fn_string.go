@@ -42,6 +42,9 @@ func init() {
 	define("replace", "<s-(sf)(sf)n?:s>", 4, fnReplace)
 	define("split", "<s-(sf)n?:a<s>>", 3, fnSplit)
 	define("join", "<a<s>s?:s>", 2, fnJoin)
+	for _, name := range []string{"pad", "replace", "join"} {
+		builtins[name].charges = true // they spend their strings' bytes before they build them
+	}
 	define("base64encode", "<s-:s>", 1, fnBase64Encode)
 	define("base64decode", "<s-:s>", 1, fnBase64Decode)
 	define("encodeUrlComponent", "<s-:s>", 1, func(c *Call, a []any) (any, error) {
@@ -267,6 +270,9 @@ func fnPad(c *Call, a []any) (any, error) {
 	if padLength <= 0 {
 		return str, nil
 	}
+	if err := c.ev.budget.Alloc(len(str) + padLength*len(char)); err != nil {
+		return nil, err
+	}
 	padding := strings.Repeat(char, padLength)
 	if utf16Len(char) > 1 {
 		padding = codePointSlice(padding, 0, min(padLength, stringLength(padding)))
@@ -301,6 +307,9 @@ type matchInfo struct {
 // match, start, end, groups and next). limit < 0 means no limit.
 func (c *Call) matchAll(matcher any, s string, limit int) ([]matchInfo, error) {
 	if f, ok := matcher.(*function); ok && f.re != nil {
+		if err := c.ev.regexSteps(s); err != nil {
+			return nil, err
+		}
 		locs, err := f.re.matches(s, limit)
 		if err != nil {
 			return nil, err
@@ -392,6 +401,9 @@ func fnContains(c *Call, a []any) (any, error) {
 		return strings.Contains(str, tok), nil
 	}
 	if f, ok := a[1].(*function); ok && f.re != nil {
+		if err := c.ev.regexSteps(str); err != nil {
+			return nil, err
+		}
 		return f.re.matchString(str), nil
 	}
 	res, err := c.evaluateMatcher(a[1], str)
@@ -482,6 +494,9 @@ func fnReplace(c *Call, a []any) (any, error) {
 		if err := c.ev.checkString(len(str) + n*(len(rs)-len(p))); err != nil {
 			return nil, err
 		}
+		if err := c.ev.budget.Alloc(len(str) + n*(len(rs)-len(p))); err != nil {
+			return nil, err
+		}
 		if limit < 0 {
 			return strings.ReplaceAll(str, p, rs), nil
 		}
@@ -524,6 +539,9 @@ func fnReplace(c *Call, a []any) (any, error) {
 			return nil, newError("D3012", sub)
 		}
 		if err := c.ev.checkString(b.Len() + len(s)); err != nil {
+			return nil, err
+		}
+		if err := c.ev.budget.Alloc(m.start - pos + len(s)); err != nil {
 			return nil, err
 		}
 		b.WriteString(s)
@@ -666,6 +684,9 @@ func fnJoin(c *Call, a []any) (any, error) {
 		n += len(s)
 	}
 	if err := c.ev.checkString(n); err != nil {
+		return nil, err
+	}
+	if err := c.ev.budget.Alloc(n); err != nil {
 		return nil, err
 	}
 	var b strings.Builder

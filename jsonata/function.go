@@ -3,6 +3,8 @@ package jsonata
 import (
 	"context"
 	"time"
+
+	"github.com/stepd/stepd/budget"
 )
 
 // lambda is a function defined in an expression (function($x){...}), a
@@ -33,6 +35,9 @@ type function struct {
 	impl   func(c *Call, args []any) (any, error)
 	re     *regexLiteral // set for the matcher of a regex literal
 	custom bool          // registered through an Env
+	// charges: the function spends the bytes of what it builds itself,
+	// before it builds it; other functions' results are charged after.
+	charges bool
 }
 
 func isFunction(v any) bool {
@@ -82,12 +87,24 @@ func (c *Call) Input() any {
 }
 
 // Now returns the time of the evaluation: the same instant for every call in
-// one evaluation, as $now() and $millis() see it.
-func (c *Call) Now() time.Time { return c.ev.timestamp() }
+// one evaluation, as $now() and $millis() see it; the zero time when the
+// evaluation was given no clock (Config.Clock, Options.Now).
+func (c *Call) Now() time.Time {
+	t, _ := c.ev.clockNow()
+	return t
+}
 
 // Random returns a pseudo-random number in [0, 1) from the evaluation's
-// source, as $random() does.
-func (c *Call) Random() float64 { return c.ev.random() }
+// source, as $random() does; 0 when it was given none (Config.Random,
+// Options.Random).
+func (c *Call) Random() float64 {
+	f, _ := c.ev.randomNumber()
+	return f
+}
+
+// Budget returns the budget the evaluation spends (nil: none), for a custom
+// function to spend its own work from.
+func (c *Call) Budget() *budget.Budget { return c.ev.budget }
 
 // Apply calls fn, a function value received as an argument, with args.
 func (c *Call) Apply(fn any, args ...any) (any, error) {
@@ -100,12 +117,26 @@ func (c *Call) Variable(name string) any {
 	return jsonOf(c.ev.lookup(c.env, name))
 }
 
-func (ev *evaluator) timestamp() time.Time {
+// clockNow is the time of the evaluation, read once from its clock; it
+// fails with U2001 when the evaluation has no clock: the caller gives one.
+func (ev *evaluator) clockNow() (time.Time, error) {
 	if !ev.nowSet {
+		if ev.clock == nil {
+			return time.Time{}, newError("U2001", Undefined)
+		}
 		ev.now = ev.clock()
 		ev.nowSet = true
 	}
-	return ev.now
+	return ev.now, nil
+}
+
+// randomNumber draws from the evaluation's source of random numbers; it
+// fails with U2002 when there is none: the caller gives one.
+func (ev *evaluator) randomNumber() (float64, error) {
+	if ev.random == nil {
+		return 0, newError("U2002", Undefined)
+	}
+	return ev.random(), nil
 }
 
 // builtins are the functions of the language, by name without $.

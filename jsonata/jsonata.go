@@ -2,11 +2,12 @@ package jsonata
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"math/rand/v2"
 	"sync"
 	"time"
 
+	"github.com/stepd/stepd/budget"
 	"github.com/stepd/stepd/jsonvalue"
 )
 
@@ -89,16 +90,21 @@ type Config struct {
 	// error T1006, as calling any undefined function is.
 	Disable []string
 	// Clock gives the time $now() and $millis() report, read once per
-	// evaluation; nil means time.Now.
+	// evaluation, and measures Timeout. Without it (and without
+	// Options.Now) $now() and $millis() fail with U2001: the package reads
+	// no clock of its own.
 	Clock func() time.Time
 	// Random gives the numbers $random() and $shuffle() use, in [0, 1); it
-	// must be safe for concurrent use. nil means math/rand/v2.
+	// must be safe for concurrent use. Without it (and without
+	// Options.Random) they fail with U2002: the package has no randomness of
+	// its own.
 	Random func() float64
 	// MaxDepth limits the nesting of evaluation (error D1011); 0 means
 	// DefaultMaxDepth.
 	MaxDepth int
-	// Timeout limits each evaluation (error D1012); 0 means only the
-	// context's deadline applies.
+	// Timeout limits each evaluation (error D1012), measured on Clock,
+	// which it needs; 0 means only the context's deadline applies. An
+	// evaluation given a Budget (Options.Budget) runs under that instead.
 	Timeout time.Duration
 	// MaxLength bounds what one operation may build: the items of a range or
 	// an array constructor (error D2015), the characters of a string made by
@@ -124,11 +130,8 @@ type Env struct {
 // NewEnv builds an Env. It fails if a function's signature does not parse.
 func NewEnv(c Config) (*Env, error) {
 	env := &Env{funcs: map[string]*function{}, clock: c.Clock, random: c.Random, maxDepth: c.MaxDepth, timeout: c.Timeout}
-	if env.clock == nil {
-		env.clock = time.Now
-	}
-	if env.random == nil {
-		env.random = rand.Float64
+	if env.timeout > 0 && env.clock == nil {
+		return nil, errors.New("jsonata: a Timeout needs a Clock to be measured on")
 	}
 	if env.maxDepth <= 0 {
 		env.maxDepth = DefaultMaxDepth
@@ -202,6 +205,13 @@ type Options struct {
 	// Random, if not nil, replaces the Env's source of random numbers for
 	// this evaluation (it need not be safe for concurrent use).
 	Random func() float64
+	// Budget, if not nil, bounds this evaluation's steps, bytes and time
+	// (package budget), in place of the Env's Timeout: each node evaluated
+	// and each function called is a step, tail calls included; the items
+	// of the sequences, arrays and objects it builds and the characters of
+	// its strings are bytes; a regular expression spends a step for every
+	// 64 bytes it reads. Past it Evaluate returns the *budget.ExceededError.
+	Budget *budget.Budget
 }
 
 // Evaluate evaluates the expression against input, a JSON value of the
@@ -215,7 +225,8 @@ type Options struct {
 // JSON.stringify leaves them out.
 //
 // Errors are *Error values (codes T..., D..., and D1011 and D1012 for the
-// depth and time limits), except that a cancelled ctx returns ctx.Err().
+// depth and time limits), except that a cancelled ctx returns ctx.Err() and a
+// spent Options.Budget its *budget.ExceededError.
 func (e *Expr) Evaluate(ctx context.Context, input any, opts *Options) (any, error) {
 	var o Options
 	if opts != nil {
@@ -240,18 +251,17 @@ func (e *Expr) Evaluate(ctx context.Context, input any, opts *Options) (any, err
 	if !o.Now.IsZero() {
 		ev.now, ev.nowSet = o.Now, true
 	}
-	start := time.Time{}
-	if env.timeout > 0 {
-		start = time.Now()
-		ev.deadline = start.Add(env.timeout)
-		ev.timeout = env.timeout
+	switch {
+	case o.Budget != nil:
+		ev.budget = o.Budget
+	case env.timeout > 0:
+		ev.own.Start(budget.Limits{Time: env.timeout}, env.clock)
+		ev.budget = &ev.own
 	}
-	if dl, ok := ctx.Deadline(); ok {
-		if start.IsZero() {
-			start = time.Now()
-		}
-		if ev.deadline.IsZero() || dl.Before(ev.deadline) {
-			ev.timeout = dl.Sub(start)
+	ev.timeout = env.timeout
+	if dl, ok := ctx.Deadline(); ok && env.clock != nil {
+		if d := dl.Sub(env.clock()); ev.timeout == 0 || d < ev.timeout {
+			ev.timeout = d
 		}
 	}
 	switch input.(type) {
@@ -271,7 +281,17 @@ func (e *Expr) Evaluate(ctx context.Context, input any, opts *Options) (any, err
 		in = &seq{vals: []any{vals}, sequence: true, outerWrapper: true}
 	}
 	result, err := ev.eval(e.root, in, root)
+	if err == nil && ev.budget != nil {
+		err = ev.budget.Err() // spent where an error could not be returned
+	}
 	if err != nil {
+		var spent *budget.ExceededError
+		if errors.As(err, &spent) {
+			if ev.budget == &ev.own {
+				return nil, newError("D1012", float64(env.timeout.Milliseconds())).finish(e.src)
+			}
+			return nil, spent
+		}
 		if je, ok := err.(*Error); ok {
 			return nil, je.finish(e.src)
 		}

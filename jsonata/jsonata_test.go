@@ -180,14 +180,15 @@ func TestLimits(t *testing.T) {
 	if got != 10000.0 {
 		t.Errorf("tail recursion = %v", got)
 	}
-	env, _ = NewEnv(Config{Timeout: 20 * time.Millisecond})
+	env, _ = NewEnv(Config{Timeout: 20 * time.Millisecond, Clock: time.Now})
 	_, err = eval(t, `($f := function(){ $f() }; $f())`, Undefined, &Options{Env: env})
 	if !errors.As(err, &je) || je.Code != "D1012" || je.Message != "Evaluation timeout after 20 milliseconds. Check for infinite loop" {
 		t.Errorf("endless loop: %v, want D1012", err)
 	}
+	clocked, _ := NewEnv(Config{Clock: time.Now})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
-	_, err = MustCompile(`($f := function(){ $f() }; $f())`).Evaluate(ctx, Undefined, nil)
+	_, err = MustCompile(`($f := function(){ $f() }; $f())`).Evaluate(ctx, Undefined, &Options{Env: clocked})
 	if !errors.As(err, &je) || je.Code != "D1012" {
 		t.Errorf("context deadline: %v, want D1012", err)
 	}

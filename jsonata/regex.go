@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/stepd/stepd/budget"
 )
 
 // regexLiteral is a compiled /pattern/flags literal. JavaScript's syntax is
@@ -53,6 +55,11 @@ func compileRegex(pattern, flags string) (*regexLiteral, error) {
 	}
 	r.fn = newRegexFunction(r)
 	return r, nil
+}
+
+// regexSteps spends the steps of running a regular expression over s.
+func (ev *evaluator) regexSteps(s string) error {
+	return ev.budget.Steps(len(s)/budget.BytesPerStep + 1)
 }
 
 // plainLiteral returns the text a pattern matches when it is plain ASCII

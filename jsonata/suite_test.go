@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
@@ -268,15 +269,19 @@ func unquoteWTF8(t testing.TB, q string) string {
 	return b.String()
 }
 
+// suiteEnv is the standard environment with the wall clock and math/rand,
+// as jsonata-js has them.
+var suiteEnv, _ = NewEnv(Config{Clock: time.Now, Random: rand.Float64})
+
 // run evaluates the case and returns "" if it passes, or why not.
 func (c *suiteCase) run() string {
 	expr, err := Compile(c.expr)
 	if err != nil {
 		return c.checkError(err)
 	}
-	opts := &Options{Vars: c.bindings}
+	opts := &Options{Env: suiteEnv, Vars: c.bindings}
 	if c.hasLimits {
-		env, err := NewEnv(Config{MaxDepth: c.depth, Timeout: time.Duration(c.timelimit) * time.Millisecond})
+		env, err := NewEnv(Config{MaxDepth: c.depth, Timeout: time.Duration(c.timelimit) * time.Millisecond, Clock: time.Now, Random: rand.Float64})
 		if err != nil {
 			return err.Error()
 		}

@@ -247,6 +247,9 @@ func (tc *transformCopy) copy(v any) (any, bool) {
 func newRegexFunction(re *regexLiteral) *function {
 	return &function{arity: 2, params: 2, re: re, impl: func(c *Call, args []any) (any, error) {
 		s := jsString(arg(args, 0)) // RegExp.prototype.exec converts its argument
+		if err := c.ev.regexSteps(s); err != nil {
+			return nil, err
+		}
 		locs, err := re.matches(s, -1)
 		if err != nil && len(locs) == 0 {
 			// the error is about a later match; report it when asked for

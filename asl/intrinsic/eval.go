@@ -6,6 +6,7 @@ import (
 
 	"github.com/stepd/stepd/asl/aslerr"
 	"github.com/stepd/stepd/asl/jsonpath"
+	"github.com/stepd/stepd/budget"
 	"github.com/stepd/stepd/jsonvalue"
 )
 
@@ -41,8 +42,27 @@ func ArgumentNotFound(path string, input any) error {
 // ..." (the whole call is named even when a nested call failed). The caller
 // prefixes the state's sentence ("An error occurred while executing the state
 // ...").
+//
+// The call runs under its default budget, DefaultLimits; EvalWithin gives
+// it one.
 func (c *Call) Eval(env Env) (any, error) {
-	v, err := c.eval(env)
+	return c.EvalWithin(env, nil)
+}
+
+// DefaultLimits bound a call evaluated without a budget: budget.Default's
+// steps and bytes (a call reads no clock).
+var DefaultLimits = budget.Limits{Steps: budget.Default.Steps, Bytes: budget.Default.Bytes}
+
+// EvalWithin is Eval under a budget: each call spends a step, the work of
+// States.ArrayUnique, ArrayContains and StringSplit a step per item
+// compared or per 16 bytes read, and the values the calls build their
+// bytes. Past it the call fails with States.Runtime and a cause that names
+// the budget. A nil b means a budget of DefaultLimits.
+func (c *Call) EvalWithin(env Env, b *budget.Budget) (any, error) {
+	if b == nil {
+		b = budget.New(DefaultLimits, nil)
+	}
+	v, err := c.eval(&run{env: env, b: b})
 	if err != nil {
 		msg := err.Error()
 		var f *aslerr.Failure
@@ -54,7 +74,16 @@ func (c *Call) Eval(env Env) (any, error) {
 	return v, nil
 }
 
-func (c *Call) eval(env Env) (any, error) {
+// run is one evaluation of a call: its Env and its budget.
+type run struct {
+	env Env
+	b   *budget.Budget
+}
+
+func (c *Call) eval(r *run) (any, error) {
+	if err := r.b.Step(); err != nil {
+		return nil, err
+	}
 	args := make([]any, len(c.args))
 	for i := range c.args {
 		a := &c.args[i]
@@ -62,13 +91,13 @@ func (c *Call) eval(env Env) (any, error) {
 		case argLiteral:
 			args[i] = a.lit
 		case argPath:
-			v, err := env.Resolve(a.path)
+			v, err := r.env.Resolve(a.path)
 			if err != nil {
 				return nil, err
 			}
 			args[i] = v
 		case argCall:
-			v, err := a.call.eval(env)
+			v, err := a.call.eval(r)
 			if err != nil {
 				return nil, err
 			}
@@ -80,7 +109,28 @@ func (c *Call) eval(env Env) (any, error) {
 			return nil, err
 		}
 	}
-	return c.fn.impl(c, env, args)
+	v, err := c.fn.impl(c, r, args)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.b.Alloc(builtBytes(v)); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// builtBytes is what a function's result costs the budget: its items, or a
+// string's bytes (States.Format has spent its own).
+func builtBytes(v any) int {
+	switch x := v.(type) {
+	case []any:
+		return len(x) * budget.ItemBytes
+	case *jsonvalue.Object:
+		return x.Len() * budget.ItemBytes
+	case string:
+		return len(x)
+	}
+	return 0
 }
 
 // param is the JSON type a function expects of an argument.
@@ -122,7 +172,7 @@ type spec struct {
 	name     string
 	min, max int     // max < 0: any number
 	params   []param // by position; the last one repeats
-	impl     func(c *Call, env Env, args []any) (any, error)
+	impl     func(c *Call, r *run, args []any) (any, error)
 }
 
 func (s *spec) param(i int) param {

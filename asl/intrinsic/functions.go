@@ -13,6 +13,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/stepd/stepd/budget"
 	"github.com/stepd/stepd/jsonvalue"
 )
 
@@ -54,7 +55,7 @@ func init() {
 	}
 }
 
-func fnFormat(c *Call, _ Env, args []any) (any, error) {
+func fnFormat(c *Call, r *run, args []any) (any, error) {
 	tmpl := args[0].(string)
 	var holes []int
 	if c.args[0].kind == argLiteral {
@@ -69,7 +70,11 @@ func fnFormat(c *Call, _ Env, args []any) (any, error) {
 	last := 0
 	for i, h := range holes {
 		b = append(b, tmpl[last:h]...)
+		n := len(b)
 		b = appendFormatted(b, args[i+1])
+		if err := r.b.Alloc(len(b) - n); err != nil {
+			return nil, err
+		}
 		last = h + 2
 	}
 	b = append(b, tmpl[last:]...)
@@ -78,8 +83,11 @@ func fnFormat(c *Call, _ Env, args []any) (any, error) {
 
 // fnStringToJSON parses its argument. A blank string is null, as AWS answers for
 // " " (Jackson reads no value from it).
-func fnStringToJSON(_ *Call, _ Env, args []any) (any, error) {
+func fnStringToJSON(_ *Call, r *run, args []any) (any, error) {
 	s := args[0].(string)
+	if err := r.b.Alloc(len(s)); err != nil { // what it parses, about what it builds
+		return nil, err
+	}
 	if strings.TrimSpace(s) == "" {
 		return nil, nil
 	}
@@ -90,15 +98,18 @@ func fnStringToJSON(_ *Call, _ Env, args []any) (any, error) {
 	return v, nil
 }
 
-func fnJSONToString(_ *Call, _ Env, args []any) (any, error) {
+func fnJSONToString(_ *Call, r *run, args []any) (any, error) {
+	if err := r.b.Alloc(jsonvalue.Size(args[0])); err != nil {
+		return nil, err
+	}
 	return jsonvalue.String(args[0]), nil
 }
 
-func fnArray(_ *Call, _ Env, args []any) (any, error) {
+func fnArray(_ *Call, _ *run, args []any) (any, error) {
 	return args, nil // eval made args for this call alone
 }
 
-func fnArrayPartition(_ *Call, _ Env, args []any) (any, error) {
+func fnArrayPartition(_ *Call, _ *run, args []any) (any, error) {
 	arr := args[0].([]any)
 	size, _ := toInt("ArrayPartition", 1, args[1], false)
 	if size <= 0 {
@@ -111,8 +122,11 @@ func fnArrayPartition(_ *Call, _ Env, args []any) (any, error) {
 	return out, nil
 }
 
-func fnArrayContains(_ *Call, _ Env, args []any) (any, error) {
+func fnArrayContains(_ *Call, r *run, args []any) (any, error) {
 	for _, e := range args[0].([]any) {
+		if err := r.b.Step(); err != nil {
+			return nil, err
+		}
 		if jacksonEqual(e, args[1]) {
 			return true, nil
 		}
@@ -120,7 +134,7 @@ func fnArrayContains(_ *Call, _ Env, args []any) (any, error) {
 	return false, nil
 }
 
-func fnArrayRange(_ *Call, _ Env, args []any) (any, error) {
+func fnArrayRange(_ *Call, _ *run, args []any) (any, error) {
 	start, _ := toInt("ArrayRange", 0, args[0], false)
 	end, _ := toInt("ArrayRange", 1, args[1], false)
 	step, _ := toInt("ArrayRange", 2, args[2], false)
@@ -142,7 +156,7 @@ func fnArrayRange(_ *Call, _ Env, args []any) (any, error) {
 	return out, nil
 }
 
-func fnArrayGetItem(_ *Call, _ Env, args []any) (any, error) {
+func fnArrayGetItem(_ *Call, _ *run, args []any) (any, error) {
 	arr := args[0].([]any)
 	i, _ := toInt("ArrayGetItem", 1, args[1], false)
 	if i < 0 || i >= int64(len(arr)) {
@@ -151,17 +165,20 @@ func fnArrayGetItem(_ *Call, _ Env, args []any) (any, error) {
 	return arr[i], nil
 }
 
-func fnArrayLength(_ *Call, _ Env, args []any) (any, error) {
+func fnArrayLength(_ *Call, _ *run, args []any) (any, error) {
 	return jsonvalue.Int(int64(len(args[0].([]any)))), nil
 }
 
 // fnArrayUnique keeps the first of equal items, in order (a Java
 // LinkedHashSet).
-func fnArrayUnique(_ *Call, _ Env, args []any) (any, error) {
+func fnArrayUnique(_ *Call, r *run, args []any) (any, error) {
 	arr := args[0].([]any)
 	out := make([]any, 0, len(arr))
 next:
 	for _, e := range arr {
+		if err := r.b.Steps(len(out) + 1); err != nil { // it compares e with each item kept
+			return nil, err
+		}
 		for _, seen := range out {
 			if jacksonEqual(e, seen) {
 				continue next
@@ -180,7 +197,7 @@ func checkLength(fn string, s string, limit int) error {
 	return nil
 }
 
-func fnBase64Encode(_ *Call, _ Env, args []any) (any, error) {
+func fnBase64Encode(_ *Call, _ *run, args []any) (any, error) {
 	s := args[0].(string)
 	if err := checkLength("Base64Encode", s, MaxBase64Input); err != nil {
 		return nil, err
@@ -191,7 +208,7 @@ func fnBase64Encode(_ *Call, _ Env, args []any) (any, error) {
 // fnBase64Decode accepts what Java's basic Base64 decoder accepts: the standard
 // alphabet, padding optional, no line breaks. Bytes that are not UTF-8 become
 // U+FFFD, as Java's String constructor replaces them.
-func fnBase64Decode(_ *Call, _ Env, args []any) (any, error) {
+func fnBase64Decode(_ *Call, _ *run, args []any) (any, error) {
 	s := args[0].(string)
 	if err := checkLength("Base64Decode", s, MaxBase64Input); err != nil {
 		return nil, err
@@ -227,7 +244,7 @@ func hashAlgorithmMessage(name string) string {
 }
 
 // fnHash returns the lower-case hex digest of the UTF-8 bytes of its input.
-func fnHash(_ *Call, _ Env, args []any) (any, error) {
+func fnHash(_ *Call, _ *run, args []any) (any, error) {
 	s := args[0].(string)
 	if err := checkLength("Hash", s, MaxHashInput); err != nil {
 		return nil, err
@@ -244,7 +261,7 @@ func fnHash(_ *Call, _ Env, args []any) (any, error) {
 // fnJSONMerge merges the second object into the first, shallowly: a key of the
 // second replaces the first's value in its position (Jackson's setAll on a
 // LinkedHashMap); new keys follow.
-func fnJSONMerge(_ *Call, _ Env, args []any) (any, error) {
+func fnJSONMerge(_ *Call, _ *run, args []any) (any, error) {
 	if args[2].(bool) {
 		return nil, errors.New("States.JsonMerge does not support deep merging: its third argument must be false")
 	}
@@ -262,7 +279,7 @@ func fnJSONMerge(_ *Call, _ Env, args []any) (any, error) {
 // fnMathRandom returns an integer n with start <= n < end. Non-integer bounds
 // are rounded (Java's Math.round). With a seed the result depends only on the
 // seed and the bounds: it is what Java's new Random(seed) draws.
-func fnMathRandom(c *Call, env Env, args []any) (any, error) {
+func fnMathRandom(c *Call, r *run, args []any) (any, error) {
 	start, err := toInt("MathRandom", 0, args[0], true)
 	if err != nil {
 		return nil, err
@@ -285,12 +302,12 @@ func fnMathRandom(c *Call, env Env, args []any) (any, error) {
 		}
 		return jsonvalue.Int(start + newJavaRandom(seed).boundedInt64(end-start)), nil
 	}
-	return jsonvalue.Int(env.RandomInt(start, end)), nil
+	return jsonvalue.Int(r.env.RandomInt(start, end)), nil
 }
 
 // fnMathAdd adds two integers; non-integers are first rounded as Java's
 // Math.round does (recorded: 1.49 + 1.5 = 3, -2.5 + 0 = -2).
-func fnMathAdd(_ *Call, _ Env, args []any) (any, error) {
+func fnMathAdd(_ *Call, _ *run, args []any) (any, error) {
 	a, err := toInt("MathAdd", 0, args[0], true)
 	if err != nil {
 		return nil, err
@@ -305,8 +322,12 @@ func fnMathAdd(_ *Call, _ Env, args []any) (any, error) {
 // fnStringSplit splits at every character of the second argument and drops
 // the empty pieces, as Java's StringTokenizer does (recorded: ",,,," splits
 // into []).
-func fnStringSplit(_ *Call, _ Env, args []any) (any, error) {
+func fnStringSplit(_ *Call, run *run, args []any) (any, error) {
 	s, delims := args[0].(string), args[1].(string)
+	// it reads the delimiters once for each character
+	if err := run.b.Steps(len(s) / budget.ItemBytes * (len(delims)/budget.ItemBytes + 1)); err != nil {
+		return nil, err
+	}
 	out := []any{}
 	start := -1
 	for i, r := range s {
@@ -325,8 +346,8 @@ func fnStringSplit(_ *Call, _ Env, args []any) (any, error) {
 	return out, nil
 }
 
-func fnUUID(_ *Call, env Env, _ []any) (any, error) {
-	return env.UUID(), nil
+func fnUUID(_ *Call, r *run, _ []any) (any, error) {
+	return r.env.UUID(), nil
 }
 
 // javaRandom is java.util.Random's linear congruential generator, so that a

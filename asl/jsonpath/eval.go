@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/stepd/stepd/budget"
 	"github.com/stepd/stepd/jsonvalue"
 )
 
@@ -35,10 +36,25 @@ func (p *Path) Get(root any) (any, error) {
 // intrinsic functions reject such an argument where a payload template field
 // accepts it as null. For an indefinite path found is always true.
 func (p *Path) Lookup(root any) (v any, found bool, err error) {
-	return p.lookup(root, root)
+	return p.lookup(root, root, nil)
 }
 
-func (p *Path) lookup(root, doc any) (any, bool, error) {
+// GetWithin is Get under a budget: an indefinite path spends a step for each
+// value it visits (in its filters' paths too) and a filter's regular
+// expression a step for every 64 bytes it reads; the list it returns
+// spends its items' bytes. Past the budget it fails with the budget's
+// *budget.ExceededError. A nil budget is Get's own bound of MaxSteps.
+func (p *Path) GetWithin(root any, b *budget.Budget) (any, error) {
+	v, _, err := p.lookup(root, root, b)
+	return v, err
+}
+
+// LookupWithin is Lookup under a budget, as GetWithin.
+func (p *Path) LookupWithin(root any, b *budget.Budget) (v any, found bool, err error) {
+	return p.lookup(root, root, b)
+}
+
+func (p *Path) lookup(root, doc any, b *budget.Budget) (any, bool, error) {
 	if p.simple {
 		return p.getSimple(root)
 	}
@@ -54,7 +70,7 @@ func (p *Path) lookup(root, doc any) (any, bool, error) {
 			}
 			base = v
 		} else {
-			list, err := p.collect(root, doc)
+			list, err := p.collect(root, doc, b)
 			if err != nil {
 				return nil, false, err
 			}
@@ -66,7 +82,7 @@ func (p *Path) lookup(root, doc any) (any, bool, error) {
 	if p.definite {
 		return p.getDefinite(root, doc)
 	}
-	list, err := p.collect(root, doc)
+	list, err := p.collect(root, doc, b)
 	if err != nil {
 		return nil, false, err
 	}
@@ -172,21 +188,34 @@ const MaxSteps = 1 << 22
 
 // walker collects the matches of an indefinite path.
 type walker struct {
-	out   []any
-	steps int
+	out []any
+	b   *budget.Budget
 }
 
-func (w *walker) tired() bool {
-	w.steps++
-	return w.steps > MaxSteps
+// tired spends a step and reports whether the budget is spent.
+func (w *walker) tired() bool { return w.b.Step() != nil }
+
+// add appends a match, spending its bytes.
+func (w *walker) add(v any) {
+	if w.b.Items(1) == nil {
+		w.out = append(w.out, v)
+	}
 }
 
 // collect evaluates an indefinite path, ignoring branches that find nothing.
-func (p *Path) collect(root, doc any) ([]any, error) {
-	w := &walker{out: []any{}}
+// Without a budget it runs under one of MaxSteps steps, its own.
+func (p *Path) collect(root, doc any, b *budget.Budget) ([]any, error) {
+	own := b == nil
+	if own {
+		b = budget.New(budget.Limits{Steps: MaxSteps}, nil)
+	}
+	w := &walker{out: []any{}, b: b}
 	p.walk(p.segs, root, doc, w)
-	if w.steps > MaxSteps {
-		return nil, &EvalError{Msg: "evaluating " + p.src + " visits more than " + strconv.Itoa(MaxSteps) + " values"}
+	if err := b.Err(); err != nil {
+		if own {
+			return nil, &EvalError{Msg: "evaluating " + p.src + " visits more than " + strconv.Itoa(MaxSteps) + " values"}
+		}
+		return nil, err
 	}
 	return w.out, nil
 }
@@ -196,7 +225,7 @@ func (p *Path) walk(segs []segment, cur, doc any, w *walker) {
 		return
 	}
 	if len(segs) == 0 {
-		w.out = append(w.out, cur)
+		w.add(cur)
 		return
 	}
 	sg, rest := &segs[0], segs[1:]
@@ -219,7 +248,7 @@ func (p *Path) walk(segs []segment, cur, doc any, w *walker) {
 					m.Set(k, v)
 				}
 			}
-			w.out = append(w.out, m)
+			w.add(m)
 			return
 		}
 		for _, k := range sg.names {
@@ -257,12 +286,12 @@ func (p *Path) walk(segs []segment, cur, doc any, w *walker) {
 		switch x := cur.(type) {
 		case []any:
 			for _, v := range x {
-				if sg.filter.test(doc, v) {
+				if sg.filter.test(doc, v, w.b) {
 					p.walk(rest, v, doc, w)
 				}
 			}
 		case *jsonvalue.Object:
-			if sg.filter.test(doc, x) {
+			if sg.filter.test(doc, x, w.b) {
 				p.walk(rest, x, doc, w)
 			}
 		}
@@ -301,7 +330,7 @@ func (p *Path) index(i int, rest []segment, cur, doc any, w *walker) {
 	}
 	if i < 0 || i >= len(arr) {
 		if len(rest) == 0 {
-			w.out = append(w.out, nil) // Jayway over Jackson reads a missing element as null
+			w.add(nil) // Jayway over Jackson reads a missing element as null
 		}
 		return
 	}

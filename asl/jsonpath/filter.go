@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/stepd/stepd/budget"
 	"github.com/stepd/stepd/jsonvalue"
 )
 
@@ -12,16 +13,20 @@ import (
 // candidate value (cur); doc is the document the whole path is evaluated on, for
 // $ references inside the filter.
 type filterExpr interface {
-	test(doc, cur any) bool
+	test(doc, cur any, b *budget.Budget) bool
 }
 
 type orExpr struct{ l, r filterExpr }
 type andExpr struct{ l, r filterExpr }
 type notExpr struct{ e filterExpr }
 
-func (e orExpr) test(doc, cur any) bool  { return e.l.test(doc, cur) || e.r.test(doc, cur) }
-func (e andExpr) test(doc, cur any) bool { return e.l.test(doc, cur) && e.r.test(doc, cur) }
-func (e notExpr) test(doc, cur any) bool { return !e.e.test(doc, cur) }
+func (e orExpr) test(doc, cur any, b *budget.Budget) bool {
+	return e.l.test(doc, cur, b) || e.r.test(doc, cur, b)
+}
+func (e andExpr) test(doc, cur any, b *budget.Budget) bool {
+	return e.l.test(doc, cur, b) && e.r.test(doc, cur, b)
+}
+func (e notExpr) test(doc, cur any, b *budget.Budget) bool { return !e.e.test(doc, cur, b) }
 
 type operand struct {
 	path *Path          // @... or $..., or nil for a literal
@@ -31,7 +36,7 @@ type operand struct {
 
 // value evaluates the operand. A definite path that matches nothing is
 // undefined (ok false); an indefinite one yields the list of its matches.
-func (o *operand) value(doc, cur any) (any, bool) {
+func (o *operand) value(doc, cur any, b *budget.Budget) (any, bool) {
 	if o.path == nil {
 		return o.lit, true
 	}
@@ -39,7 +44,7 @@ func (o *operand) value(doc, cur any) (any, bool) {
 	if o.path.root == RootInput {
 		base = doc
 	}
-	v, found, err := o.path.lookup(base, doc)
+	v, found, err := o.path.lookup(base, doc, b)
 	return v, err == nil && found
 }
 
@@ -48,8 +53,11 @@ type cmpExpr struct {
 	l, r operand
 }
 
-func (e cmpExpr) test(doc, cur any) bool {
-	l, lok := e.l.value(doc, cur)
+func (e cmpExpr) test(doc, cur any, b *budget.Budget) bool {
+	if b.Step() != nil {
+		return false
+	}
+	l, lok := e.l.value(doc, cur, b)
 	if e.op == "" {
 		if !lok {
 			return false
@@ -62,9 +70,9 @@ func (e cmpExpr) test(doc, cur any) bool {
 	}
 	if e.op == "=~" {
 		s, ok := l.(string)
-		return lok && ok && e.r.re.MatchString(s)
+		return lok && ok && b.Steps(len(s)/budget.BytesPerStep+1) == nil && e.r.re.MatchString(s)
 	}
-	r, rok := e.r.value(doc, cur)
+	r, rok := e.r.value(doc, cur, b)
 	switch e.op {
 	case "==":
 		return lok && rok && filterEqual(l, r)

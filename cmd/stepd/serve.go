@@ -11,6 +11,7 @@ import (
 
 	"github.com/stepd/stepd/auth"
 	"github.com/stepd/stepd/awsapi"
+	"github.com/stepd/stepd/budget"
 	"github.com/stepd/stepd/console"
 	"github.com/stepd/stepd/engine"
 	"github.com/stepd/stepd/interp"
@@ -34,6 +35,9 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	maxPayload := fs.Int("max-payload-bytes", interp.DefaultLimits.MaxPayloadBytes, "largest execution input, state output or task result (AWS: 262144)")
 	maxHistory := fs.Int64("max-history-events", interp.DefaultLimits.MaxHistoryEvents, "most history events an execution may have (AWS: 25000)")
+	evalSteps := fs.Int64("eval-steps", budget.Default.Steps, "most steps one evaluation of an expression (JSONata, JSONPath, intrinsic) may take")
+	evalBytes := fs.Int64("eval-bytes", budget.Default.Bytes, "most bytes one evaluation of an expression may build")
+	evalTime := fs.Duration("eval-time", budget.Default.Time, "longest one evaluation of an expression may run (keep it well under 1s: StopExecution waits for it)")
 	mockConfig := fs.String("mock-config", os.Getenv("SFN_MOCK_CONFIG"), "Step Functions Local's mock configuration `file`: executions started on <machine ARN>#<test case> run that test case (env SFN_MOCK_CONFIG)")
 	sf := addStoreFlags(fs)
 	srvFlags := addServerFlags(fs)
@@ -77,7 +81,11 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	if *timeScale != 1 {
 		clock = engine.CompressedClock{Scale: *timeScale}
 	}
-	limits := interp.Limits{MaxPayloadBytes: *maxPayload, MaxHistoryEvents: *maxHistory}
+	if *evalSteps <= 0 || *evalBytes <= 0 || *evalTime <= 0 {
+		return usageErr("--eval-steps, --eval-bytes and --eval-time must be positive")
+	}
+	limits := interp.Limits{MaxPayloadBytes: *maxPayload, MaxHistoryEvents: *maxHistory,
+		Eval: budget.Limits{Steps: *evalSteps, Bytes: *evalBytes, Time: *evalTime}}
 	svc := service.New(service.Options{Store: durable, ExpressStore: memory.New(), Runner: router, Clock: clock, Logger: log,
 		Node: sf.nodeName(*addr), Lease: *sf.lease, Limits: limits, MockConfig: mocks})
 	check := tasks.Check
