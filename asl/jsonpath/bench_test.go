@@ -2,7 +2,9 @@ package jsonpath
 
 import (
 	"testing"
+	"time"
 
+	"github.com/stepd/stepd/budget"
 	"github.com/stepd/stepd/jsonvalue"
 )
 
@@ -22,6 +24,16 @@ func BenchmarkGet(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := p.Get(doc); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(bb.name+"_budget", func(b *testing.B) {
+			b.ReportAllocs()
+			var bd budget.Budget
+			for b.Loop() {
+				bd.Start(budget.Default, time.Now)
+				if _, err := p.GetWithin(doc, &bd); err != nil {
 					b.Fatal(err)
 				}
 			}
