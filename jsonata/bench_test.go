@@ -5,7 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/stepd/stepd/budget"
 	"github.com/stepd/stepd/jsonvalue"
 )
 
@@ -77,6 +79,23 @@ func BenchmarkJSComparison(b *testing.B) {
 				}
 			}
 		})
+		b.Run(c.name+"_budget", func(b *testing.B) { benchBudget(b, e, data, &Options{}) })
+	}
+}
+
+// benchBudget evaluates e under the production budget on the wall clock,
+// started afresh for each evaluation, as Step Functions states run.
+func benchBudget(b *testing.B, e *Expr, input any, opts *Options) {
+	b.ReportAllocs()
+	ctx := context.Background()
+	var bd budget.Budget
+	o := *opts
+	o.Budget = &bd
+	for b.Loop() {
+		bd.Start(budget.Default, time.Now)
+		if _, err := e.Evaluate(ctx, input, &o); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 
@@ -118,5 +137,6 @@ func BenchmarkStepFunctions(b *testing.B) {
 				}
 			}
 		})
+		b.Run(c.name+"_budget", func(b *testing.B) { benchBudget(b, e, input, opts) })
 	}
 }

@@ -26,15 +26,24 @@
 // away ($eval), the clock of $now and $millis, the random source of $random
 // and $shuffle, and the limits. Options give one evaluation its Env, its
 // variables and, if the caller must be deterministic, its instant ("now" is
-// read once per evaluation, as in jsonata-js) and its random source. Nothing
-// in the package reads the clock or a random source when these are given.
+// read once per evaluation, as in jsonata-js) and its random source. The
+// package reads no clock and draws no random numbers of its own: without a
+// clock $now() and $millis() fail with U2001, without a random source
+// $random() and $shuffle() fail with U2002.
+//
+// An evaluation can run under a budget (Options.Budget, package budget) of
+// steps, bytes and time, which the evaluator spends as it goes: a node
+// evaluated or a function called is a step (tail calls included, so a loop
+// ends), the items and characters it builds are bytes, and a regular
+// expression spends a step for each 64 bytes it reads. Past it, Evaluate
+// returns the budget's *budget.ExceededError.
 //
 // Errors are *Error values with jsonata-js's code (S0xxx static, T0xxx type,
 // D0xxx dynamic), message, position and token. The limits are errors too:
 // D1011 when evaluation nests deeper than Config.MaxDepth, D1012 when it
-// outlasts Config.Timeout or the context's deadline, D2014, D2015 and D2016
-// when one operation would build more than Config.MaxLength items or
-// characters.
+// outlasts Config.Timeout (measured on Config.Clock) or the context's
+// deadline, D2014, D2015 and D2016 when one operation would build more than
+// Config.MaxLength items or characters.
 //
 // # How it works
 //
