@@ -44,6 +44,7 @@ var allowed = map[string][]string{
 	"asl/intrinsic": {"jsonvalue", "asl/aslerr", "asl/jsonpath", "budget"},
 	"jsonata":       {"jsonvalue", "budget"},
 	"asl":           {"jsonvalue", "asl/aslerr", "asl/jsonpath", "asl/intrinsic", "jsonata", "budget"},
+	"asl/validate":  {"jsonvalue", "asl", "asl/aslerr", "asl/jsonpath", "asl/intrinsic", "jsonata"}, // the validator; its Parse reads, validates, builds
 	"history":       {"jsonvalue"},
 	"interp":        {"jsonvalue", "asl", "asl/aslerr", "history", "budget"},
 
@@ -68,12 +69,12 @@ var allowed = map[string][]string{
 	"runner/outbound":        {}, // the allow-list and client every outbound request of a definition goes through
 	"runner/sfn":             {"jsonvalue", "asl", "asl/aslerr", "runner"},
 
-	"engine":         {"jsonvalue", "asl", "asl/aslerr", "history", "interp", "runner", "runner/mock", "runner/sfn", "store"},
-	"service":        {"jsonvalue", "asl", "asl/aslerr", "interp", "engine", "runner", "runner/mock", "runner/sfn", "store"},
+	"engine":         {"jsonvalue", "asl", "asl/validate", "asl/aslerr", "history", "interp", "runner", "runner/mock", "runner/sfn", "store"},
+	"service":        {"jsonvalue", "asl", "asl/validate", "asl/aslerr", "interp", "engine", "runner", "runner/mock", "runner/sfn", "store"},
 	"service/shapes": {"jsonvalue", "asl"}, // the AWS APIs' result shapes TestState checks mocks against
-	"awsapi":         {"jsonvalue", "asl", "asl/aslerr", "history", "interp", "engine", "service", "service/shapes", "store"},
+	"awsapi":         {"jsonvalue", "asl", "asl/validate", "asl/aslerr", "history", "interp", "engine", "service", "service/shapes", "store"},
 	"config":         {},
-	"testrun":        {"jsonvalue", "asl", "asl/aslerr", "history", "interp", "runner", "runner/mock", "runner/sfn"}, // stepd test
+	"testrun":        {"jsonvalue", "asl", "asl/validate", "asl/aslerr", "history", "interp", "runner", "runner/mock", "runner/sfn"}, // stepd test
 
 	"auth":      {}, // SigV4, console sessions, Host checks: the standard library only
 	"console":   {}, // only a client of the public API: it serves files

@@ -1,15 +1,15 @@
 // Package asl reads Amazon States Language definitions into a read-only typed
-// model, and validates them.
+// model.
 //
 // Reading happens in three steps:
 //
 //  1. ReadDocument turns the text (JSON, or YAML as the AWS console accepts) into
 //     an ordered JSON object;
-//  2. Validate checks it and returns every Diagnostic, each with AWS's code and a
-//     location such as /States/Foo/Next;
-//  3. Parse (which runs 1 and 2 and fails on any error) builds the Definition:
-//     each state typed, every transition resolved to a *State, every path,
-//     intrinsic call and payload template compiled once.
+//  2. package asl/validate checks it and returns every Diagnostic, each with
+//     AWS's code and a location such as /States/Foo/Next;
+//  3. Build builds the Definition: each state typed, every transition resolved
+//     to a *State, every path, intrinsic call and payload template compiled
+//     once. validate.Parse runs the three and fails on any error.
 //
 // A Definition is immutable and safe for concurrent use by any number of
 // executions. Evaluating its expressions (Expr, Template, Condition) is pure:

@@ -9,33 +9,8 @@ import (
 	"github.com/stepd/stepd/jsonvalue"
 )
 
-// ParseOptions control Parse.
-type ParseOptions struct {
-	// Type is the state machine type, STANDARD (the default) or EXPRESS; some
-	// definitions are valid for one and not the other.
-	Type string
-}
-
-// Parse reads, validates and builds a definition. A definition with any ERROR
-// diagnostic fails with a *DefinitionError listing them all.
-func Parse(text []byte, opts ParseOptions) (*Definition, error) {
-	doc, diags := ReadDocument(text)
-	if doc != nil {
-		diags = append(diags, Validate(doc, ValidateOptions{Type: opts.Type})...)
-	}
-	var errs []Diagnostic
-	for _, d := range diags {
-		if d.Severity != SeverityWarning {
-			errs = append(errs, d)
-		}
-	}
-	if len(errs) > 0 {
-		return nil, &DefinitionError{Diagnostics: errs}
-	}
-	return Build(doc)
-}
-
-// Build builds the typed model of a definition that Validate accepted. It does
+// Build builds the typed model of a definition that the validator
+// (package asl/validate, whose Parse reads, validates and builds) accepted. It does
 // not repeat the validator's checks, but it never panics on a document it was not
 // given to: a field it cannot use is an error naming its location.
 func Build(doc *jsonvalue.Object) (*Definition, error) {
@@ -124,7 +99,7 @@ func (b *builder) graph(o *jsonvalue.Object, loc string, owner *State, ql QueryL
 		_, sv := states.At(i)
 		so := b.object(sv, loc+"/States/"+name)
 		raw[i] = so
-		st := &State{Name: name, Graph: g, Location: lintAt(loc+"/States", name), QueryLanguage: ql}
+		st := &State{Name: name, Graph: g, Location: loc + "/States/" + lintPointerEscape(name), QueryLanguage: ql}
 		g.States = append(g.States, st)
 		g.byName[name] = st
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/stepd/stepd/asl"
+	"github.com/stepd/stepd/asl/validate"
 	"github.com/stepd/stepd/engine"
 	"github.com/stepd/stepd/store"
 )
@@ -143,7 +144,7 @@ func storeTags(tags []tagEntry) []store.Tag {
 // parseDefinition validates a definition for a machine type, and its Task
 // resources with Options.CheckResource.
 func (h *Handler) parseDefinition(text, typ string) error {
-	def, err := asl.Parse([]byte(text), asl.ParseOptions{Type: typ})
+	def, err := validate.Parse([]byte(text), validate.Options{Type: typ})
 	if err != nil {
 		return invalidDefinition(err)
 	}
@@ -588,7 +589,7 @@ func (h *Handler) validateStateMachineDefinition(ctx context.Context, body []byt
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	opts := asl.ValidateOptions{Type: typeStandard}
+	opts := validate.Options{Type: typeStandard}
 	if in.Type != nil {
 		opts.Type = *in.Type
 	}
@@ -598,7 +599,7 @@ func (h *Handler) validateStateMachineDefinition(ctx context.Context, body []byt
 	}
 	withWarnings := in.Severity != nil && *in.Severity == "WARNING"
 	out := validateDefinitionOutput{Result: "OK", Diagnostics: []diagnostic{}}
-	for _, d := range asl.ValidateText([]byte(*in.Definition), opts) {
+	for _, d := range validate.Text([]byte(*in.Definition), opts) {
 		if d.Severity == asl.SeverityError {
 			out.Result = "FAIL"
 		} else if !withWarnings {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/stepd/stepd/asl"
+	"github.com/stepd/stepd/asl/validate"
 	"github.com/stepd/stepd/engine"
 	"github.com/stepd/stepd/interp"
 	"github.com/stepd/stepd/jsonvalue"
@@ -183,7 +184,7 @@ func (h *Handler) testState(ctx context.Context, body []byte) (any, error) {
 // named StateName, with a Succeed state for each state it may go to.
 func testDefinition(text string, stateName *string) (*asl.Definition, *asl.State, error) {
 	if stateName != nil {
-		def, err := asl.Parse([]byte(text), asl.ParseOptions{})
+		def, err := validate.Parse([]byte(text), validate.Options{})
 		if err != nil {
 			return nil, nil, invalidDefinition(err)
 		}
@@ -210,7 +211,7 @@ func testDefinition(text string, stateName *string) (*asl.Definition, *asl.State
 	machine := jsonvalue.NewObject(2)
 	machine.Set("StartAt", testStateName)
 	machine.Set("States", states)
-	def, err := asl.Parse(jsonvalue.Marshal(machine), asl.ParseOptions{})
+	def, err := validate.Parse(jsonvalue.Marshal(machine), validate.Options{})
 	if err != nil {
 		return nil, nil, invalidDefinition(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/stepd/stepd/asl"
+	"github.com/stepd/stepd/asl/validate"
 	"github.com/stepd/stepd/store"
 )
 
@@ -49,7 +50,7 @@ func (c *definitionCache) Definition(ctx context.Context, revisionID string) (*a
 		if err != nil {
 			return nil, fmt.Errorf("definition %s: %w", revisionID, err)
 		}
-		if def, err = asl.Parse([]byte(d.Text), asl.ParseOptions{}); err != nil {
+		if def, err = validate.Parse([]byte(d.Text), validate.Options{}); err != nil {
 			return nil, fmt.Errorf("definition %s: %w", revisionID, err)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stepd/stepd/asl"
+	"github.com/stepd/stepd/asl/validate"
 	"github.com/stepd/stepd/history"
 	"github.com/stepd/stepd/interp"
 	"github.com/stepd/stepd/jsonvalue"
@@ -59,7 +60,7 @@ var epoch = time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
 
 func mustDefinition(t testing.TB, def string) *asl.Definition {
 	t.Helper()
-	d, err := asl.Parse([]byte(def), asl.ParseOptions{})
+	d, err := validate.Parse([]byte(def), validate.Options{})
 	if err != nil {
 		t.Fatalf("parse definition: %v", err)
 	}

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stepd/stepd/asl"
+	"github.com/stepd/stepd/asl/validate"
 	"github.com/stepd/stepd/interp"
 	"github.com/stepd/stepd/jsonvalue"
 )
@@ -41,7 +41,7 @@ func FuzzStep(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, defText, input []byte) {
-		def, err := asl.Parse(defText, asl.ParseOptions{})
+		def, err := validate.Parse(defText, validate.Options{})
 		if err != nil {
 			return
 		}

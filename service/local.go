@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/stepd/stepd/asl"
+	"github.com/stepd/stepd/asl/validate"
 	"github.com/stepd/stepd/engine"
 	"github.com/stepd/stepd/interp"
 	"github.com/stepd/stepd/runner"
@@ -117,7 +117,7 @@ func (s *Service) createLocal(ctx context.Context, m LocalMachine, opts LocalOpt
 	if !ValidName(m.Name) {
 		return "", fmt.Errorf("state machine %q: the name is not valid", m.Name)
 	}
-	if _, err := asl.Parse([]byte(m.Definition), asl.ParseOptions{Type: m.Type}); err != nil {
+	if _, err := validate.Parse([]byte(m.Definition), validate.Options{Type: m.Type}); err != nil {
 		return "", fmt.Errorf("state machine %s: invalid definition: %w", m.Name, err)
 	}
 	arn := "arn:aws:states:" + opts.Region + ":" + opts.Account + ":stateMachine:" + m.Name

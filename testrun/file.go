@@ -39,6 +39,7 @@ import (
 	"strings"
 
 	"github.com/stepd/stepd/asl"
+	"github.com/stepd/stepd/asl/validate"
 	"github.com/stepd/stepd/jsonvalue"
 	"github.com/stepd/stepd/runner/mock"
 )
@@ -176,7 +177,7 @@ func readFile(path string, doc *jsonvalue.Object) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("definition: %w", err)
 	}
-	if f.Definition, err = asl.Parse(defText, asl.ParseOptions{Type: f.Type}); err != nil {
+	if f.Definition, err = validate.Parse(defText, validate.Options{Type: f.Type}); err != nil {
 		return nil, fmt.Errorf("definition %s: %w", defName, err)
 	}
 	f.MachineName = r.str(fields, "", "stateMachineName")

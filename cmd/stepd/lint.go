@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/stepd/stepd/asl"
+	"github.com/stepd/stepd/asl/validate"
 	"github.com/stepd/stepd/jsonvalue"
 )
 
@@ -40,7 +41,7 @@ func lintCommand(_ context.Context, args []string, io *streams) error {
 		if err != nil {
 			return usageErr("%v", err)
 		}
-		diags := asl.ValidateText(text, asl.ValidateOptions{Type: *smType})
+		diags := validate.Text(text, validate.Options{Type: *smType})
 		valid := true
 		for _, d := range diags {
 			if d.Severity != asl.SeverityWarning {

@@ -8,7 +8,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/stepd/stepd/asl"
+	"github.com/stepd/stepd/asl/validate"
 	"github.com/stepd/stepd/interp"
 	"github.com/stepd/stepd/jsonvalue"
 	"github.com/stepd/stepd/runner/mock"
@@ -59,7 +59,7 @@ func runCommand(ctx context.Context, args []string, io *streams) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	if _, err := asl.Parse(text, asl.ParseOptions{Type: *smType}); err != nil {
+	if _, err := validate.Parse(text, validate.Options{Type: *smType}); err != nil {
 		return usageErr("%s: invalid definition: %v", pos[0], err)
 	}
 	var others []service.LocalMachine

@@ -1,6 +1,7 @@
-package asl
+package validate
 
 import (
+	"github.com/stepd/stepd/asl"
 	"strings"
 	"unicode/utf8"
 
@@ -27,7 +28,7 @@ func (v *validator) mapState(st *lintState) {
 		switch x := raw.(type) {
 		case []any:
 		case string:
-			if !IsJSONataString(x) {
+			if !asl.IsJSONataString(x) {
 				v.schema(loc+"/Items", "Expected value of type [ARRAY] or a JSONata expression")
 			}
 		default:
@@ -44,7 +45,7 @@ func (v *validator) mapState(st *lintState) {
 		v.intOrExpr(st, raw, loc+"/ToleratedFailureCount", 0, 1<<62)
 	}
 	if raw, ok := st.has("ToleratedFailurePercentage"); ok {
-		if s, isStr := raw.(string); isStr && st.jsonata && IsJSONataString(s) {
+		if s, isStr := raw.(string); isStr && st.jsonata && asl.IsJSONataString(s) {
 		} else {
 			v.numberRange(raw, loc+"/ToleratedFailurePercentage", 0, 100)
 		}
@@ -86,7 +87,7 @@ func (v *validator) mapState(st *lintState) {
 // also give as an expression.
 func (v *validator) intOrExpr(st *lintState, raw any, loc string, min, max int64) {
 	if s, isStr := raw.(string); isStr && st.jsonata {
-		if !IsJSONataString(s) {
+		if !asl.IsJSONataString(s) {
 			v.schema(loc, "Expected value of type [INTEGER] or a JSONata expression")
 		}
 		return
@@ -134,14 +135,14 @@ func (v *validator) label(raw any, loc string) {
 		return
 	}
 	if s == "" {
-		v.add(SeverityError, CodeInvalidLabelName, loc, "The Label must not be empty")
+		v.add(asl.SeverityError, asl.CodeInvalidLabelName, loc, "The Label must not be empty")
 	}
 	if utf8.RuneCountInString(s) > lintMaxLabelLen {
-		v.add(SeverityError, CodeInvalidLabelName, loc, "The Label '%s' is longer than %d characters", s, lintMaxLabelLen)
+		v.add(asl.SeverityError, asl.CodeInvalidLabelName, loc, "The Label '%s' is longer than %d characters", s, lintMaxLabelLen)
 	}
 	for _, r := range s {
 		if r <= 0x20 || r >= 0x7f && r <= 0xa0 || strings.ContainsRune(lintLabelForbidden, r) || r == 0x2028 || r == 0x2029 || r == 0x3000 || r == 0xfeff {
-			v.add(SeverityError, CodeInvalidLabelName, loc, "Label contains invalid character: %s", lintQuoteRune(r))
+			v.add(asl.SeverityError, asl.CodeInvalidLabelName, loc, "Label contains invalid character: %s", lintQuoteRune(r))
 			break
 		}
 	}
@@ -149,7 +150,7 @@ func (v *validator) label(raw any, loc string) {
 		v.labels = make(map[string]string)
 	}
 	if prev, dup := v.labels[s]; dup {
-		v.add(SeverityError, CodeDuplicateLabelName, loc, "Duplicate Label '%s' (also used at %s)", s, prev)
+		v.add(asl.SeverityError, asl.CodeDuplicateLabelName, loc, "Duplicate Label '%s' (also used at %s)", s, prev)
 	} else {
 		v.labels[s] = loc
 	}

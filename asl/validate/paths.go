@@ -1,6 +1,7 @@
-package asl
+package validate
 
 import (
+	"github.com/stepd/stepd/asl"
 	"strings"
 
 	"github.com/stepd/stepd/jsonvalue"
@@ -75,7 +76,7 @@ func (v *validator) payloadTemplate(raw any, loc string) {
 				continue
 			}
 			if s, ok := val.(string); ok && lintLooksLikePath(s) {
-				v.warn(CodeNoDollar, kloc,
+				v.warn(asl.CodeNoDollar, kloc,
 					"The value of the field '%s' looks like a JSONPath or an intrinsic function, but the field name does not end with '.$': it is taken as a literal string", k)
 			}
 			v.payloadTemplate(val, kloc)

@@ -1,6 +1,7 @@
-package asl
+package validate
 
 import (
+	"github.com/stepd/stepd/asl"
 	"os"
 	"path/filepath"
 	"testing"
@@ -16,20 +17,20 @@ func FuzzValidateText(f *testing.F) {
 	f.Add([]byte(`{"StartAt":"A","States":{"A":{"Type":"Pass","Output":"{% ($x := 1; $x + $states.input[0]) %}","End":true}},"QueryLanguage":"JSONata"}`), true)
 	f.Add([]byte("StartAt: A\nStates:\n  A: {Type: Pass, End: true}\n"), false)
 	f.Fuzz(func(t *testing.T, text []byte, express bool) {
-		opts := ValidateOptions{}
+		opts := Options{}
 		if express {
 			opts.Type = "EXPRESS"
 		}
-		doc, readDiags := ReadDocument(text)
+		doc, readDiags := asl.ReadDocument(text)
 		if doc == nil && len(readDiags) == 0 {
-			t.Fatal("ReadDocument returned neither a document nor a diagnostic")
+			t.Fatal("asl.ReadDocument returned neither a document nor a diagnostic")
 		}
-		diags := ValidateText(text, opts)
+		diags := Text(text, opts)
 		if doc == nil && len(diags) != len(readDiags) {
 			t.Fatalf("ValidateText added diagnostics to an unreadable text: %v", diags)
 		}
 		for _, d := range diags {
-			if d.Code == "" || d.Message == "" || (d.Severity != SeverityError && d.Severity != SeverityWarning) {
+			if d.Code == "" || d.Message == "" || (d.Severity != asl.SeverityError && d.Severity != asl.SeverityWarning) {
 				t.Fatalf("incomplete diagnostic %+v", d)
 			}
 		}

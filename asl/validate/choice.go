@@ -1,6 +1,7 @@
-package asl
+package validate
 
 import (
+	"github.com/stepd/stepd/asl"
 	"strings"
 
 	"github.com/stepd/stepd/jsonvalue"
@@ -103,7 +104,7 @@ func (v *validator) choiceRule(st *lintState, raw any, loc string, top bool) {
 			}
 		case bool:
 		case string:
-			if !IsJSONataString(c) {
+			if !asl.IsJSONataString(c) {
 				v.schema(loc+"/Condition", "Expected value of type [BOOLEAN] or a JSONata expression")
 			}
 		default:

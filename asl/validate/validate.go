@@ -1,7 +1,17 @@
-package asl
+// Package validate checks Amazon States Language definitions as Step
+// Functions does (its ValidateStateMachineDefinition and CreateStateMachine)
+// and as statelint does, returning every diagnostic with AWS's code and the
+// JSON pointer of the bad field; and Parse reads, validates and builds a
+// definition into asl's model. JSONata expressions are checked with package
+// jsonata's own parser and references, the one that runs them.
+//
+// It sits above asl: it reports asl's Diagnostic values and builds with
+// asl.Build, so asl cannot call it; whoever reads a definition calls Parse.
+package validate
 
 import (
 	"fmt"
+	"github.com/stepd/stepd/asl"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -9,15 +19,15 @@ import (
 	"github.com/stepd/stepd/jsonvalue"
 )
 
-// ValidateOptions control Validate.
-type ValidateOptions struct {
+// Options control the validation.
+type Options struct {
 	// Type is the state machine type: "STANDARD" (the default when empty) or
 	// "EXPRESS". Express state machines cannot use activities, nor the .sync and
 	// .waitForTaskToken integration patterns.
 	Type string
 }
 
-// Validate checks a definition read by ReadDocument against the Amazon States
+// Document checks a definition read by ReadDocument against the Amazon States
 // Language, the rules of statelint and the checks AWS's
 // ValidateStateMachineDefinition makes, and returns every problem found: errors
 // (the definition cannot run) and warnings (it can, but probably not as meant).
@@ -26,9 +36,9 @@ type ValidateOptions struct {
 // (/States/P/Branches/0/States/X/Retry/1/ErrorEquals; "/" for the top level; empty
 // for MISSING_END_STATE) and a message in AWS's wording where AWS's is known.
 // Diagnostics come in a stable order: the order of the definition's fields, each
-// group of states followed by the checks of its transitions. Validate is safe for
+// group of states followed by the checks of its transitions. Document is safe for
 // concurrent use and never modifies doc.
-func Validate(doc *jsonvalue.Object, opts ValidateOptions) []Diagnostic {
+func Document(doc *jsonvalue.Object, opts Options) []asl.Diagnostic {
 	v := &validator{
 		express:    strings.EqualFold(opts.Type, "EXPRESS"),
 		stateNames: make(map[string]string),
@@ -41,14 +51,14 @@ func Validate(doc *jsonvalue.Object, opts ValidateOptions) []Diagnostic {
 	return v.diags
 }
 
-// ValidateText reads a definition's text with ReadDocument and validates it.
+// Text reads a definition's text with asl.ReadDocument and validates it.
 // When the text cannot be read, the reading diagnostics are all there is.
-func ValidateText(text []byte, opts ValidateOptions) []Diagnostic {
-	doc, diags := ReadDocument(text)
+func Text(text []byte, opts Options) []asl.Diagnostic {
+	doc, diags := asl.ReadDocument(text)
 	if doc == nil {
 		return diags
 	}
-	return append(diags, Validate(doc, opts)...)
+	return append(diags, Document(doc, opts)...)
 }
 
 // Limits of the States Language as Step Functions applies them.
@@ -62,28 +72,28 @@ const (
 // validator accumulates diagnostics while walking one definition.
 type validator struct {
 	express    bool
-	diags      []Diagnostic
+	diags      []asl.Diagnostic
 	topJSONata bool              // the state machine's QueryLanguage is JSONata
 	stateNames map[string]string // every state name in the definition → its location
 	labels     map[string]string // every Map Label → its location
 	nesting    int               // Parallel and Map states around the current container
 }
 
-func (v *validator) add(sev Severity, code, loc, format string, args ...any) {
+func (v *validator) add(sev asl.Severity, code, loc, format string, args ...any) {
 	msg := format
 	if len(args) > 0 {
 		msg = fmt.Sprintf(format, args...)
 	}
-	v.diags = append(v.diags, Diagnostic{Severity: sev, Code: code, Location: loc, Message: msg})
+	v.diags = append(v.diags, asl.Diagnostic{Severity: sev, Code: code, Location: loc, Message: msg})
 }
 
 // schema reports a SCHEMA_VALIDATION_FAILED error.
 func (v *validator) schema(loc, format string, args ...any) {
-	v.add(SeverityError, CodeSchemaValidationFailed, loc, format, args...)
+	v.add(asl.SeverityError, asl.CodeSchemaValidationFailed, loc, format, args...)
 }
 
 func (v *validator) warn(code, loc, format string, args ...any) {
-	v.add(SeverityWarning, code, loc, format, args...)
+	v.add(asl.SeverityWarning, code, loc, format, args...)
 }
 
 // lintAt returns the JSON pointer of key inside the value at loc.
@@ -164,11 +174,11 @@ func (v *validator) container(obj *jsonvalue.Object, loc string, top bool) {
 		v.state(c, name, sv, sloc)
 	}
 	if startIsStr && !states.Has(startAt) {
-		v.add(SeverityError, CodeMissingTransitionTarget, loc+"/StartAt", "Missing 'Next' target: %s", startAt)
+		v.add(asl.SeverityError, asl.CodeMissingTransitionTarget, loc+"/StartAt", "Missing 'Next' target: %s", startAt)
 	}
 	if top && !lintHasTerminal(states) {
 		// AWS refuses the workflow outright and skips the reachability walk.
-		v.add(SeverityError, CodeMissingEndState, "", "Workflow has no terminal state")
+		v.add(asl.SeverityError, asl.CodeMissingEndState, "", "Workflow has no terminal state")
 		return
 	}
 	if !startIsStr {
@@ -193,7 +203,7 @@ func (v *validator) container(obj *jsonvalue.Object, loc string, top bool) {
 	}
 	for _, name := range states.Keys() {
 		if !reached[name] {
-			v.add(SeverityError, CodeMissingTransitionTarget, lintAt(loc+"/States", name), "State %q is not reachable.", name)
+			v.add(asl.SeverityError, asl.CodeMissingTransitionTarget, lintAt(loc+"/States", name), "State %q is not reachable.", name)
 		}
 	}
 }
@@ -220,19 +230,19 @@ func lintHasTerminal(states *jsonvalue.Object) bool {
 // characters, and free of control characters.
 func (v *validator) stateName(name, loc string) {
 	if prev, dup := v.stateNames[name]; dup {
-		v.add(SeverityError, CodeDuplicateStateName, loc, "Duplicate State name: '%s' (also defined at %s)", name, prev)
+		v.add(asl.SeverityError, asl.CodeDuplicateStateName, loc, "Duplicate State name: '%s' (also defined at %s)", name, prev)
 	} else {
 		v.stateNames[name] = loc
 	}
 	switch n := utf8.RuneCountInString(name); {
 	case n == 0:
-		v.add(SeverityError, CodeInvalidStateName, loc, "State name must not be empty")
+		v.add(asl.SeverityError, asl.CodeInvalidStateName, loc, "State name must not be empty")
 	case n > lintMaxStateNameLen:
-		v.add(SeverityError, CodeInvalidStateName, loc, "State name '%s' is longer than %d characters", name, lintMaxStateNameLen)
+		v.add(asl.SeverityError, asl.CodeInvalidStateName, loc, "State name '%s' is longer than %d characters", name, lintMaxStateNameLen)
 	}
 	for _, r := range name {
 		if r < 0x20 || (r >= 0x7f && r <= 0x9f) {
-			v.add(SeverityError, CodeInvalidStateName, loc, "State name %q contains the control character %U", name, r)
+			v.add(asl.SeverityError, asl.CodeInvalidStateName, loc, "State name %q contains the control character %U", name, r)
 			break
 		}
 	}
@@ -248,7 +258,7 @@ func (v *validator) edge(c *lintContainer, from string, toV any, loc string) {
 	}
 	c.edges[from] = append(c.edges[from], to)
 	if !c.states.Has(to) {
-		v.add(SeverityError, CodeMissingTransitionTarget, loc, "Missing 'Next' target: %s", to)
+		v.add(asl.SeverityError, asl.CodeMissingTransitionTarget, loc, "Missing 'Next' target: %s", to)
 	}
 }
 
@@ -365,4 +375,12 @@ func lintSet(names ...string) map[string]bool {
 		m[n] = true
 	}
 	return m
+}
+
+// lintPointerEscape escapes a key for use in a JSON pointer (RFC 6901).
+func lintPointerEscape(key string) string {
+	if !strings.ContainsAny(key, "~/") {
+		return key
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(key, "~", "~0"), "/", "~1")
 }

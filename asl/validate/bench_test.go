@@ -1,7 +1,8 @@
-package asl
+package validate
 
 import (
 	"fmt"
+	"github.com/stepd/stepd/asl"
 	"testing"
 
 	"github.com/stepd/stepd/jsonvalue"
@@ -49,21 +50,21 @@ func lintBenchDefinition(n int) []byte {
 // BenchmarkValidateText60 reads and validates a 60-state definition.
 func BenchmarkValidateText60(b *testing.B) {
 	text := lintBenchDefinition(60)
-	if diags := ValidateText(text, ValidateOptions{}); len(diags) > 0 {
+	if diags := Text(text, Options{}); len(diags) > 0 {
 		b.Fatalf("benchmark definition is not clean: %v", diags)
 	}
 	b.SetBytes(int64(len(text)))
 	b.ReportAllocs()
 	for b.Loop() {
-		ValidateText(text, ValidateOptions{})
+		Text(text, Options{})
 	}
 }
 
 // BenchmarkValidate60 validates a 60-state definition already read.
 func BenchmarkValidate60(b *testing.B) {
-	doc, _ := ReadDocument(lintBenchDefinition(60))
+	doc, _ := asl.ReadDocument(lintBenchDefinition(60))
 	b.ReportAllocs()
 	for b.Loop() {
-		Validate(doc, ValidateOptions{})
+		Document(doc, Options{})
 	}
 }

@@ -1,6 +1,7 @@
-package asl
+package validate
 
 import (
+	"github.com/stepd/stepd/asl"
 	"strings"
 
 	"github.com/stepd/stepd/asl/aslerr"
@@ -80,7 +81,7 @@ func (v *validator) credentials(st *lintState, raw any, loc string) {
 		switch {
 		case !isStr:
 			v.schema(loc+"/RoleArn", "Expected value of type [STRING]")
-		case st.jsonata && IsJSONataString(s):
+		case st.jsonata && asl.IsJSONataString(s):
 		case !strings.HasPrefix(s, "arn:"):
 			v.schema(loc+"/RoleArn", "The value for the field 'RoleArn' must be an IAM role ARN")
 		}

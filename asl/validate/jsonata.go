@@ -1,7 +1,8 @@
-package asl
+package validate
 
 import (
 	"errors"
+	"github.com/stepd/stepd/asl"
 	"strings"
 
 	"github.com/stepd/stepd/jsonata"
@@ -60,9 +61,9 @@ func (v *validator) jsonataWalk(raw any, loc string, sc lintJSONataScope) {
 func (v *validator) jsonataString(s, loc string, errorOutput bool) {
 	open, close := strings.HasPrefix(s, "{%"), strings.HasSuffix(s, "%}")
 	switch {
-	case IsJSONataString(s):
+	case asl.IsJSONataString(s):
 	case open || close:
-		v.add(SeverityError, CodeInvalidJSONataExpression, loc,
+		v.add(asl.SeverityError, asl.CodeInvalidJSONataExpression, loc,
 			"A JSONata expression must start with '{%%' and end with '%%}': %q", s)
 		return
 	default:
@@ -71,17 +72,17 @@ func (v *validator) jsonataString(s, loc string, errorOutput bool) {
 	expr := strings.TrimSpace(s[2 : len(s)-2])
 	e, err := lintCompileJSONata(expr)
 	if err != nil {
-		v.add(SeverityError, CodeInvalidJSONataExpression, loc, "%s", err.Error())
+		v.add(asl.SeverityError, asl.CodeInvalidJSONataExpression, loc, "%s", err.Error())
 		return
 	}
 	for _, r := range lintTopLevelRefs(e.References(), errorOutput) {
 		switch r {
 		case "$$":
-			v.add(SeverityError, CodeUnsupportedJSONataExpression, loc, "Reference to '$$' is not supported.")
+			v.add(asl.SeverityError, asl.CodeUnsupportedJSONataExpression, loc, "Reference to '$$' is not supported.")
 		case "$states.errorOutput":
-			v.add(SeverityError, CodeUnsupportedJSONataExpression, loc, "Field '$states.errorOutput' does not exist.")
+			v.add(asl.SeverityError, asl.CodeUnsupportedJSONataExpression, loc, "Field '$states.errorOutput' does not exist.")
 		default:
-			v.add(SeverityError, CodeUnsupportedJSONataExpression, loc, "Reference to '%s' at the top level is not supported.", r)
+			v.add(asl.SeverityError, asl.CodeUnsupportedJSONataExpression, loc, "Reference to '%s' at the top level is not supported.", r)
 		}
 	}
 }

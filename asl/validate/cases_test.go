@@ -1,7 +1,8 @@
-package asl
+package validate
 
 import (
 	"encoding/json"
+	"github.com/stepd/stepd/asl"
 	"os"
 	"path/filepath"
 	"sort"
@@ -112,9 +113,9 @@ var lintKnownDisagreements = map[string]string{
 		"Definition error.",
 }
 
-func lintHasError(diags []Diagnostic) bool {
+func lintHasError(diags []asl.Diagnostic) bool {
 	for _, d := range diags {
-		if d.Severity == SeverityError {
+		if d.Severity == asl.SeverityError {
 			return true
 		}
 	}
@@ -137,7 +138,7 @@ func TestValidateLintCorpus(t *testing.T) {
 		if typ == "" {
 			typ = "STANDARD"
 		}
-		diags := ValidateText(c.text(), ValidateOptions{Type: typ})
+		diags := Text(c.text(), Options{Type: typ})
 		got := !lintHasError(diags)
 		var out strings.Builder
 		for _, d := range diags {

@@ -1,6 +1,7 @@
-package asl
+package validate
 
 import (
+	"github.com/stepd/stepd/asl"
 	"strings"
 	"unicode/utf8"
 
@@ -250,7 +251,7 @@ func (v *validator) jsonataArguments(raw any, loc string) {
 	switch x := raw.(type) {
 	case *jsonvalue.Object:
 	case string:
-		if !IsJSONataString(x) {
+		if !asl.IsJSONataString(x) {
 			v.schema(loc, "Expected value of type [OBJECT] or a JSONata expression")
 		}
 	default:
@@ -315,7 +316,7 @@ func lintVariableNameProblem(name string) string {
 func (v *validator) pass(st *lintState) {
 	if raw, ok := st.has("Result"); ok {
 		if lintLooksDynamic(raw) {
-			v.warn(CodePassResultIsStatic, st.loc+"/Result",
+			v.warn(asl.CodePassResultIsStatic, st.loc+"/Result",
 				"The Result of a Pass state is static: paths and intrinsic functions in it are not evaluated")
 		}
 	}
@@ -380,7 +381,7 @@ func (v *validator) wait(st *lintState) {
 		switch {
 		case !isStr:
 			v.schema(loc+"/Timestamp", "Expected value of type [STRING]")
-		case st.jsonata && IsJSONataString(s):
+		case st.jsonata && asl.IsJSONataString(s):
 		case !lintIsRFC3339(s):
 			v.schema(loc+"/Timestamp", "String does not match RFC3339 timestamp")
 		}
@@ -397,7 +398,7 @@ func (v *validator) wait(st *lintState) {
 // in a JSONata state an expression.
 func (v *validator) secondsField(st *lintState, raw any, loc string, min int64) {
 	if s, isStr := raw.(string); isStr && st.jsonata {
-		if !IsJSONataString(s) {
+		if !asl.IsJSONataString(s) {
 			v.schema(loc, "Expected value of type [INTEGER] or a JSONata expression")
 		}
 		return
@@ -420,7 +421,7 @@ func (v *validator) fail(st *lintState) {
 			continue
 		}
 		if !st.jsonata && lintLooksLikePath(s) {
-			v.warn(CodeNoPath, lintAt(loc, f),
+			v.warn(asl.CodeNoPath, lintAt(loc, f),
 				"The value of '%s' looks like a path, but the field name does not end with 'Path': use '%sPath' to read it from the input", f, f)
 		}
 	}
@@ -459,7 +460,7 @@ func (v *validator) nested(loc string, f func()) {
 	v.nesting++
 	defer func() { v.nesting-- }()
 	if v.nesting > lintMaxNesting {
-		v.add(SeverityError, CodeTooDeeplyNested, loc, "Parallel and Map states are nested more than %d levels deep", lintMaxNesting)
+		v.add(asl.SeverityError, asl.CodeTooDeeplyNested, loc, "Parallel and Map states are nested more than %d levels deep", lintMaxNesting)
 		return
 	}
 	f()

@@ -1,4 +1,4 @@
-package asl
+package validate
 
 import (
 	"unicode"

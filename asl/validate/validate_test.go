@@ -1,7 +1,8 @@
-package asl
+package validate
 
 import (
 	"flag"
+	"github.com/stepd/stepd/asl"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,7 +15,7 @@ import (
 var lintUpdate = flag.Bool("update", false, "rewrite the golden files of testdata/lint")
 
 // lintGolden renders diagnostics one per line, as the golden files hold them.
-func lintGolden(diags []Diagnostic) string {
+func lintGolden(diags []asl.Diagnostic) string {
 	var b strings.Builder
 	for _, d := range diags {
 		loc := d.Location
@@ -46,11 +47,11 @@ func TestValidateTestdata(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			opts := ValidateOptions{}
+			opts := Options{}
 			if strings.Contains(name, ".express.") {
 				opts.Type = "EXPRESS"
 			}
-			diags := ValidateText(text, opts)
+			diags := Text(text, opts)
 			switch {
 			case strings.HasPrefix(name, "valid-") && lintHasError(diags):
 				t.Errorf("valid definition has errors:\n%s", lintGolden(diags))
@@ -84,17 +85,17 @@ func TestValidateStable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, diags := ReadDocument(text)
+	doc, diags := asl.ReadDocument(text)
 	if doc == nil {
-		t.Fatalf("ReadDocument: %v", diags)
+		t.Fatalf("asl.ReadDocument: %v", diags)
 	}
-	want := lintGolden(Validate(doc, ValidateOptions{}))
+	want := lintGolden(Document(doc, Options{}))
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if got := lintGolden(Validate(doc, ValidateOptions{})); got != want {
+			if got := lintGolden(Document(doc, Options{})); got != want {
 				t.Errorf("diagnostics changed between runs:\n%s\nvs\n%s", got, want)
 			}
 		}()
@@ -105,8 +106,8 @@ func TestValidateStable(t *testing.T) {
 // TestValidateNilDocument checks that a nil document is an error, not a panic.
 func TestValidateNilDocument(t *testing.T) {
 	t.Parallel()
-	if diags := Validate(nil, ValidateOptions{}); !lintHasError(diags) {
-		t.Fatalf("Validate(nil) = %v, want an error", diags)
+	if diags := Document(nil, Options{}); !lintHasError(diags) {
+		t.Fatalf("Document(nil) = %v, want an error", diags)
 	}
 }
 
@@ -139,7 +140,7 @@ func TestReadDocument(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			doc, diags := ReadDocument([]byte(tt.text))
+			doc, diags := asl.ReadDocument([]byte(tt.text))
 			var got string
 			if len(diags) > 0 {
 				if doc != nil {
@@ -255,7 +256,7 @@ func TestValidateGoValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diags := Validate(v.(*jsonvalue.Object), ValidateOptions{}); len(diags) > 0 {
+	if diags := Document(v.(*jsonvalue.Object), Options{}); len(diags) > 0 {
 		t.Fatalf("unexpected diagnostics:\n%s", lintGolden(diags))
 	}
 }
