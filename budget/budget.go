@@ -6,7 +6,7 @@
 //
 // A Budget reads no clock of its own: its time limit is measured on the
 // clock its caller gives (the engine's wall clock), read once every
-// ClockEvery steps.
+// ClockEvery steps, first after ClockEvery steps.
 package budget
 
 import (
@@ -74,19 +74,19 @@ type Budget struct {
 }
 
 // New returns a budget of l, whose time is measured on clock (nil: no time
-// limit). The time starts now, at New.
+// limit), as Start.
 func New(l Limits, clock func() time.Time) *Budget {
 	b := new(Budget)
 	b.Start(l, clock)
 	return b
 }
 
-// Start resets b to the whole of l, its time starting now.
+// Start resets b to the whole of l. Its time starts at the first reading of
+// the clock, after ClockEvery steps, so that the many evaluations that take
+// fewer never read it; the time of those first steps is not counted.
 func (b *Budget) Start(l Limits, clock func() time.Time) {
 	*b = Budget{limits: l, clock: clock}
-	if clock != nil && l.Time > 0 {
-		b.deadline = clock().Add(l.Time)
-	} else {
+	if clock == nil || l.Time <= 0 {
 		b.clock = nil
 	}
 	b.schedule()
@@ -177,9 +177,14 @@ func (b *Budget) check() error {
 		b.err = &ExceededError{Resource: "steps", Limit: b.limits.Steps}
 		return b.err
 	}
-	if b.clock != nil && !b.clock().Before(b.deadline) {
-		b.err = &ExceededError{Resource: "time", Limit: int64(b.limits.Time)}
-		return b.err
+	if b.clock != nil {
+		now := b.clock()
+		if b.deadline.IsZero() {
+			b.deadline = now.Add(b.limits.Time)
+		} else if !now.Before(b.deadline) {
+			b.err = &ExceededError{Resource: "time", Limit: int64(b.limits.Time)}
+			return b.err
+		}
 	}
 	b.schedule()
 	return nil

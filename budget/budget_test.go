@@ -63,10 +63,16 @@ func TestTime(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 	if reads != 11 {
-		t.Errorf("the clock was read %d times, want 11 (at the start, then every %d steps)", reads, ClockEvery)
+		t.Errorf("the clock was read %d times, want 11 (every %d steps)", reads, ClockEvery)
 	}
-	if steps, _ := b.Used(); steps != 10*ClockEvery {
-		t.Errorf("spent %d steps, want %d", steps, 10*ClockEvery)
+	if steps, _ := b.Used(); steps != 11*ClockEvery {
+		t.Errorf("spent %d steps, want %d", steps, 11*ClockEvery)
+	}
+	// an evaluation of fewer steps never reads it
+	reads = 0
+	b.Start(Limits{Time: time.Millisecond}, clock)
+	if loop(b, ClockEvery-1) != nil || reads != 0 {
+		t.Errorf("a short evaluation read the clock %d times", reads)
 	}
 }
 
