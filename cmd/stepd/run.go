@@ -104,7 +104,7 @@ func runCommand(ctx context.Context, args []string, io *streams) error {
 
 	res, err := service.RunLocal(ctx, service.LocalMachine{Name: *machineName, Definition: string(text), Type: *smType}, input, service.LocalOptions{
 		Store: memory.New(), ExpressStore: memory.New(), Runner: tasks.router, TimeScale: *timeScale, Name: *name, Machines: others,
-		MockConfig: mocks, TestCase: *testCase,
+		MockConfig: mocks, TestCase: *testCase, ItemReader: tasks.items, ResultWriter: tasks.items,
 	})
 	if err != nil {
 		return err

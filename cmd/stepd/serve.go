@@ -79,7 +79,8 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	}
 	limits := interp.Limits{MaxPayloadBytes: *maxPayload, MaxHistoryEvents: *maxHistory}
 	svc := service.New(service.Options{Store: durable, ExpressStore: memory.New(), Runner: router, Clock: clock, Logger: log,
-		Node: sf.nodeName(*addr), Lease: *sf.lease, Limits: limits, MockConfig: mocks})
+		Node: sf.nodeName(*addr), Lease: *sf.lease, Limits: limits, MockConfig: mocks,
+		ItemReader: tasks.items, ResultWriter: tasks.items})
 	check := tasks.Check
 	if mocks != nil {
 		// A test server: a resource only its mocks answer is fine, as in Step

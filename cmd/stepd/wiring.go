@@ -19,6 +19,7 @@ import (
 	"github.com/stepd/stepd/runner"
 	"github.com/stepd/stepd/runner/awssdk"
 	httptask "github.com/stepd/stepd/runner/http"
+	"github.com/stepd/stepd/runner/itemio"
 	"github.com/stepd/stepd/runner/lambda"
 	"github.com/stepd/stepd/runner/outbound"
 	"github.com/stepd/stepd/runner/sfn"
@@ -38,8 +39,11 @@ type taskOptions struct {
 // Close for the handlers' worker processes. (Child executions,
 // states:startExecution, are the engine's own.)
 type tasks struct {
-	cfg     *config.Config // the configuration they come from
-	router  *runner.Router
+	cfg    *config.Config // the configuration they come from
+	router *runner.Router
+	// items reads Distributed Maps' ItemReaders from S3 and writes their
+	// ResultWriters to it, at the endpoint of services.s3 (or default).
+	items   *itemio.S3
 	closers []func() error
 }
 
@@ -91,6 +95,7 @@ func loadTasks(path string, opts taskOptions) (*tasks, error) {
 	}
 	integrations["http"] = &httptask.Runner{Outbound: outboundPolicy(cfg, opts, hosts, "http.allowed_hosts"),
 		Timeout: time.Duration(cfg.HTTP.Timeout), Region: opts.Region, Connections: conns}
+	t.items = itemio.New(serviceEndpoint(cfg.ServiceFor("s3")))
 	t.router = &runner.Router{
 		Lambda:       &lambda.Runner{Functions: reg, Region: opts.Region, Account: opts.Account},
 		Integrations: integrations,

@@ -35,7 +35,7 @@ type fixture struct {
 	bucket string
 }
 
-func setup(t *testing.T) *fixture {
+func setup(t testing.TB) *fixture {
 	t.Helper()
 	endpoint := mototest.Endpoint(t)
 	ep := awssdk.Endpoint{URL: endpoint}
@@ -48,14 +48,14 @@ func setup(t *testing.T) *fixture {
 	return f
 }
 
-func (f *fixture) put(t *testing.T, key string, body []byte) {
+func (f *fixture) put(t testing.TB, key string, body []byte) {
 	t.Helper()
 	if _, err := f.s3.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(f.bucket), Key: aws.String(key), Body: bytes.NewReader(body)}); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func (f *fixture) get(t *testing.T, key string) string {
+func (f *fixture) get(t testing.TB, key string) string {
 	t.Helper()
 	out, err := f.s3.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(f.bucket), Key: aws.String(key)})
 	if err != nil {
@@ -69,7 +69,7 @@ func (f *fixture) get(t *testing.T, key string) string {
 	return string(b)
 }
 
-func resource(t *testing.T, arn string) asl.Resource {
+func resource(t testing.TB, arn string) asl.Resource {
 	t.Helper()
 	r, err := asl.ParseResource(arn)
 	if err != nil {
@@ -92,7 +92,7 @@ func (f *fixture) read(t *testing.T, rd runner.ItemRead) (string, error) {
 	return jsonvalue.String(items), err
 }
 
-func getObject(t *testing.T, bucket, key string) runner.ItemRead {
+func getObject(t testing.TB, bucket, key string) runner.ItemRead {
 	return runner.ItemRead{Resource: resource(t, "arn:aws:states:::s3:getObject"),
 		Arguments: jsonvalue.MustParse(fmt.Sprintf(`{"Bucket":%q,"Key":%q}`, bucket, key))}
 }

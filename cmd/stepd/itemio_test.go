@@ -1,0 +1,190 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/stepd/stepd/jsonvalue"
+	"github.com/stepd/stepd/runner/awssdk"
+	"github.com/stepd/stepd/runner/awssdk/mototest"
+)
+
+// s3Bucket is a fresh bucket in moto's S3 and a stepd configuration that
+// points the AWS integrations' S3 at it.
+type s3Bucket struct {
+	t      *testing.T
+	client *s3.Client
+	name   string
+	config string
+}
+
+func newS3Bucket(t *testing.T) *s3Bucket {
+	t.Helper()
+	endpoint := mototest.Endpoint(t)
+	ep := awssdk.Endpoint{URL: endpoint}
+	b := &s3Bucket{t: t, name: fmt.Sprintf("stepd-items-%d", time.Now().UnixNano()),
+		client: s3.NewFromConfig(ep.AWSConfig(), func(o *s3.Options) { o.UsePathStyle = true })}
+	if _, err := b.client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(b.name)}); err != nil {
+		t.Fatal(err)
+	}
+	b.config = write(t, t.TempDir(), "stepd.yaml", fmt.Sprintf("services:\n  s3:\n    endpoint: %s\n    region: us-east-1\n", endpoint))
+	return b
+}
+
+func (b *s3Bucket) put(key, body string) {
+	b.t.Helper()
+	if _, err := b.client.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(b.name), Key: aws.String(key), Body: strings.NewReader(body)}); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+func (b *s3Bucket) get(key string) string {
+	b.t.Helper()
+	out, err := b.client.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(b.name), Key: aws.String(key)})
+	if err != nil {
+		b.t.Fatalf("get %s: %v", key, err)
+	}
+	defer out.Body.Close()
+	data, _ := io.ReadAll(out.Body)
+	return string(data)
+}
+
+// distributedMap is a machine whose Distributed Map reads reader (the
+// ItemReader's JSON), with extra fields for the Map state, and children that
+// pass their input on.
+func distributedMap(childType, reader, extra string) string {
+	return fmt.Sprintf(`{"StartAt":"Map","States":{"Map":{"Type":"Map","ItemReader":%s,%s
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":%q},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},
+		"End":true}}}`, reader, extra, childType)
+}
+
+func TestDistributedMapItemReaderThroughServe(t *testing.T) {
+	t.Parallel()
+	b := newS3Bucket(t)
+	b.put("data/rows.csv", "name,n\nann,1\nbob,2\n\"cy, d\",3\n")
+	b.put("data/rows.json", `[{"a":1},{"a":2},{"a":3},{"a":4},{"a":5}]`)
+	b.put("data/rows.jsonl", "{\"l\":1}\n{\"l\":2}\n")
+	b.put("list/x.txt", "xx")
+	b.put("list/y.txt", "yyy")
+	s := serve(t, "--config", b.config)
+
+	getObject := func(key, config string) string {
+		return fmt.Sprintf(`{"Resource":"arn:aws:states:::s3:getObject","Parameters":{"Bucket":%q,"Key.$":"$.key"},"ReaderConfig":%s}`, b.name, config)
+	}
+	tests := []struct {
+		name, childType, reader, extra, input, want string
+	}{
+		{"csv", "EXPRESS", getObject("", `{"InputType":"CSV","CSVHeaderLocation":"FIRST_ROW"}`), "", `{"key":"data/rows.csv"}`,
+			`[{"n":"1","name":"ann"},{"n":"2","name":"bob"},{"n":"3","name":"cy, d"}]`},
+		{"csv given, max items", "STANDARD", getObject("", `{"InputType":"CSV","CSVHeaderLocation":"GIVEN","CSVHeaders":["h","v"],"MaxItems":2}`), "",
+			`{"key":"data/rows.csv"}`, `[{"h":"name","v":"n"},{"h":"ann","v":"1"}]`},
+		{"json batched", "STANDARD", getObject("", `{"InputType":"JSON"}`),
+			`"ItemBatcher":{"MaxItemsPerBatch":2,"BatchInput":{"from.$":"$.key"}},`, `{"key":"data/rows.json"}`,
+			`[{"BatchInput":{"from":"data/rows.json"},"Items":[{"a":1},{"a":2}]},{"BatchInput":{"from":"data/rows.json"},"Items":[{"a":3},{"a":4}]},` +
+				`{"BatchInput":{"from":"data/rows.json"},"Items":[{"a":5}]}]`},
+		{"jsonl with selector", "EXPRESS", getObject("", `{"InputType":"JSONL"}`),
+			`"ItemSelector":{"item.$":"$$.Map.Item.Value","index.$":"$$.Map.Item.Index"},`, `{"key":"data/rows.jsonl"}`,
+			`[{"item":{"l":1},"index":0},{"item":{"l":2},"index":1}]`},
+		{"list objects", "EXPRESS",
+			fmt.Sprintf(`{"Resource":"arn:aws:states:::s3:listObjectsV2","Parameters":{"Bucket":%q,"Prefix":"list/"}}`, b.name),
+			`"ItemSelector":{"key.$":"$$.Map.Item.Value.Key","size.$":"$$.Map.Item.Value.Size"},`, `{}`,
+			`[{"key":"list/x.txt","size":2},{"key":"list/y.txt","size":3}]`},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := s.machine(fmt.Sprintf("reader-%d", i), "STANDARD", distributedMap(tc.childType, tc.reader, tc.extra))
+			d := s.waitStatus(s.start(m, tc.input), types.ExecutionStatusSucceeded)
+			if d.Status != types.ExecutionStatusSucceeded {
+				t.Fatalf("%s: %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
+			}
+			if got := jsonvalue.String(jsonvalue.MustParse(aws.ToString(d.Output))); got != tc.want {
+				t.Errorf("output\n got %s\nwant %s", got, tc.want)
+			}
+		})
+	}
+
+	t.Run("missing object", func(t *testing.T) {
+		m := s.machine("reader-missing", "STANDARD", distributedMap("EXPRESS", getObject("", `{"InputType":"JSON"}`), ""))
+		d := s.waitStatus(s.start(m, `{"key":"nothing.json"}`), types.ExecutionStatusFailed)
+		if d.Status != types.ExecutionStatusFailed || aws.ToString(d.Error) != "States.ItemReaderFailed" ||
+			!strings.HasPrefix(aws.ToString(d.Cause), "The specified key does not exist. (Service: Amazon S3; Status Code: 404; Error Code: NoSuchKey;") {
+			t.Errorf("%s: %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
+		}
+	})
+}
+
+func TestDistributedMapResultWriterThroughServe(t *testing.T) {
+	t.Parallel()
+	b := newS3Bucket(t)
+	b.put("in.json", `[1, 2, 3, "fail"]`)
+	s := serve(t, "--config", b.config)
+	def := fmt.Sprintf(`{"StartAt":"Map","States":{"Map":{"Type":"Map",
+		"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","Parameters":{"Bucket":%q,"Key":"in.json"}},
+		"ItemBatcher":{"MaxItemsPerBatch":3},
+		"ToleratedFailurePercentage":100,
+		"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":%[1]q,"Prefix":"results"},
+			"WriterConfig":{"OutputType":"JSONL","Transformation":"COMPACT"}},
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"C","States":{
+			"C":{"Type":"Choice","Choices":[{"Variable":"$.Items[0]","IsString":true,"Next":"F"}],"Default":"P"},
+			"F":{"Type":"Fail","Error":"Bad","Cause":"a string"},
+			"P":{"Type":"Pass","Result":{"ok":true},"End":true}}},
+		"End":true}}}`, b.name)
+	m := s.machine("writer", "STANDARD", def)
+	d := s.waitStatus(s.start(m, `{}`), types.ExecutionStatusSucceeded)
+	if d.Status != types.ExecutionStatusSucceeded {
+		t.Fatalf("%s: %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
+	}
+	out := jsonvalue.MustParse(aws.ToString(d.Output)).(*jsonvalue.Object)
+	runARN, _ := out.Get("MapRunArn")
+	id := runARN.(string)[strings.LastIndexByte(runARN.(string), ':')+1:]
+	want := fmt.Sprintf(`{"MapRunArn":%q,"ResultWriterDetails":{"Bucket":%q,"Key":"results/%s/manifest.json"}}`, runARN, b.name, id)
+	if got := jsonvalue.String(out); got != want {
+		t.Fatalf("output\n got %s\nwant %s", got, want)
+	}
+	manifest := jsonvalue.MustParse(b.get("results/" + id + "/manifest.json"))
+	if got := jsonvalue.String(manifest); !strings.Contains(got, `"SUCCEEDED":[{"Key":"results/`+id+`/SUCCEEDED_0.json"`) ||
+		!strings.Contains(got, `"FAILED":[{"Key":"results/`+id+`/FAILED_0.json"`) || !strings.Contains(got, `"PENDING":[]`) {
+		t.Errorf("manifest %s", got)
+	}
+	if got := b.get("results/" + id + "/SUCCEEDED_0.json"); got != "{\"ok\":true}\n" {
+		t.Errorf("SUCCEEDED_0.json %q", got)
+	}
+	failed := jsonvalue.MustParse(b.get("results/" + id + "/FAILED_0.json")).(*jsonvalue.Object)
+	for k, want := range map[string]string{"Error": "Bad", "Cause": "a string", "Status": "FAILED", "Input": `{"Items":["fail"]}`} {
+		if v, _ := failed.Get(k); v != want {
+			t.Errorf("FAILED_0.json %s = %v, want %s: %s", k, v, want, jsonvalue.String(failed))
+		}
+	}
+}
+
+func TestRunDistributedMapFromS3(t *testing.T) {
+	t.Parallel()
+	b := newS3Bucket(t)
+	b.put("rows.csv", "a|b\n1|2\n3|4\n")
+	dir := t.TempDir()
+	def := write(t, dir, "m.json", distributedMap("EXPRESS",
+		fmt.Sprintf(`{"Resource":"arn:aws:states:::s3:getObject","Parameters":{"Bucket":%q,"Key":"rows.csv"},"ReaderConfig":{"InputType":"CSV","CSVDelimiter":"PIPE"}}`, b.name),
+		`"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"`+b.name+`","Prefix":"run"}},`))
+	code, stdout, stderr := stepd(t, "", "run", "--config", b.config, "--json", def)
+	if code != 0 {
+		t.Fatalf("stepd run: %d\n%s%s", code, stdout, stderr)
+	}
+	res := jsonvalue.MustParse(stdout).(*jsonvalue.Object)
+	output, _ := res.Get("output")
+	details, _ := output.(*jsonvalue.Object).Get("ResultWriterDetails")
+	key, _ := details.(*jsonvalue.Object).Get("Key")
+	manifest := b.get(key.(string))
+	succeeded := b.get(strings.TrimSuffix(key.(string), "manifest.json") + "SUCCEEDED_0.json")
+	if !strings.Contains(manifest, "SUCCEEDED_0.json") || !bytes.Contains([]byte(succeeded), []byte(`"Output":"{\"a\":\"3\",\"b\":\"4\"}"`)) {
+		t.Errorf("manifest %s\nSUCCEEDED_0.json %s", manifest, succeeded)
+	}
+}
