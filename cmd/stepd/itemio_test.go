@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/stepd/stepd/jsonvalue"
@@ -186,5 +188,36 @@ func TestRunDistributedMapFromS3(t *testing.T) {
 	succeeded := b.get(strings.TrimSuffix(key.(string), "manifest.json") + "SUCCEEDED_0.json")
 	if !strings.Contains(manifest, "SUCCEEDED_0.json") || !bytes.Contains([]byte(succeeded), []byte(`"Output":"{\"a\":\"3\",\"b\":\"4\"}"`)) {
 		t.Errorf("manifest %s\nSUCCEEDED_0.json %s", manifest, succeeded)
+	}
+}
+
+// A Distributed Map that stepd cannot honour is refused when the machine is
+// made, naming the field, not accepted to do something else at run time.
+func TestDistributedMapUnsupportedReaderIsRefused(t *testing.T) {
+	t.Parallel()
+	s := serve(t)
+	dir := t.TempDir()
+	tests := map[string]struct{ reader, location, message string }{
+		"parquet": {`{"Resource":"arn:aws:states:::s3:getObject","Parameters":{"Bucket":"b","Key":"k"},"ReaderConfig":{"InputType":"PARQUET"}}`,
+			"/States/Map/ItemReader/ReaderConfig/InputType", "stepd cannot read ItemReader InputType PARQUET"},
+		"athena": {`{"Resource":"arn:aws:states:::s3:getObject","Parameters":{"Bucket":"b","Key":"k"},"ReaderConfig":{"InputType":"CSV","ManifestType":"ATHENA_DATA"}}`,
+			"/States/Map/ItemReader/ReaderConfig/ManifestType", "ManifestType ATHENA_DATA"},
+		"load and flatten": {`{"Resource":"arn:aws:states:::s3:listObjectsV2","Parameters":{"Bucket":"b"},"ReaderConfig":{"InputType":"JSON","Transformation":"LOAD_AND_FLATTEN"}}`,
+			"/States/Map/ItemReader/ReaderConfig/Transformation", "Transformation LOAD_AND_FLATTEN"},
+	}
+	i := 0
+	for name, tc := range tests {
+		def := distributedMap("EXPRESS", tc.reader, "")
+		i++
+		_, err := s.client.CreateStateMachine(context.Background(), &sfn.CreateStateMachineInput{Name: aws.String(fmt.Sprintf("refused-%d", i)),
+			Definition: aws.String(def), RoleArn: aws.String("arn:aws:iam::123456789012:role/r")})
+		var invalid *types.InvalidDefinition
+		if !errors.As(err, &invalid) || !strings.Contains(invalid.ErrorMessage(), tc.location) || !strings.Contains(invalid.ErrorMessage(), tc.message) {
+			t.Errorf("%s: CreateStateMachine: %v", name, err)
+		}
+		code, _, stderr := stepd(t, "", "run", write(t, dir, fmt.Sprintf("m%d.json", i), def))
+		if code == 0 || !strings.Contains(stderr, tc.location) || !strings.Contains(stderr, tc.message) {
+			t.Errorf("%s: stepd run: %d %s", name, code, stderr)
+		}
 	}
 }

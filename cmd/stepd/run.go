@@ -59,8 +59,12 @@ func runCommand(ctx context.Context, args []string, io *streams) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	if _, err := asl.Parse(text, asl.ParseOptions{Type: *smType}); err != nil {
+	def, err := asl.Parse(text, asl.ParseOptions{Type: *smType})
+	if err != nil {
 		return usageErr("%s: invalid definition: %v", pos[0], err)
+	}
+	if err := checkMaps(def); err != nil {
+		return usageErr("%s: %v", pos[0], err)
 	}
 	var others []service.LocalMachine
 	for _, list := range []struct {

@@ -14,6 +14,7 @@ import (
 	"github.com/stepd/stepd/console"
 	"github.com/stepd/stepd/engine"
 	"github.com/stepd/stepd/interp"
+	"github.com/stepd/stepd/runner/itemio"
 	"github.com/stepd/stepd/runner/mock"
 	"github.com/stepd/stepd/runner/outbound"
 	"github.com/stepd/stepd/service"
@@ -88,7 +89,7 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 		// resource stepd cannot run fails there.
 		check = nil
 	}
-	apiOpts := awsapi.Options{Service: svc, Region: *region, Account: *account, Logger: log, CheckResource: check}
+	apiOpts := awsapi.Options{Service: svc, Region: *region, Account: *account, Logger: log, CheckResource: check, CheckMap: itemio.Check}
 	acc.options(&apiOpts, srvFlags)
 	api := awsapi.New(apiOpts)
 	if err := svc.Start(ctx); err != nil {

@@ -214,6 +214,20 @@ func (t *tasks) Check(res asl.Resource) error {
 	return nil
 }
 
+// checkMaps refuses a definition with a Distributed Map that stepd cannot
+// honour (itemio.Check), naming the field, as stepd serve's
+// CreateStateMachine does.
+func checkMaps(def *asl.Definition) error {
+	for _, g := range def.Graphs() {
+		for _, st := range g.States {
+			if loc, err := itemio.Check(st); err != nil {
+				return fmt.Errorf("%s%s: %w", st.Location, loc, err)
+			}
+		}
+	}
+	return nil
+}
+
 // Close stops the handlers' worker processes.
 func (t *tasks) Close() {
 	for _, c := range t.closers {
