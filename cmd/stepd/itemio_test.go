@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -23,13 +26,13 @@ import (
 // s3Bucket is a fresh bucket in moto's S3 and a stepd configuration that
 // points the AWS integrations' S3 at it.
 type s3Bucket struct {
-	t      *testing.T
+	t      testing.TB
 	client *s3.Client
 	name   string
 	config string
 }
 
-func newS3Bucket(t *testing.T) *s3Bucket {
+func newS3Bucket(t testing.TB) *s3Bucket {
 	t.Helper()
 	endpoint := mototest.Endpoint(t)
 	ep := awssdk.Endpoint{URL: endpoint}
@@ -38,7 +41,10 @@ func newS3Bucket(t *testing.T) *s3Bucket {
 	if _, err := b.client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(b.name)}); err != nil {
 		t.Fatal(err)
 	}
-	b.config = write(t, t.TempDir(), "stepd.yaml", fmt.Sprintf("services:\n  s3:\n    endpoint: %s\n    region: us-east-1\n", endpoint))
+	b.config = filepath.Join(t.TempDir(), "stepd.yaml")
+	if err := os.WriteFile(b.config, fmt.Appendf(nil, "services:\n  s3:\n    endpoint: %s\n    region: us-east-1\n", endpoint), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	return b
 }
 
@@ -219,5 +225,76 @@ func TestDistributedMapUnsupportedReaderIsRefused(t *testing.T) {
 		if code == 0 || !strings.Contains(stderr, tc.location) || !strings.Contains(stderr, tc.message) {
 			t.Errorf("%s: stepd run: %d %s", name, code, stderr)
 		}
+	}
+}
+
+// putCSV uploads a CSV of rows rows (about 40 bytes each) from a temporary
+// file, so that the benchmark's own memory stays small.
+func (b *s3Bucket) putCSV(tb testing.TB, key string, rows int) {
+	tb.Helper()
+	f, err := os.CreateTemp(tb.TempDir(), "rows-*.csv")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	w := bufio.NewWriter(f)
+	w.WriteString("id,name,score,city\n")
+	for i := range rows {
+		fmt.Fprintf(w, "%d,name-%07d,%d.%02d,\"City, %d\"\n", i, i, i%100, i%97, i%1000)
+	}
+	if err := w.Flush(); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := f.Seek(0, 0); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := b.client.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(b.name), Key: aws.String(key), Body: f}); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// peakRSS is the process's peak resident set (VmHWM), in bytes.
+func peakRSS() int64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb int64
+			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), &kb)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// BenchmarkDistributedMapCSV runs a Distributed Map over a CSV in moto's
+// S3 through stepd serve (in process, SQLite): EXPRESS children of an inline
+// Pass, batched by 100. It reports the seconds per run and the process's
+// peak RSS (stepd and the benchmark together).
+func BenchmarkDistributedMapCSV(b *testing.B) {
+	for _, rows := range []int{100_000, 1_000_000} {
+		b.Run(fmt.Sprintf("rows=%d", rows), func(b *testing.B) {
+			bucket := newS3Bucket(b)
+			bucket.putCSV(b, "rows.csv", rows)
+			s := serve(b, "--config", bucket.config)
+			// Each child answers 1, so that the Map's result stays within
+			// the payload quota.
+			def := strings.Replace(distributedMap("EXPRESS",
+				fmt.Sprintf(`{"Resource":"arn:aws:states:::s3:getObject","Parameters":{"Bucket":%q,"Key":"rows.csv"},"ReaderConfig":{"InputType":"CSV"}}`, bucket.name),
+				`"ItemBatcher":{"MaxItemsPerBatch":100},"ResultSelector":{"batches.$":"States.ArrayLength($)"},`),
+				`"Type":"Pass","End":true`, `"Type":"Pass","Result":1,"End":true`, 1)
+			m := s.machine("csv", "STANDARD", def)
+			b.ResetTimer()
+			for range b.N {
+				d := s.waitStatus(s.start(m, `{}`), types.ExecutionStatusSucceeded)
+				if d.Status != types.ExecutionStatusSucceeded || aws.ToString(d.Output) != fmt.Sprintf(`{"batches":%d}`, rows/100) {
+					b.Fatalf("%s %s: %s %s", d.Status, aws.ToString(d.Output), aws.ToString(d.Error), aws.ToString(d.Cause))
+				}
+			}
+			b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/run")
+			b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MB")
+		})
 	}
 }
