@@ -21,6 +21,7 @@ import (
 	"github.com/stepd/stepd/jsonvalue"
 	"github.com/stepd/stepd/runner/awssdk"
 	"github.com/stepd/stepd/runner/awssdk/mototest"
+	"github.com/stepd/stepd/store/postgres/pgtest"
 )
 
 // s3Bucket is a fresh bucket in moto's S3 and a stepd configuration that
@@ -130,24 +131,40 @@ func TestDistributedMapItemReaderThroughServe(t *testing.T) {
 	})
 }
 
+// TestDistributedMapResultWriterThroughServe runs a Map Run that reads
+// with JSONata Arguments and writes its results, on SQLite and PostgreSQL.
 func TestDistributedMapResultWriterThroughServe(t *testing.T) {
 	t.Parallel()
-	b := newS3Bucket(t)
-	b.put("in.json", `[1, 2, 3, "fail"]`)
-	s := serve(t, "--config", b.config)
-	def := fmt.Sprintf(`{"StartAt":"Map","States":{"Map":{"Type":"Map",
-		"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","Parameters":{"Bucket":%q,"Key":"in.json"}},
+	for _, store := range []string{"sqlite", "postgres"} {
+		t.Run(store, func(t *testing.T) {
+			t.Parallel()
+			b := newS3Bucket(t)
+			var args []string
+			if store == "postgres" {
+				url, schema := pgtest.Schema(t)
+				args = []string{"--store", url, "--pg-schema", schema}
+			}
+			resultWriterThroughServe(t, b, serve(t, append(args, "--config", b.config)...))
+		})
+	}
+}
+
+func resultWriterThroughServe(t *testing.T, b *s3Bucket, s *server) {
+	b.put("in.json", `[1, 2, 3, "fail", 5]`)
+	def := fmt.Sprintf(`{"QueryLanguage":"JSONata","StartAt":"Map","States":{"Map":{"Type":"Map",
+		"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","Arguments":{"Bucket":%q,"Key":"{%% $states.input.key %%}"},
+			"ReaderConfig":{"InputType":"JSON","MaxItems":"{%% $states.input.max %%}"}},
 		"ItemBatcher":{"MaxItemsPerBatch":3},
 		"ToleratedFailurePercentage":100,
-		"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":%[1]q,"Prefix":"results"},
+		"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Arguments":{"Bucket":%[1]q,"Prefix":"results"},
 			"WriterConfig":{"OutputType":"JSONL","Transformation":"COMPACT"}},
 		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"C","States":{
-			"C":{"Type":"Choice","Choices":[{"Variable":"$.Items[0]","IsString":true,"Next":"F"}],"Default":"P"},
+			"C":{"Type":"Choice","Choices":[{"Condition":"{%% $type($states.input.Items[0]) = 'string' %%}","Next":"F"}],"Default":"P"},
 			"F":{"Type":"Fail","Error":"Bad","Cause":"a string"},
-			"P":{"Type":"Pass","Result":{"ok":true},"End":true}}},
+			"P":{"Type":"Pass","Output":{"ok":true},"End":true}}},
 		"End":true}}}`, b.name)
 	m := s.machine("writer", "STANDARD", def)
-	d := s.waitStatus(s.start(m, `{}`), types.ExecutionStatusSucceeded)
+	d := s.waitStatus(s.start(m, `{"key":"in.json","max":4}`), types.ExecutionStatusSucceeded)
 	if d.Status != types.ExecutionStatusSucceeded {
 		t.Fatalf("%s: %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
 	}
