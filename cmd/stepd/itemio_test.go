@@ -96,6 +96,8 @@ func TestDistributedMapItemReaderThroughServe(t *testing.T) {
 			`[{"n":"1","name":"ann"},{"n":"2","name":"bob"},{"n":"3","name":"cy, d"}]`},
 		{"csv given, max items", "STANDARD", getObject("", `{"InputType":"CSV","CSVHeaderLocation":"GIVEN","CSVHeaders":["h","v"],"MaxItems":2}`), "",
 			`{"key":"data/rows.csv"}`, `[{"h":"name","v":"n"},{"h":"ann","v":"1"}]`},
+		{"csv, max items path", "EXPRESS", getObject("", `{"InputType":"CSV","MaxItemsPath":"$.max"}`), "",
+			`{"key":"data/rows.csv","max":1}`, `[{"n":"1","name":"ann"}]`},
 		{"json batched", "STANDARD", getObject("", `{"InputType":"JSON"}`),
 			`"ItemBatcher":{"MaxItemsPerBatch":2,"BatchInput":{"from.$":"$.key"}},`, `{"key":"data/rows.json"}`,
 			`[{"BatchInput":{"from":"data/rows.json"},"Items":[{"a":1},{"a":2}]},{"BatchInput":{"from":"data/rows.json"},"Items":[{"a":3},{"a":4}]},` +

@@ -21,13 +21,35 @@ func csvRows(n int) []byte {
 	return b.Bytes()
 }
 
-// heapDuring reads every item of a CSV object of rows rows in moto's S3 and
-// returns the peak live heap seen above what was live before (sampled every
-// 10,000 items, after a collection), with the count of items.
-func heapDuring(tb testing.TB, f *fixture, key string) (peak uint64, items int) {
+// jsonItems is a JSON array (or JSON Lines) of n small objects.
+func jsonItems(n int, lines bool) []byte {
+	var b bytes.Buffer
+	b.Grow(n * 48)
+	if !lines {
+		b.WriteByte('[')
+	}
+	for i := range n {
+		if i > 0 && !lines {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"id":%d,"name":"name-%07d","score":%d.%02d}`, i, i, i%100, i%97)
+		if lines {
+			b.WriteByte('\n')
+		}
+	}
+	if !lines {
+		b.WriteByte(']')
+	}
+	return b.Bytes()
+}
+
+// heapDuring reads every item of an object in moto's S3 and returns the
+// peak live heap seen above what was live before (sampled every 10,000
+// items, after a collection), with the count of items.
+func heapDuring(tb testing.TB, f *fixture, key, inputType string) (peak uint64, items int) {
 	tb.Helper()
 	rd := getObject(tb, f.bucket, key)
-	rd.InputType = "CSV"
+	rd.InputType = inputType
 	var ms runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&ms)
@@ -50,25 +72,35 @@ func heapDuring(tb testing.TB, f *fixture, key string) (peak uint64, items int) 
 	return peak, items
 }
 
-// TestReadCSVBoundedMemory reads a CSV of a million rows (about 40 MB)
-// from moto's S3: the live heap stays within a few megabytes, so the object
-// is never held whole.
-func TestReadCSVBoundedMemory(t *testing.T) {
+// TestReadBoundedMemory reads a CSV of a million rows (about 35 MB), and a
+// JSON array and JSON Lines of 300,000 objects, from moto's S3: the live
+// heap stays within a few megabytes, so no object is ever held whole.
+func TestReadBoundedMemory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a million rows through moto: skipped with -short")
 	}
 	f := setup(t)
-	body := csvRows(1_000_000)
-	size := len(body)
-	f.put(t, "million.csv", body)
-	body = nil
-	peak, items := heapDuring(t, f, "million.csv")
-	t.Logf("%d rows from a %d MB object: peak live heap %d KB above the start", items, size>>20, peak>>10)
-	if items != 1_000_000 {
-		t.Fatalf("%d items, want 1,000,000", items)
-	}
-	if peak > 8<<20 {
-		t.Errorf("peak live heap %d bytes while reading: more than 8 MB for a %d-byte object", peak, size)
+	for _, tc := range []struct {
+		key, inputType string
+		rows           int
+		body           func() []byte
+	}{
+		{"million.csv", "CSV", 1_000_000, func() []byte { return csvRows(1_000_000) }},
+		{"items.json", "JSON", 300_000, func() []byte { return jsonItems(300_000, false) }},
+		{"items.jsonl", "JSONL", 300_000, func() []byte { return jsonItems(300_000, true) }},
+	} {
+		body := tc.body()
+		size := len(body)
+		f.put(t, tc.key, body)
+		body = nil
+		peak, items := heapDuring(t, f, tc.key, tc.inputType)
+		t.Logf("%s: %d items from a %d MB object: peak live heap %d KB above the start", tc.inputType, items, size>>20, peak>>10)
+		if items != tc.rows {
+			t.Fatalf("%s: %d items, want %d", tc.inputType, items, tc.rows)
+		}
+		if peak > 8<<20 {
+			t.Errorf("%s: peak live heap %d bytes while reading: more than 8 MB for a %d-byte object", tc.inputType, peak, size)
+		}
 	}
 }
 
