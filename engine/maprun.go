@@ -418,7 +418,22 @@ func (e *Engine) mapRunResult(ctx context.Context, run *store.MapRun, spec *inte
 				return nil, aslerr.New(aslerr.ResultWriterFailed, err.Error())
 			}
 		}
-		details, err := e.results.WriteResults(ctx, rw, results)
+		written := results
+		if run.ChildType != "EXPRESS" {
+			// The files give each child's start and stop, which its row
+			// has (EXPRESS children are gone by now).
+			written = func(yield func(runner.MapResult) error) error {
+				return results(func(r runner.MapResult) error {
+					if r.ExecutionARN != "" {
+						if x, err := e.store.ExecutionGet(ctx, r.ExecutionARN); err == nil {
+							r.Start, r.Stop = x.StartTime, x.StopTime
+						}
+					}
+					return yield(r)
+				})
+			}
+		}
+		details, err := e.results.WriteResults(ctx, rw, written)
 		if err != nil {
 			var f *aslerr.Failure
 			if errors.As(err, &f) {

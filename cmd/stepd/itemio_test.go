@@ -191,6 +191,13 @@ func resultWriterThroughServe(t *testing.T, b *s3Bucket, s *server) {
 			t.Errorf("FAILED_0.json %s = %v, want %s: %s", k, v, want, jsonvalue.String(failed))
 		}
 	}
+	start, _ := failed.Get("StartDate")
+	stop, _ := failed.Get("StopDate")
+	t0, err0 := time.Parse(time.RFC3339, fmt.Sprint(start))
+	t1, err1 := time.Parse(time.RFC3339, fmt.Sprint(stop))
+	if err0 != nil || err1 != nil || t1.Before(t0) || time.Since(t0) > time.Hour {
+		t.Errorf("FAILED_0.json StartDate %v, StopDate %v", start, stop)
+	}
 }
 
 func TestRunDistributedMapFromS3(t *testing.T) {
