@@ -229,6 +229,7 @@ func TestDistributedMapUnsupportedReaderIsRefused(t *testing.T) {
 	t.Parallel()
 	s := serve(t)
 	dir := t.TempDir()
+	inlineDefs := map[string]string{}
 	tests := map[string]struct{ reader, location, message string }{
 		"parquet": {`{"Resource":"arn:aws:states:::s3:getObject","Parameters":{"Bucket":"b","Key":"k"},"ReaderConfig":{"InputType":"PARQUET"}}`,
 			"/States/Map/ItemReader/ReaderConfig/InputType", "stepd cannot read ItemReader InputType PARQUET"},
@@ -237,9 +238,21 @@ func TestDistributedMapUnsupportedReaderIsRefused(t *testing.T) {
 		"load and flatten": {`{"Resource":"arn:aws:states:::s3:listObjectsV2","Parameters":{"Bucket":"b"},"ReaderConfig":{"InputType":"JSON","Transformation":"LOAD_AND_FLATTEN"}}`,
 			"/States/Map/ItemReader/ReaderConfig/Transformation", "Transformation LOAD_AND_FLATTEN"},
 	}
+	inline := `{"StartAt":"Map","States":{"Map":{"Type":"Map",%s,"ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`
+	for name, field := range map[string]string{
+		"ItemReader":   `"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","Parameters":{"Bucket":"b","Key":"k"}}`,
+		"ItemBatcher":  `"ItemBatcher":{"MaxItemsPerBatch":2}`,
+		"ResultWriter": `"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"b","Prefix":"p"}}`,
+	} {
+		tests["inline "+name] = struct{ reader, location, message string }{"", "/States/Map/" + name, "stepd honours " + name + " only in a DISTRIBUTED Map"}
+		inlineDefs["inline "+name] = fmt.Sprintf(inline, field)
+	}
 	i := 0
 	for name, tc := range tests {
 		def := distributedMap("EXPRESS", tc.reader, "")
+		if d, ok := inlineDefs[name]; ok {
+			def = d
+		}
 		i++
 		_, err := s.client.CreateStateMachine(context.Background(), &sfn.CreateStateMachineInput{Name: aws.String(fmt.Sprintf("refused-%d", i)),
 			Definition: aws.String(def), RoleArn: aws.String("arn:aws:iam::123456789012:role/r")})

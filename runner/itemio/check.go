@@ -13,8 +13,26 @@ import (
 // Language accepts there is read except PARQUET objects, Athena manifests
 // and listObjectsV2's LOAD_AND_FLATTEN (reading the listed objects'
 // contents).
+//
+// An INLINE Map runs inside its execution, on the items of its input: an
+// ItemReader, ItemBatcher or ResultWriter there would be ignored, so it is
+// refused too.
 func Check(st *asl.State) (string, error) {
-	if st.Map == nil || st.Map.Reader == nil {
+	if st.Map == nil {
+		return "", nil
+	}
+	if st.Map.Mode != asl.MapDistributed {
+		for _, f := range []struct {
+			name string
+			set  bool
+		}{{"ItemReader", st.Map.Reader != nil}, {"ItemBatcher", st.Map.Batcher != nil}, {"ResultWriter", st.Map.Writer != nil}} {
+			if f.set {
+				return "/" + f.name, fmt.Errorf("stepd honours %s only in a DISTRIBUTED Map: set ItemProcessor.ProcessorConfig.Mode to DISTRIBUTED", f.name)
+			}
+		}
+		return "", nil
+	}
+	if st.Map.Reader == nil {
 		return "", nil
 	}
 	r := st.Map.Reader
