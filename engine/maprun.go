@@ -14,6 +14,7 @@ import (
 	"github.com/stepd/stepd/interp"
 	"github.com/stepd/stepd/jsonvalue"
 	"github.com/stepd/stepd/runner"
+	"github.com/stepd/stepd/runner/mock"
 	"github.com/stepd/stepd/store"
 )
 
@@ -316,12 +317,16 @@ func (e *Engine) startMapChildren(ctx context.Context, run *store.MapRun, rev st
 	if err != nil {
 		return err
 	}
+	var tc *mock.TestCase
+	if e.mocks != nil {
+		tc = e.mocks.TestCaseOf(parent.ARN)
+	}
 	for _, it := range items {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		err := e.children.StartMapChild(ctx, MapChildStart{Run: run, Item: it, Revision: rev,
-			Name: mapChildName(run.ARN, it.Index), Parent: parent, Coordinator: e})
+			Name: mapChildName(run.ARN, it.Index), Parent: parent, Coordinator: e, TestCase: tc})
 		if err != nil && !errors.Is(err, store.ErrConflict) && !errors.Is(err, ErrExecutionExists) {
 			return err
 		}
@@ -611,6 +616,8 @@ type MapChildStart struct {
 	Parent   *store.Execution
 	// Coordinator is the engine of the run's store.
 	Coordinator *Engine
+	// TestCase is the parent's mock test case, which the child runs too.
+	TestCase *mock.TestCase
 }
 
 // MoveMapItem moves a Map Run's item in this engine's store (the move of an
@@ -626,6 +633,7 @@ func (e *Engine) MoveMapItem(ctx context.Context, u store.MapItemUpdate) error {
 func (e *Engine) StartMapChild(ctx context.Context, c MapChildStart) (*store.Execution, error) {
 	sm := &store.StateMachine{ARN: c.Run.MachineARN, Name: machineName(c.Run.MachineARN), Type: c.Run.ChildType,
 		RoleARN: c.RoleARN, RevisionID: c.Revision}
-	row, _, err := e.start(ctx, StartRequest{Machine: sm, Name: c.Name, Input: c.Item.Input, MapRun: c.Run.ARN, MapItem: c.Item.Index}, nil)
+	row, _, err := e.start(ctx, StartRequest{Machine: sm, Name: c.Name, Input: c.Item.Input, MapRun: c.Run.ARN, MapItem: c.Item.Index,
+		TestCase: c.TestCase}, nil)
 	return row, err
 }
