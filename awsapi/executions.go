@@ -227,6 +227,7 @@ type describeExecutionOutput struct {
 	RedriveCount        int          `json:"redriveCount"`
 	RedriveStatus       string       `json:"redriveStatus"`
 	RedriveStatusReason string       `json:"redriveStatusReason,omitempty"`
+	MapRunArn           string       `json:"mapRunArn,omitempty"`
 }
 
 func (h *Handler) describeExecution(ctx context.Context, body []byte) (any, error) {
@@ -241,7 +242,7 @@ func (h *Handler) describeExecution(ctx context.Context, body []byte) (any, erro
 	out := describeExecutionOutput{
 		ExecutionArn: x.ARN, StateMachineArn: x.MachineARN, Name: x.Name, Status: x.Status,
 		StartDate: epoch(x.StartTime), StopDate: epochPtr(x.StopTime), Error: x.Error, Cause: x.Cause,
-		TraceHeader: x.TraceHeader, RedriveStatus: "NOT_REDRIVABLE",
+		TraceHeader: x.TraceHeader, RedriveStatus: "NOT_REDRIVABLE", MapRunArn: x.MapRun,
 	}
 	if in.IncludedData == nil || *in.IncludedData != "METADATA_ONLY" {
 		out.Input, out.InputDetails = &x.Input, &dataDetails{Included: true}
@@ -305,6 +306,9 @@ type executionListItem struct {
 	StartDate       epoch  `json:"startDate"`
 	StopDate        *epoch `json:"stopDate,omitempty"`
 	RedriveCount    int    `json:"redriveCount"`
+	// MapRunArn and ItemCount are given when the listing is a Map Run's.
+	MapRunArn string `json:"mapRunArn,omitempty"`
+	ItemCount *int64 `json:"itemCount,omitempty"`
 }
 
 type listExecutionsOutput struct {
@@ -327,9 +331,11 @@ func (h *Handler) listExecutions(ctx context.Context, body []byte) (any, error) 
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	switch {
-	case in.MapRunArn != nil:
-		return nil, unsupported("ListExecutions of a Map Run", "Distributed Map runs")
+	if in.MapRunArn != nil {
+		if in.StateMachineArn != nil {
+			return nil, errorf(CodeValidationException, "Only one of stateMachineArn or mapRunArn can be specified")
+		}
+		return h.listMapRunExecutions(ctx, &in, limit)
 	}
 	// Beyond AWS, which refuses it: with no stateMachineArn, the STANDARD
 	// executions of every machine (the web console lists them so).
