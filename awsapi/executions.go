@@ -482,6 +482,8 @@ type describeStateMachineForExecutionOutput struct {
 	LoggingConfiguration *loggingConfiguration `json:"loggingConfiguration,omitempty"`
 	TracingConfiguration *tracingConfiguration `json:"tracingConfiguration,omitempty"`
 	RevisionID           string                `json:"revisionId,omitempty"`
+	MapRunArn            string                `json:"mapRunArn,omitempty"`
+	Label                string                `json:"label,omitempty"`
 }
 
 // describeStateMachineForExecution answers the definition revision the
@@ -495,6 +497,9 @@ func (h *Handler) describeStateMachineForExecution(ctx context.Context, body []b
 	x, err := h.execution(ctx, *in.ExecutionArn)
 	if err != nil {
 		return nil, err
+	}
+	if x.MapRun != "" {
+		return h.describeMapChildMachine(ctx, x, in.IncludedData)
 	}
 	def, err := h.store.DefinitionGet(ctx, x.RevisionID)
 	if err != nil {

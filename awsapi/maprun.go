@@ -3,11 +3,15 @@ package awsapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/stepd/stepd/asl"
+	"github.com/stepd/stepd/engine"
+	"github.com/stepd/stepd/jsonvalue"
 	"github.com/stepd/stepd/service"
 	"github.com/stepd/stepd/store"
 )
@@ -307,4 +311,65 @@ func (h *Handler) listMapRunExecutions(ctx context.Context, in *listExecutionsIn
 		})
 	}
 	return out, nil
+}
+
+// describeMapChildMachine is DescribeStateMachineForExecution of a Map Run's
+// child: the Map Run's state machine (<machine>/<label>), whose definition
+// is the Map state's ItemProcessor, with the run and its label.
+func (h *Handler) describeMapChildMachine(ctx context.Context, x *store.Execution, included *string) (any, error) {
+	parentRev, graph, ok := engine.SplitMapRevision(x.RevisionID)
+	if !ok {
+		return nil, fmt.Errorf("execution %s: revision %q is not a Map Run's", x.ARN, x.RevisionID)
+	}
+	def, err := h.store.DefinitionGet(ctx, parentRev)
+	if err != nil {
+		return nil, err
+	}
+	text, err := processorText(def.Text, graph)
+	if err != nil {
+		return nil, fmt.Errorf("execution %s: %w", x.ARN, err)
+	}
+	name := x.MachineARN[strings.Index(x.MachineARN, ":stateMachine:")+len(":stateMachine:"):]
+	_, label, _ := strings.Cut(name, "/")
+	out := describeStateMachineForExecutionOutput{StateMachineArn: x.MachineARN, Name: name, Definition: text,
+		UpdateDate: epoch(def.CreatedAt), RevisionID: publicRevision(parentRev), MapRunArn: x.MapRun, Label: label}
+	if included != nil && *included == "METADATA_ONLY" {
+		out.Definition = "{}"
+	}
+	parentMachine := x.MachineARN[:len(x.MachineARN)-len(label)-1]
+	if sm, err := h.store.StateMachineGet(ctx, parentMachine); err == nil {
+		out.RoleArn, out.LoggingConfiguration, out.TracingConfiguration = sm.RoleARN, loggingOf(sm), tracingOf(sm)
+	}
+	return out, nil
+}
+
+// processorText returns the JSON text of a definition's graph (a Map state's
+// ItemProcessor), as the definition wrote it.
+func processorText(text string, graph int) (string, error) {
+	def, err := asl.Parse([]byte(text), asl.ParseOptions{})
+	if err != nil {
+		return "", err
+	}
+	g := def.Graph(graph)
+	if g == nil {
+		return "", fmt.Errorf("no graph %d in the definition", graph)
+	}
+	v, err := jsonvalue.ParseString(text)
+	if err != nil {
+		return "", err
+	}
+	for _, part := range strings.Split(strings.TrimPrefix(g.Location, "/"), "/") {
+		if part == "" {
+			continue
+		}
+		part = strings.ReplaceAll(strings.ReplaceAll(part, "~1", "/"), "~0", "~")
+		o, ok := v.(*jsonvalue.Object)
+		if !ok {
+			return "", fmt.Errorf("no %s in the definition", g.Location)
+		}
+		if v, ok = o.Get(part); !ok {
+			return "", fmt.Errorf("no %s in the definition", g.Location)
+		}
+	}
+	return string(jsonvalue.Marshal(v)), nil
 }

@@ -154,6 +154,15 @@ func TestMapRunActions(t *testing.T) {
 	if aws.ToString(child.MapRunArn) != run {
 		t.Errorf("the child's mapRunArn %v", aws.ToString(child.MapRunArn))
 	}
+	m, err := e.sfn.DescribeStateMachineForExecution(ctx, &sfn.DescribeStateMachineForExecutionInput{ExecutionArn: all[0].ExecutionArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *m.StateMachineArn != sm+"/Fanout" || *m.Name != machineName+"/Fanout" || aws.ToString(m.MapRunArn) != run ||
+		aws.ToString(m.Label) != "Fanout" || *m.RoleArn != roleARN ||
+		*m.Definition != `{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"Echo","States":{"Echo":{"Type":"Pass","End":true}}}` {
+		t.Errorf("the child's machine %+v %s", m, *m.Definition)
+	}
 	if parent, _ := e.sfn.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: started.ExecutionArn}); parent.MapRunArn != nil {
 		t.Errorf("the parent's mapRunArn %v", *parent.MapRunArn)
 	}
