@@ -232,11 +232,14 @@ type describeExecutionOutput struct {
 
 func (h *Handler) describeExecution(ctx context.Context, body []byte) (any, error) {
 	var in executionInput
+	var x *store.Execution
 	if err := executionARN(body, &in); err != nil {
-		return nil, err
-	}
-	x, err := h.execution(ctx, *in.ExecutionArn)
-	if err != nil {
+		// An EXPRESS execution is described when a Map Run dispatched it, as
+		// on AWS (while it runs: EXPRESS executions live in memory).
+		if x = h.expressMapChild(ctx, in.ExecutionArn); x == nil {
+			return nil, err
+		}
+	} else if x, err = h.execution(ctx, *in.ExecutionArn); err != nil {
 		return nil, err
 	}
 	out := describeExecutionOutput{

@@ -373,3 +373,20 @@ func processorText(text string, graph int) (string, error) {
 	}
 	return string(jsonvalue.Marshal(v)), nil
 }
+
+// expressMapChild returns the running EXPRESS execution arn names when a Map
+// Run dispatched it (DescribeExecution describes those), or nil.
+func (h *Handler) expressMapChild(ctx context.Context, arn *string) *store.Execution {
+	st := h.svc.ExpressStore()
+	if arn == nil || st == nil || h.foreign(ctx, *arn) {
+		return nil
+	}
+	if _, err := parseARN(*arn, typeExpress); err != nil {
+		return nil
+	}
+	x, err := st.ExecutionGet(ctx, *arn)
+	if err != nil || x.MapRun == "" {
+		return nil
+	}
+	return x
+}

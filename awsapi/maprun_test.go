@@ -279,3 +279,44 @@ func TestUpdateMapRunThenStop(t *testing.T) {
 		t.Errorf("history %s", got)
 	}
 }
+
+// A running EXPRESS child of a Map Run is listed with its run and described,
+// as on AWS; an EXPRESS execution no Map Run started is still InvalidArn.
+func TestMapRunExpressChildren(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	sm := e.machine("STANDARD", distributedMap("EXPRESS", `"MaxConcurrency":2,`,
+		`"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":100000,"End":true}}`))
+	started, err := e.sfn.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm), Input: aws.String(`{"items":[1,2,3]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := e.mapRunOf(*started.ExecutionArn)
+	e.waitRunning(run, 2)
+	children, err := e.sfn.ListExecutions(ctx, &sfn.ListExecutionsInput{MapRunArn: aws.String(run)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(children.Executions) != 2 || !strings.Contains(*children.Executions[0].ExecutionArn, ":express:") {
+		t.Fatalf("children %+v", children.Executions)
+	}
+	child, err := e.sfn.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: children.Executions[0].ExecutionArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(child.MapRunArn) != run || child.Status != types.ExecutionStatusRunning {
+		t.Errorf("the child %+v", child)
+	}
+	express := e.machine("EXPRESS", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":100000,"End":true}}}`)
+	alone, err := e.sfn.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(express)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.sfn.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: alone.ExecutionArn})
+	wantCode(t, err, "InvalidArn", "Invalid Arn: 'Resource type not valid in this context: express'")
+	if _, err := e.sfn.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: started.ExecutionArn}); err != nil {
+		t.Fatal(err)
+	}
+	e.waitDone(*started.ExecutionArn)
+}
