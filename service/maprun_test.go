@@ -120,6 +120,20 @@ func TestMapRunChildren(t *testing.T) {
 	}
 }
 
+// Without a Label, a Map state's runs have one label, a UUID of the state,
+// as on AWS: every run's machine is the same.
+func TestMapRunDefaultLabel(t *testing.T) {
+	drivers(t, func(t *testing.T, e *env) {
+		sm := e.machine("nolabel", "STANDARD", mapMachine("STANDARD", "", `"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}`))
+		first, second := e.mapRunOf(e.wait(e.startExecution(sm, items(1)))), e.mapRunOf(e.wait(e.startExecution(sm, items(1))))
+		label := strings.TrimPrefix(first.MachineARN, sm+"/")
+		if first.MachineARN != second.MachineARN || len(label) != 36 || label[14] != '3' || first.ARN == second.ARN ||
+			!strings.HasPrefix(first.ARN, "arn:aws:states:us-east-1:123456789012:mapRun:nolabel/"+label+":") {
+			t.Errorf("runs %s (%s) and %s (%s)", first.ARN, first.MachineARN, second.ARN, second.MachineARN)
+		}
+	})
+}
+
 // Tolerated failures: a run fails once its failed children pass the count or
 // the percentage; within them it succeeds, with the failures' Error and
 // Cause in its output. The ...Path forms resolving to invalid values fail
