@@ -357,6 +357,9 @@ func init() {
 		"UntagResource":                    (*Handler).untagResource,
 		"ListTagsForResource":              (*Handler).listTagsForResource,
 		"TestState":                        (*Handler).testState,
+		"ListMapRuns":                      (*Handler).listMapRuns,
+		"DescribeMapRun":                   (*Handler).describeMapRun,
+		"UpdateMapRun":                     (*Handler).updateMapRun,
 	}
 }
 
@@ -371,9 +374,6 @@ var unsupportedActions = map[string]string{
 	"PublishStateMachineVersion": "state machine versions",
 	"DeleteStateMachineVersion":  "state machine versions",
 	"ListStateMachineVersions":   "state machine versions",
-	"DescribeMapRun":             "Distributed Map runs",
-	"ListMapRuns":                "Distributed Map runs",
-	"UpdateMapRun":               "Distributed Map runs",
 	"RedriveExecution":           "redriving executions",
 }
 

@@ -24,6 +24,7 @@ import (
 // serveCommand is "stepd serve": the Step Functions API on one port, STANDARD
 // executions durable in SQLite, EXPRESS executions in memory.
 func serveCommand(ctx context.Context, args []string, io *streams) error {
+	began := time.Now()
 	fs := newFlagSet("stepd serve", io.err)
 	addr := fs.String("addr", "127.0.0.1:8083", "listen `address`")
 	dataDir := fs.String("data", envOr("STEPD_DATA", "stepd-data"), "`directory` of the SQLite database (env STEPD_DATA)")
@@ -92,6 +93,7 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	apiOpts := awsapi.Options{Service: svc, Region: *region, Account: *account, Logger: log, CheckResource: check, CheckMap: itemio.Check}
 	acc.options(&apiOpts, srvFlags)
 	api := awsapi.New(apiOpts)
+	opened := time.Since(began)
 	if err := svc.Start(ctx); err != nil {
 		return err
 	}
@@ -133,7 +135,7 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 		return err
 	}
 	log.Info("stepd serving the Step Functions API", "addr", ln.Addr().String(), "scheme", srvFlags.scheme(),
-		"auth", acc.describe(), "data", dbPath)
+		"auth", acc.describe(), "data", dbPath, "store_opened_in", opened.Round(time.Millisecond), "ready_in", time.Since(began).Round(time.Millisecond))
 	served := make(chan error, 1)
 	go func() { served <- srvFlags.serve(srv, ln) }()
 

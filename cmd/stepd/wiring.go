@@ -168,9 +168,23 @@ func (t *tasks) functions(cfg *config.Config, opts taskOptions) (lambda.Registry
 		default:
 			return nil, fmt.Errorf("function %q has no implementation", name)
 		}
-		reg[name] = lambda.Limit(f, fn.Concurrency)
+		reg[name] = lambda.Limit(f, concurrency(fn))
 	}
 	return reg, nil
+}
+
+// concurrency is how many invocations of a function run at once: as
+// configured, or 10 programs of a command (as a handler's pool), 100 requests
+// to a URL or an endpoint. Never unbounded: a node that adopts a thousand
+// tasks at once forks no thousand programs.
+func concurrency(fn config.Function) int {
+	switch {
+	case fn.Concurrency > 0:
+		return fn.Concurrency
+	case fn.Kind() == "command":
+		return 10
+	}
+	return 100
 }
 
 // functionLogger sends function output to stepd's log, one record per line,
