@@ -262,7 +262,27 @@ func (s *Store) deleteWithTags(ctx context.Context, table, arn string) error {
 
 // StateMachineDelete implements store.Store.
 func (s *Store) StateMachineDelete(ctx context.Context, arn string) error {
-	return s.deleteWithTags(ctx, "state_machines", arn)
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM state_machines WHERE arn = $1`, arn)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return store.ErrNotFound
+		}
+		for _, q := range []string{
+			`DELETE FROM tags WHERE resource_arn = $1 OR resource_arn IN (SELECT arn FROM machine_versions WHERE machine_arn = $1)
+				OR resource_arn IN (SELECT arn FROM machine_aliases WHERE machine_arn = $1)`,
+			`DELETE FROM alias_routes WHERE alias_arn IN (SELECT arn FROM machine_aliases WHERE machine_arn = $1)`,
+			`DELETE FROM machine_aliases WHERE machine_arn = $1`,
+			`DELETE FROM machine_versions WHERE machine_arn = $1`,
+		} {
+			if _, err := tx.Exec(ctx, q, arn); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // StateMachineList implements store.Store.
@@ -390,6 +410,12 @@ func (s *Store) ExecutionList(ctx context.Context, q store.ExecutionQuery) ([]*s
 	}
 	if q.MapRun != "" {
 		where = append(where, "map_run = "+arg(q.MapRun))
+	}
+	if q.VersionARN != "" {
+		where = append(where, "version_arn = "+arg(q.VersionARN))
+	}
+	if q.AliasARN != "" {
+		where = append(where, "alias_arn = "+arg(q.AliasARN))
 	}
 	if q.After != nil {
 		start := arg(sqlrow.Millis(q.After.StartTime))

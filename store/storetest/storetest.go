@@ -41,6 +41,10 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"NodeStartReleasesTimerClaims", testNodeStartReleasesTimerClaims},
 		{"TimerList", testTimerList},
 		{"MapRuns", testMapRuns},
+		{"Versions", testVersions},
+		{"Aliases", testAliases},
+		{"VersionPublishIsExclusive", testVersionPublishIsExclusive},
+		{"ExecutionVersionAndAlias", testExecutionVersionAndAlias},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -57,9 +57,11 @@ func Collect[T any](rows Rows, scan func(Scanner) (T, error)) ([]T, error) {
 const (
 	MachineColumns   = `arn, name, type, status, role_arn, revision_id, description, logging, tracing, created_ms, updated_ms`
 	ActivityColumns  = `arn, name, created_ms`
-	ExecutionColumns = `id, arn, machine_arn, name, revision_id, status, input, output, error, cause, start_ms, stop_ms, version, last_event_id, trace_header, parent, parent_waits, map_run, map_item`
+	ExecutionColumns = `id, arn, machine_arn, name, revision_id, status, input, output, error, cause, start_ms, stop_ms, version, last_event_id, trace_header, parent, parent_waits, map_run, map_item, version_arn, alias_arn`
 	MapRunColumns    = `arn, execution_id, execution_arn, machine_arn, state_name, token, status, max_concurrency, tolerated_count, tolerated_percent, ` +
 		`child_type, spec, loaded, total, error, cause, start_ms, stop_ms, redrive_count, redrive_ms`
+	VersionColumns = `arn, machine_arn, version, revision_id, description, role_arn, logging, tracing, created_ms`
+	AliasColumns   = `arn, machine_arn, name, description, created_ms, updated_ms`
 	MapItemColumns = `idx, input, items, status, child, output, error, cause`
 	TaskColumns    = `token, execution_id, task_id, kind, activity_arn, status, dispatch, owner, worker, child, created_ms, closed_reason`
 )
@@ -90,6 +92,35 @@ func (r Reader) Machine(row Scanner) (*store.StateMachine, error) {
 	return &sm, nil
 }
 
+// Version scans VersionColumns.
+func (r Reader) Version(row Scanner) (*store.StateMachineVersion, error) {
+	var v store.StateMachineVersion
+	var created int64
+	if err := r.scan(row, &v.ARN, &v.MachineARN, &v.Version, &v.RevisionID, &v.Description, &v.RoleARN, &v.Logging, &v.Tracing, &created); err != nil {
+		return nil, err
+	}
+	v.CreatedAt = Time(created)
+	return &v, nil
+}
+
+// Alias scans AliasColumns: an alias without its routing.
+func (r Reader) Alias(row Scanner) (*store.Alias, error) {
+	var a store.Alias
+	var created, updated int64
+	if err := r.scan(row, &a.ARN, &a.MachineARN, &a.Name, &a.Description, &created, &updated); err != nil {
+		return nil, err
+	}
+	a.CreatedAt, a.UpdatedAt = Time(created), Time(updated)
+	return &a, nil
+}
+
+// Route scans an alias route's version_arn and weight.
+func (r Reader) Route(row Scanner) (store.Route, error) {
+	var rt store.Route
+	err := r.scan(row, &rt.VersionARN, &rt.Weight)
+	return rt, err
+}
+
 // Activity scans ActivityColumns.
 func (r Reader) Activity(row Scanner) (*store.Activity, error) {
 	var a store.Activity
@@ -112,7 +143,7 @@ func (r Reader) execution(row Scanner, withState bool) (*store.Execution, error)
 	var output *string
 	var start, stop int64
 	dest := []any{&x.ID, &x.ARN, &x.MachineARN, &x.Name, &x.RevisionID, &x.Status, &x.Input, &output, &x.Error, &x.Cause,
-		&start, &stop, &x.Version, &x.LastEventID, &x.TraceHeader, &x.Parent, &x.ParentWaits, &x.MapRun, &x.MapItem}
+		&start, &stop, &x.Version, &x.LastEventID, &x.TraceHeader, &x.Parent, &x.ParentWaits, &x.MapRun, &x.MapItem, &x.VersionARN, &x.AliasARN}
 	if withState {
 		dest = append(dest, &x.State)
 	}
