@@ -227,6 +227,9 @@ type describeExecutionOutput struct {
 	RedriveCount        int          `json:"redriveCount"`
 	RedriveStatus       string       `json:"redriveStatus"`
 	RedriveStatusReason string       `json:"redriveStatusReason,omitempty"`
+
+	StateMachineVersionArn string `json:"stateMachineVersionArn,omitempty"`
+	StateMachineAliasArn   string `json:"stateMachineAliasArn,omitempty"`
 }
 
 func (h *Handler) describeExecution(ctx context.Context, body []byte) (any, error) {
@@ -242,6 +245,7 @@ func (h *Handler) describeExecution(ctx context.Context, body []byte) (any, erro
 		ExecutionArn: x.ARN, StateMachineArn: x.MachineARN, Name: x.Name, Status: x.Status,
 		StartDate: epoch(x.StartTime), StopDate: epochPtr(x.StopTime), Error: x.Error, Cause: x.Cause,
 		TraceHeader: x.TraceHeader, RedriveStatus: "NOT_REDRIVABLE",
+		StateMachineVersionArn: x.VersionARN, StateMachineAliasArn: x.AliasARN,
 	}
 	if in.IncludedData == nil || *in.IncludedData != "METADATA_ONLY" {
 		out.Input, out.InputDetails = &x.Input, &dataDetails{Included: true}
@@ -305,6 +309,9 @@ type executionListItem struct {
 	StartDate       epoch  `json:"startDate"`
 	StopDate        *epoch `json:"stopDate,omitempty"`
 	RedriveCount    int    `json:"redriveCount"`
+
+	StateMachineVersionArn string `json:"stateMachineVersionArn,omitempty"`
+	StateMachineAliasArn   string `json:"stateMachineAliasArn,omitempty"`
 }
 
 type listExecutionsOutput struct {
@@ -338,14 +345,28 @@ func (h *Handler) listExecutions(ctx context.Context, body []byte) (any, error) 
 		if _, err := parseARN(*in.StateMachineArn, typeStateMachine); err != nil {
 			return nil, err
 		}
-		sm, err := h.machine(ctx, *in.StateMachineArn)
+		// A version's or an alias's ARN lists the executions started on it.
+		base, qualifier := service.SplitQualified(*in.StateMachineArn)
+		sm, err := h.machine(ctx, base)
 		if err != nil {
-			return nil, err
+			return nil, machineNotFound(*in.StateMachineArn)
 		}
 		if sm.Type == typeExpressM {
 			return nil, typeNotSupported()
 		}
 		q.MachineARN = sm.ARN
+		switch {
+		case service.IsVersionQualifier(qualifier):
+			if _, err := h.store.VersionGet(ctx, *in.StateMachineArn); err != nil {
+				return nil, machineNotFound(*in.StateMachineArn)
+			}
+			q.VersionARN = *in.StateMachineArn
+		case qualifier != "":
+			if _, err := h.alias(ctx, *in.StateMachineArn); err != nil {
+				return nil, err
+			}
+			q.AliasARN = *in.StateMachineArn
+		}
 	} else if prefix, apart := h.arnPrefix(ctx, typeStateMachine); apart {
 		q.MachinePrefix = prefix // the executions of the account's machines
 	}
@@ -353,6 +374,9 @@ func (h *Handler) listExecutions(ctx context.Context, body []byte) (any, error) 
 		q.Status = *in.StatusFilter
 	}
 	scope := q.MachineARN + "|" + q.Status
+	if q.VersionARN != "" || q.AliasARN != "" {
+		scope += "|" + q.VersionARN + "|" + q.AliasARN
+	}
 	if q.MachinePrefix != "" {
 		scope += "|" + q.MachinePrefix
 	}
@@ -383,6 +407,7 @@ func (h *Handler) listExecutions(ctx context.Context, body []byte) (any, error) 
 		out.Executions = append(out.Executions, executionListItem{
 			ExecutionArn: x.ARN, StateMachineArn: x.MachineARN, Name: x.Name, Status: x.Status,
 			StartDate: epoch(x.StartTime), StopDate: epochPtr(x.StopTime),
+			StateMachineVersionArn: x.VersionARN, StateMachineAliasArn: x.AliasARN,
 		})
 	}
 	return out, nil

@@ -352,24 +352,24 @@ func init() {
 		"UntagResource":                    (*Handler).untagResource,
 		"ListTagsForResource":              (*Handler).listTagsForResource,
 		"TestState":                        (*Handler).testState,
+		"PublishStateMachineVersion":       (*Handler).publishStateMachineVersion,
+		"DeleteStateMachineVersion":        (*Handler).deleteStateMachineVersion,
+		"ListStateMachineVersions":         (*Handler).listStateMachineVersions,
+		"CreateStateMachineAlias":          (*Handler).createStateMachineAlias,
+		"DescribeStateMachineAlias":        (*Handler).describeStateMachineAlias,
+		"UpdateStateMachineAlias":          (*Handler).updateStateMachineAlias,
+		"DeleteStateMachineAlias":          (*Handler).deleteStateMachineAlias,
+		"ListStateMachineAliases":          (*Handler).listStateMachineAliases,
 	}
 }
 
 // unsupportedActions are the Step Functions actions stepd does not implement
 // yet, with what they are about.
 var unsupportedActions = map[string]string{
-	"CreateStateMachineAlias":    "state machine aliases",
-	"DeleteStateMachineAlias":    "state machine aliases",
-	"DescribeStateMachineAlias":  "state machine aliases",
-	"ListStateMachineAliases":    "state machine aliases",
-	"UpdateStateMachineAlias":    "state machine aliases",
-	"PublishStateMachineVersion": "state machine versions",
-	"DeleteStateMachineVersion":  "state machine versions",
-	"ListStateMachineVersions":   "state machine versions",
-	"DescribeMapRun":             "Distributed Map runs",
-	"ListMapRuns":                "Distributed Map runs",
-	"UpdateMapRun":               "Distributed Map runs",
-	"RedriveExecution":           "redriving executions",
+	"DescribeMapRun":   "Distributed Map runs",
+	"ListMapRuns":      "Distributed Map runs",
+	"UpdateMapRun":     "Distributed Map runs",
+	"RedriveExecution": "redriving executions",
 }
 
 // decode reads a request body into in. An empty body is {}. A body that is

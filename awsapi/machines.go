@@ -9,6 +9,7 @@ import (
 
 	"github.com/stepd/stepd/asl"
 	"github.com/stepd/stepd/engine"
+	"github.com/stepd/stepd/service"
 	"github.com/stepd/stepd/store"
 )
 
@@ -167,19 +168,24 @@ func (h *Handler) parseDefinition(text, typ string) error {
 	return nil
 }
 
-// checkPublish refuses versions, which stepd does not have yet.
-func checkPublish(v *validation, action string, publish *bool, description *string) error {
+// checkPublish checks publish and versionDescription, and reports whether a
+// version is to be published.
+func checkPublish(v *validation, publish *bool, description *string) (bool, error) {
 	v.length("versionDescription", description, 0, 256, true)
 	if err := v.err(); err != nil {
-		return err
+		return false, err
 	}
 	if description != nil && (publish == nil || !*publish) {
-		return errorf(CodeValidationException, "Version description can only be set when publish is true")
+		return false, errorf(CodeValidationException, "Version description can only be set when publish is true")
 	}
-	if publish != nil && *publish {
-		return unsupported(action+" with publish", "state machine versions")
+	return publish != nil && *publish, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
 	}
-	return nil
+	return *s
 }
 
 type createStateMachineInput struct {
@@ -196,8 +202,9 @@ type createStateMachineInput struct {
 }
 
 type createStateMachineOutput struct {
-	StateMachineArn string `json:"stateMachineArn"`
-	CreationDate    epoch  `json:"creationDate"`
+	StateMachineArn        string `json:"stateMachineArn"`
+	CreationDate           epoch  `json:"creationDate"`
+	StateMachineVersionArn string `json:"stateMachineVersionArn,omitempty"`
 }
 
 func (h *Handler) createStateMachine(ctx context.Context, body []byte) (any, error) {
@@ -216,7 +223,8 @@ func (h *Handler) createStateMachine(ctx context.Context, body []byte) (any, err
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	if err := checkPublish(&v, "CreateStateMachine", in.Publish, in.VersionDescription); err != nil {
+	publish, err := checkPublish(&v, in.Publish, in.VersionDescription)
+	if err != nil {
 		return nil, err
 	}
 	if !validName(*in.Name) {
@@ -235,6 +243,19 @@ func (h *Handler) createStateMachine(ctx context.Context, body []byte) (any, err
 	}
 	tracing := normalizeTracing(in.TracingConfiguration)
 	arn := h.arnOf(ctx, typeStateMachine, *in.Name)
+	// answer publishes the version asked for, if any, of the machine made or
+	// found.
+	answer := func(m *store.StateMachine) (any, error) {
+		out := createStateMachineOutput{StateMachineArn: m.ARN, CreationDate: epoch(m.CreatedAt)}
+		if publish {
+			ver, err := h.publishVersion(ctx, m, nil, deref(in.VersionDescription))
+			if err != nil {
+				return nil, err
+			}
+			out.StateMachineVersionArn = ver.ARN
+		}
+		return out, nil
+	}
 	if len(in.Tags) > maxTags {
 		return nil, tooManyTags(arn)
 	}
@@ -261,7 +282,7 @@ func (h *Handler) createStateMachine(ctx context.Context, body []byte) (any, err
 			if !same {
 				return nil, errorf(CodeStateMachineAlreadyExists, "State Machine Already Exists: '%s'", sm.ARN)
 			}
-			return createStateMachineOutput{StateMachineArn: existing.ARN, CreationDate: epoch(existing.CreatedAt)}, nil
+			return answer(existing)
 		case !errors.Is(err, store.ErrNotFound):
 			return nil, err
 		}
@@ -280,7 +301,7 @@ func (h *Handler) createStateMachine(ctx context.Context, body []byte) (any, err
 			return nil, err
 		}
 	}
-	return createStateMachineOutput{StateMachineArn: sm.ARN, CreationDate: epoch(sm.CreatedAt)}, nil
+	return answer(sm)
 }
 
 // sameMachine reports whether an existing machine has the configuration of a
@@ -308,8 +329,9 @@ type updateStateMachineInput struct {
 }
 
 type updateStateMachineOutput struct {
-	UpdateDate epoch  `json:"updateDate"`
-	RevisionID string `json:"revisionId,omitempty"`
+	UpdateDate             epoch  `json:"updateDate"`
+	RevisionID             string `json:"revisionId,omitempty"`
+	StateMachineVersionArn string `json:"stateMachineVersionArn,omitempty"`
 }
 
 func (h *Handler) updateStateMachine(ctx context.Context, body []byte) (any, error) {
@@ -328,7 +350,8 @@ func (h *Handler) updateStateMachine(ctx context.Context, body []byte) (any, err
 	if _, err := parseARN(*in.StateMachineArn, typeStateMachine); err != nil {
 		return nil, err
 	}
-	if err := checkPublish(&v, "UpdateStateMachine", in.Publish, in.VersionDescription); err != nil {
+	publish, err := checkPublish(&v, in.Publish, in.VersionDescription)
+	if err != nil {
 		return nil, err
 	}
 	if in.Definition == nil && in.RoleArn == nil && in.LoggingConfiguration == nil && in.TracingConfiguration == nil {
@@ -365,9 +388,19 @@ func (h *Handler) updateStateMachine(ctx context.Context, body []byte) (any, err
 		}
 		text = *in.Definition
 	}
+	answer := func(m *store.StateMachine, out updateStateMachineOutput) (any, error) {
+		if publish {
+			ver, err := h.publishVersion(ctx, m, nil, deref(in.VersionDescription))
+			if err != nil {
+				return nil, err
+			}
+			out.StateMachineVersionArn = ver.ARN
+		}
+		return out, nil
+	}
 	if text == current.Text && next.RoleARN == sm.RoleARN && next.Logging == sm.Logging && next.Tracing == sm.Tracing {
 		// Nothing changes: no new revision, as AWS answers the same revisionId.
-		return updateStateMachineOutput{UpdateDate: epoch(sm.UpdatedAt), RevisionID: publicRevision(sm.RevisionID)}, nil
+		return answer(sm, updateStateMachineOutput{UpdateDate: epoch(sm.UpdatedAt), RevisionID: publicRevision(sm.RevisionID)})
 	}
 	now := h.now()
 	next.RevisionID = engine.CryptoSource{}.UUID()
@@ -380,7 +413,7 @@ func (h *Handler) updateStateMachine(ctx context.Context, body []byte) (any, err
 		}
 		return nil, err
 	}
-	return updateStateMachineOutput{UpdateDate: epoch(now), RevisionID: next.RevisionID}, nil
+	return answer(&next, updateStateMachineOutput{UpdateDate: epoch(now), RevisionID: next.RevisionID})
 }
 
 // machine returns a state machine of the call's account by ARN, or
@@ -448,12 +481,16 @@ type describeStateMachineOutput struct {
 	LoggingConfiguration *loggingConfiguration `json:"loggingConfiguration,omitempty"`
 	TracingConfiguration *tracingConfiguration `json:"tracingConfiguration,omitempty"`
 	RevisionID           string                `json:"revisionId,omitempty"`
+	Description          string                `json:"description,omitempty"`
 }
 
 func (h *Handler) describeStateMachine(ctx context.Context, body []byte) (any, error) {
 	in, err := machineARNInput(body)
 	if err != nil {
 		return nil, err
+	}
+	if _, q := service.SplitQualified(*in.StateMachineArn); service.IsVersionQualifier(q) {
+		return h.describeVersion(ctx, *in.StateMachineArn, in.IncludedData != nil && *in.IncludedData == "METADATA_ONLY")
 	}
 	sm, err := h.machine(ctx, *in.StateMachineArn)
 	if err != nil {

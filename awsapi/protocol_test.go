@@ -107,18 +107,15 @@ func TestProtocolErrors(t *testing.T) {
 func TestUnsupportedActions(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	for _, action := range []string{"CreateStateMachineAlias", "DeleteStateMachineAlias", "DescribeStateMachineAlias", "ListStateMachineAliases",
-		"UpdateStateMachineAlias", "PublishStateMachineVersion", "DeleteStateMachineVersion", "ListStateMachineVersions",
-		"DescribeMapRun", "ListMapRuns", "UpdateMapRun", "RedriveExecution"} {
+	for _, action := range []string{"DescribeMapRun", "ListMapRuns", "UpdateMapRun", "RedriveExecution"} {
 		status, out, _ := e.call("AWSStepFunctions."+action, `{}`, nil)
 		if status != 400 || out["__type"] != "com.amazon.coral.service#UnsupportedOperation" ||
 			!strings.HasPrefix(out["message"].(string), "stepd does not support "+action+" yet (") {
 			t.Errorf("%s: %d %v", action, status, out)
 		}
 	}
-	_, err := e.sfn.CreateStateMachineAlias(context.Background(), &sfn.CreateStateMachineAliasInput{Name: aws.String("PROD"),
-		RoutingConfiguration: []types.RoutingConfigurationListItem{{StateMachineVersionArn: aws.String("arn:aws:states:us-east-1:123456789012:stateMachine:m:1"), Weight: 100}}})
-	wantCode(t, err, "UnsupportedOperation", "stepd does not support CreateStateMachineAlias yet (state machine aliases)")
+	_, err := e.sfn.DescribeMapRun(context.Background(), &sfn.DescribeMapRunInput{MapRunArn: aws.String("arn:aws:states:us-east-1:123456789012:mapRun:m/x:y")})
+	wantCode(t, err, "UnsupportedOperation", "stepd does not support DescribeMapRun yet (Distributed Map runs)")
 }
 
 func TestProtocolRequests(t *testing.T) {

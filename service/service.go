@@ -71,6 +71,9 @@ type Options struct {
 	// an execution started on "<machine ARN>#<test case>" runs that test
 	// case (mock.go).
 	MockConfig *mock.Config
+	// MaxVersions is the most versions a state machine may have (0: AWS's
+	// 1,000; negative: no limit).
+	MaxVersions int
 	// MachineTTL is how long a start may use a state machine read before, so
 	// that another node's update or deletion is seen within it (default 1s;
 	// this service's own changes are seen at once through MachineChanged).
@@ -90,6 +93,8 @@ type Service struct {
 	mockConfig   *mock.Config  // mock.go
 	mocks        *mock.Mocks
 	defs         engine.DefinitionSource
+	maxVersions  int
+	random       interp.Source // routes starts on aliases
 }
 
 var _ engine.Children = (*Service)(nil)
@@ -104,6 +109,14 @@ func New(opts Options) *Service {
 	}
 	s := &Service{store: opts.Store, expressStore: opts.ExpressStore, maxPayload: opts.Limits.MaxPayloadBytes, runner: opts.Runner}
 	s.machines.ttl = opts.MachineTTL
+	s.maxVersions = opts.MaxVersions
+	if s.maxVersions == 0 {
+		s.maxVersions = DefaultMaxVersions
+	}
+	s.random = opts.Source
+	if s.random == nil {
+		s.random = engine.CryptoSource{}
+	}
 	if opts.MockConfig != nil {
 		s.mockConfig, s.mocks = opts.MockConfig, mock.NewMocks()
 	}
@@ -266,7 +279,7 @@ func (s *Service) check(ctx context.Context, req StartRequest) (*store.StateMach
 	if err := CheckInput(req.Input, s.maxPayload); err != nil {
 		return nil, nil, er, err
 	}
-	sm, err := s.Machine(ctx, req.MachineARN)
+	sm, versionARN, aliasARN, err := s.machineFor(ctx, req.MachineARN)
 	if err != nil {
 		return nil, nil, er, err
 	}
@@ -282,7 +295,7 @@ func (s *Service) check(ctx context.Context, req StartRequest) (*store.StateMach
 		}
 	}
 	er = engine.StartRequest{Machine: sm, Name: req.Name, Input: req.Input, TraceHeader: req.TraceHeader,
-		Parent: req.Parent, ParentWaits: req.ParentWaits, TestCase: tc}
+		Parent: req.Parent, ParentWaits: req.ParentWaits, TestCase: tc, VersionARN: versionARN, AliasARN: aliasARN}
 	return sm, eng, er, nil
 }
 
