@@ -18,6 +18,7 @@ const (
 	CodeActivityDoesNotExist         = "ActivityDoesNotExist"
 	CodeExecutionAlreadyExists       = "ExecutionAlreadyExists"
 	CodeExecutionDoesNotExist        = "ExecutionDoesNotExist"
+	CodeExecutionNotRedrivable       = "ExecutionNotRedrivable"
 	CodeInvalidArn                   = "InvalidArn"
 	CodeInvalidDefinition            = "InvalidDefinition"
 	CodeInvalidExecutionInput        = "InvalidExecutionInput"

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stepd/stepd/engine"
 	"github.com/stepd/stepd/interp"
 	"github.com/stepd/stepd/jsonvalue"
 	"github.com/stepd/stepd/service"
@@ -227,6 +228,7 @@ type describeExecutionOutput struct {
 	RedriveCount        int          `json:"redriveCount"`
 	RedriveStatus       string       `json:"redriveStatus"`
 	RedriveStatusReason string       `json:"redriveStatusReason,omitempty"`
+	RedriveDate         *epoch       `json:"redriveDate,omitempty"`
 
 	StateMachineVersionArn string `json:"stateMachineVersionArn,omitempty"`
 	StateMachineAliasArn   string `json:"stateMachineAliasArn,omitempty"`
@@ -253,13 +255,53 @@ func (h *Handler) describeExecution(ctx context.Context, body []byte) (any, erro
 			out.Output, out.OutputDetails = &x.Output, &dataDetails{Included: true}
 		}
 	}
-	switch x.Status {
-	case string(interp.StatusRunning), string(interp.StatusSucceeded):
-		out.RedriveStatusReason = "Execution is " + x.Status + " and cannot be redriven"
-	default:
-		out.RedriveStatusReason = "stepd does not support RedriveExecution yet"
+	out.RedriveCount = x.RedriveCount
+	out.RedriveDate = epochPtr(x.RedriveTime)
+	if ok, reason := h.svc.Redrivable(x); ok {
+		out.RedriveStatus = "REDRIVABLE"
+	} else {
+		out.RedriveStatusReason = reason
 	}
 	return out, nil
+}
+
+type redriveInput struct {
+	ExecutionArn *string `json:"executionArn"`
+	ClientToken  *string `json:"clientToken"`
+}
+
+type redriveOutput struct {
+	RedriveDate epoch `json:"redriveDate"`
+}
+
+func (h *Handler) redriveExecution(ctx context.Context, body []byte) (any, error) {
+	var in redriveInput
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	var v validation
+	v.required("executionArn", in.ExecutionArn != nil)
+	v.length("executionArn", in.ExecutionArn, 1, maxLongARN, false)
+	v.length("clientToken", in.ClientToken, 1, 64, false)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	arn := *in.ExecutionArn
+	if _, err := parseARN(arn, "execution"); err != nil {
+		return nil, err
+	}
+	if h.foreign(ctx, arn) {
+		return nil, executionNotFound(arn)
+	}
+	row, err := h.svc.RedriveExecution(ctx, arn, deref(in.ClientToken))
+	var refused *engine.NotRedrivable
+	if errors.As(err, &refused) {
+		return nil, errorf(CodeExecutionNotRedrivable, "%s", refused.Reason)
+	}
+	if err != nil {
+		return nil, engineError(err, arn)
+	}
+	return redriveOutput{RedriveDate: epoch(row.RedriveTime)}, nil
 }
 
 type stopExecutionOutput struct {
@@ -309,6 +351,7 @@ type executionListItem struct {
 	StartDate       epoch  `json:"startDate"`
 	StopDate        *epoch `json:"stopDate,omitempty"`
 	RedriveCount    int    `json:"redriveCount"`
+	RedriveDate     *epoch `json:"redriveDate,omitempty"`
 
 	StateMachineVersionArn string `json:"stateMachineVersionArn,omitempty"`
 	StateMachineAliasArn   string `json:"stateMachineAliasArn,omitempty"`
@@ -391,8 +434,11 @@ func (h *Handler) listExecutions(ctx context.Context, body []byte) (any, error) 
 		q.After = &store.ExecutionCursor{StartTime: time.UnixMilli(c.Time), ID: c.ID}
 	}
 	out := listExecutionsOutput{Executions: []executionListItem{}}
-	if q.Status == "PENDING_REDRIVE" || (in.RedriveFilter != nil && *in.RedriveFilter == "REDRIVEN") {
-		return out, nil // stepd never redrives
+	if q.Status == "PENDING_REDRIVE" {
+		return out, nil // a redrive is one commit: no execution waits to be redriven
+	}
+	if in.RedriveFilter != nil {
+		q.Redriven = *in.RedriveFilter
 	}
 	rows, err := h.store.ExecutionList(ctx, q)
 	if err != nil {
@@ -408,6 +454,7 @@ func (h *Handler) listExecutions(ctx context.Context, body []byte) (any, error) 
 			ExecutionArn: x.ARN, StateMachineArn: x.MachineARN, Name: x.Name, Status: x.Status,
 			StartDate: epoch(x.StartTime), StopDate: epochPtr(x.StopTime),
 			StateMachineVersionArn: x.VersionARN, StateMachineAliasArn: x.AliasARN,
+			RedriveCount: x.RedriveCount, RedriveDate: epochPtr(x.RedriveTime),
 		})
 	}
 	return out, nil

@@ -360,16 +360,16 @@ func init() {
 		"UpdateStateMachineAlias":          (*Handler).updateStateMachineAlias,
 		"DeleteStateMachineAlias":          (*Handler).deleteStateMachineAlias,
 		"ListStateMachineAliases":          (*Handler).listStateMachineAliases,
+		"RedriveExecution":                 (*Handler).redriveExecution,
 	}
 }
 
 // unsupportedActions are the Step Functions actions stepd does not implement
 // yet, with what they are about.
 var unsupportedActions = map[string]string{
-	"DescribeMapRun":   "Distributed Map runs",
-	"ListMapRuns":      "Distributed Map runs",
-	"UpdateMapRun":     "Distributed Map runs",
-	"RedriveExecution": "redriving executions",
+	"DescribeMapRun": "Distributed Map runs",
+	"ListMapRuns":    "Distributed Map runs",
+	"UpdateMapRun":   "Distributed Map runs",
 }
 
 // decode reads a request body into in. An empty body is {}. A body that is

@@ -84,8 +84,8 @@ func TestProtocolErrors(t *testing.T) {
 			"AWSStepFunctions.Frobnicate is not a Step Functions action"},
 		{"another service", "DynamoDB_20120810.ListTables", `{}`, 400, coralNS + "UnknownOperationException", ""},
 		{"no target", "", `{}`, 400, coralNS + "UnknownOperationException", ""},
-		{"unsupported", "AWSStepFunctions.RedriveExecution", `{}`, 400, coralNS + "UnsupportedOperation",
-			"stepd does not support RedriveExecution yet (redriving executions)"},
+		{"unsupported", "AWSStepFunctions.UpdateMapRun", `{}`, 400, coralNS + "UnsupportedOperation",
+			"stepd does not support UpdateMapRun yet (Distributed Map runs)"},
 		{"TestState without a definition", "AWSStepFunctions.TestState", `{}`, 400, sfnNS + "ValidationException",
 			"1 validation error detected: Value null at 'definition' failed to satisfy constraint: Member must not be null"},
 	}
@@ -107,7 +107,7 @@ func TestProtocolErrors(t *testing.T) {
 func TestUnsupportedActions(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	for _, action := range []string{"DescribeMapRun", "ListMapRuns", "UpdateMapRun", "RedriveExecution"} {
+	for _, action := range []string{"DescribeMapRun", "ListMapRuns", "UpdateMapRun"} {
 		status, out, _ := e.call("AWSStepFunctions."+action, `{}`, nil)
 		if status != 400 || out["__type"] != "com.amazon.coral.service#UnsupportedOperation" ||
 			!strings.HasPrefix(out["message"].(string), "stepd does not support "+action+" yet (") {

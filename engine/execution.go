@@ -235,7 +235,9 @@ func (e *Engine) change(prev *store.Execution, x *interp.Execution, res *interp.
 		}
 		row.State = state
 	} else {
-		row.State = nil
+		// An execution that did not succeed keeps the state a redrive
+		// resumes from (interp.Execution.Redrive).
+		row.State = x.Redrive
 		row.StopTime = x.StopTime
 		row.Error, row.Cause = x.Error, x.Cause
 		if x.Status == interp.StatusSucceeded {

@@ -92,6 +92,9 @@ type stepper struct {
 	env    asl.Env
 	ctx    asl.Context
 	scope  scope
+	// snap is the execution's state for a redrive, taken when a failure
+	// begins to end it (redrive.go).
+	snap []byte
 
 	// Set by TestState's driver (teststate.go) only: the context object
 	// every expression sees, as the caller gave it; and causes without the
@@ -723,6 +726,7 @@ func (s *stepper) failFrom(p *Path, f *aslerr.Failure, fromChild bool) {
 			if o := s.res.Observer; o != nil {
 				o.RetryMatched(s.x, p, i, f, true, d)
 			}
+			s.snap = nil // taken up: the execution goes on
 			p.Attempts[i]++
 			p.Retries++
 			if d <= 0 {
@@ -740,6 +744,7 @@ func (s *stepper) failFrom(p *Path, f *aslerr.Failure, fromChild bool) {
 			if o := s.res.Observer; o != nil {
 				o.Caught(s.x, p, i, f)
 			}
+			s.snap = nil // taken up: the execution goes on
 			if fromChild || f.Name == aslerr.QueryEvaluationError {
 				s.emitStateFailed(p)
 			}
@@ -791,6 +796,7 @@ func (s *stepper) pathSucceeded(p *Path, output any) {
 
 // pathFailed ends a path with an uncaught failure.
 func (s *stepper) pathFailed(p *Path, f *aslerr.Failure) {
+	s.snapshot()
 	if p.Parent == 0 {
 		s.finish(StatusFailed, nil, f.Name, f.Cause)
 		return
@@ -831,6 +837,9 @@ func (s *stepper) abort(p *Path) {
 // finish ends the execution.
 func (s *stepper) finish(status Status, output any, errName, cause string) {
 	x := s.x
+	if status != StatusSucceeded {
+		s.snapshot()
+	}
 	for _, p := range x.Paths {
 		if p.Parent == 0 {
 			s.abort(p)
@@ -852,5 +861,8 @@ func (s *stepper) finish(status Status, output any, errName, cause string) {
 	}
 	s.emit(nil, ev)
 	x.Status, x.Output, x.Error, x.Cause, x.StopTime = status, output, errName, cause, s.now
+	if status != StatusSucceeded {
+		s.keepSnapshot()
+	}
 	s.effect(Effect{Kind: EffectFinish})
 }

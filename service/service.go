@@ -71,6 +71,9 @@ type Options struct {
 	// an execution started on "<machine ARN>#<test case>" runs that test
 	// case (mock.go).
 	MockConfig *mock.Config
+	// RedriveWindow is how long after its end an execution may be redriven
+	// (0: AWS's 14 days).
+	RedriveWindow time.Duration
 	// MaxVersions is the most versions a state machine may have (0: AWS's
 	// 1,000; negative: no limit).
 	MaxVersions int
@@ -94,6 +97,7 @@ type Service struct {
 	mocks        *mock.Mocks
 	defs         engine.DefinitionSource
 	maxVersions  int
+	redrive      time.Duration
 	random       interp.Source // routes starts on aliases
 }
 
@@ -112,6 +116,10 @@ func New(opts Options) *Service {
 	s.maxVersions = opts.MaxVersions
 	if s.maxVersions == 0 {
 		s.maxVersions = DefaultMaxVersions
+	}
+	s.redrive = opts.RedriveWindow
+	if s.redrive <= 0 {
+		s.redrive = engine.DefaultRedriveWindow
 	}
 	s.random = opts.Source
 	if s.random == nil {
@@ -351,6 +359,17 @@ func (s *Service) engineOfToken(token string) *engine.Engine {
 		return s.express
 	}
 	return s.standard
+}
+
+// RedriveExecution redrives an ended STANDARD execution
+// (engine.Engine.RedriveExecution) within the service's redrive window.
+func (s *Service) RedriveExecution(ctx context.Context, arn, clientToken string) (*store.Execution, error) {
+	return s.engineOfARN(arn).RedriveExecution(ctx, arn, clientToken, s.redrive)
+}
+
+// Redrivable reports whether an execution can be redriven, and why not.
+func (s *Service) Redrivable(row *store.Execution) (bool, string) {
+	return s.engineOfARN(row.ARN).Redrivable(row, s.redrive)
 }
 
 // StopExecution stops a running execution (engine.Engine.StopExecution), on

@@ -299,6 +299,11 @@ type Execution struct {
 	// a version or an alias; AliasARN the alias, when it was started on one.
 	VersionARN string
 	AliasARN   string
+	// RedriveCount counts the execution's redrives; RedriveTime is the last
+	// one's, and RedriveToken its client token.
+	RedriveCount int
+	RedriveTime  time.Time
+	RedriveToken string
 }
 
 // HistoryQuery selects events of one execution for HistoryList.
@@ -333,6 +338,9 @@ type ExecutionQuery struct {
 	// that version (directly or through an alias) or on that alias.
 	VersionARN string
 	AliasARN   string
+	// Redriven, when set, keeps to the executions redriven at least once
+	// ("REDRIVEN") or never ("NOT_REDRIVEN").
+	Redriven string
 	// After continues a listing: only executions after this position in the
 	// order (newest first).
 	After *ExecutionCursor

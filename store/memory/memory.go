@@ -291,7 +291,8 @@ func (s *Store) ExecutionList(_ context.Context, q store.ExecutionQuery) ([]*sto
 	for _, x := range s.execs {
 		if q.MachineARN != "" && x.MachineARN != q.MachineARN || q.Status != "" && x.Status != q.Status ||
 			!strings.HasPrefix(x.MachineARN, q.MachinePrefix) || q.MapRun != "" && x.MapRun != q.MapRun ||
-			q.VersionARN != "" && x.VersionARN != q.VersionARN || q.AliasARN != "" && x.AliasARN != q.AliasARN {
+			q.VersionARN != "" && x.VersionARN != q.VersionARN || q.AliasARN != "" && x.AliasARN != q.AliasARN ||
+			q.Redriven == "REDRIVEN" && x.RedriveCount == 0 || q.Redriven == "NOT_REDRIVEN" && x.RedriveCount > 0 {
 			continue
 		}
 		if q.After != nil && newerFirst(&store.Execution{StartTime: q.After.StartTime, ID: q.After.ID}, x) >= 0 {

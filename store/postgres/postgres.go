@@ -417,6 +417,12 @@ func (s *Store) ExecutionList(ctx context.Context, q store.ExecutionQuery) ([]*s
 	if q.AliasARN != "" {
 		where = append(where, "alias_arn = "+arg(q.AliasARN))
 	}
+	switch q.Redriven {
+	case "REDRIVEN":
+		where = append(where, "redrive_count > 0")
+	case "NOT_REDRIVEN":
+		where = append(where, "redrive_count = 0")
+	}
 	if q.After != nil {
 		start := arg(sqlrow.Millis(q.After.StartTime))
 		where = append(where, "(start_ms < "+start+" OR (start_ms = "+start+" AND id < "+arg(q.After.ID)+"))")

@@ -435,6 +435,12 @@ func (s *Store) ExecutionList(ctx context.Context, q store.ExecutionQuery) ([]*s
 		where = append(where, "alias_arn = ?")
 		args = append(args, q.AliasARN)
 	}
+	switch q.Redriven {
+	case "REDRIVEN":
+		where = append(where, "redrive_count > 0")
+	case "NOT_REDRIVEN":
+		where = append(where, "redrive_count = 0")
+	}
 	if q.After != nil {
 		where = append(where, "(start_ms < ? OR (start_ms = ? AND id < ?))")
 		args = append(args, sqlrow.Millis(q.After.StartTime), sqlrow.Millis(q.After.StartTime), q.After.ID)
@@ -740,9 +746,10 @@ func prepareWrites(ctx context.Context, db *sql.DB) (*writeStmts, error) {
 		dst   **sql.Stmt
 		query string
 	}{
-		{&w.createExec, `INSERT INTO executions (arn, machine_arn, name, revision_id, status, input, output, error, cause, start_ms, stop_ms, state, version, last_event_id, trace_header, parent, parent_waits, map_run, map_item, version_arn, alias_arn)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`},
-		{&w.updateExec, `UPDATE executions SET status = ?, output = ?, error = ?, cause = ?, stop_ms = ?, state = ?, version = ?, last_event_id = ?
+		{&w.createExec, `INSERT INTO executions (arn, machine_arn, name, revision_id, status, input, output, error, cause, start_ms, stop_ms, state, version, last_event_id, trace_header, parent, parent_waits, map_run, map_item, version_arn, alias_arn, redrive_count, redrive_ms, redrive_token)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`},
+		{&w.updateExec, `UPDATE executions SET status = ?, output = ?, error = ?, cause = ?, stop_ms = ?, state = ?, version = ?, last_event_id = ?,
+			redrive_count = ?, redrive_ms = ?, redrive_token = ?
 			WHERE id = ? AND version = ?`},
 		{&w.appendHistory, `INSERT INTO history (execution_id, first_id, last_id, events) VALUES (?, ?, ?, ?)`},
 		{&w.armTimer, `INSERT OR REPLACE INTO timers (execution_id, timer_id, due_ms, claim_ms, owner) VALUES (?, ?, ?, ?, '')`},
@@ -782,7 +789,7 @@ func (w *writeStmts) apply(ctx context.Context, tx *sql.Tx, c *store.Change) err
 		if c.ExpectVersion == 0 {
 			err := w.createExec.QueryRowContext(ctx,
 				x.ARN, x.MachineARN, x.Name, x.RevisionID, x.Status, x.Input, output, x.Error, x.Cause, sqlrow.Millis(x.StartTime), sqlrow.Millis(x.StopTime),
-				state, x.Version, x.LastEventID, x.TraceHeader, x.Parent, x.ParentWaits, x.MapRun, x.MapItem, x.VersionARN, x.AliasARN).Scan(&x.ID)
+				state, x.Version, x.LastEventID, x.TraceHeader, x.Parent, x.ParentWaits, x.MapRun, x.MapItem, x.VersionARN, x.AliasARN, x.RedriveCount, sqlrow.Millis(x.RedriveTime), x.RedriveToken).Scan(&x.ID)
 			if isUnique(err) {
 				return store.ErrExists
 			}
@@ -791,7 +798,8 @@ func (w *writeStmts) apply(ctx context.Context, tx *sql.Tx, c *store.Change) err
 			}
 		} else {
 			res, err := w.updateExec.ExecContext(ctx,
-				x.Status, output, x.Error, x.Cause, sqlrow.Millis(x.StopTime), state, x.Version, x.LastEventID, x.ID, c.ExpectVersion)
+				x.Status, output, x.Error, x.Cause, sqlrow.Millis(x.StopTime), state, x.Version, x.LastEventID,
+				x.RedriveCount, sqlrow.Millis(x.RedriveTime), x.RedriveToken, x.ID, c.ExpectVersion)
 			if err != nil {
 				return err
 			}

@@ -259,5 +259,25 @@ func testExecutionVersionAndAlias(t *testing.T, s store.Store) {
 			t.Errorf("ExecutionList(%+v) = %v, want %v", tc.q, names, tc.want)
 		}
 	}
-	_ = plain
+	// A redrive is counted on the row, with its time and client token, and
+	// the redrive filter sees it.
+	next := *plain
+	next.Version, next.RedriveCount, next.RedriveTime, next.RedriveToken = plain.Version+1, 1, t0.Add(time.Minute), "tok"
+	must(t, s.Apply(ctx, []*store.Change{{Execution: &next, ExpectVersion: plain.Version}})[0])
+	got, err = s.ExecutionGet(ctx, plain.ARN)
+	must(t, err)
+	if got.RedriveCount != 1 || !got.RedriveTime.Equal(t0.Add(time.Minute)) || got.RedriveToken != "tok" {
+		t.Fatalf("redrive fields: %+v", got)
+	}
+	for filter, want := range map[string][]string{"REDRIVEN": {"plain"}, "NOT_REDRIVEN": {"onalias", "onversion"}} {
+		list, err := s.ExecutionList(ctx, store.ExecutionQuery{MachineARN: machineARN, Redriven: filter})
+		must(t, err)
+		var names []string
+		for _, x := range list {
+			names = append(names, x.Name)
+		}
+		if !slices.Equal(names, want) {
+			t.Errorf("ExecutionList(Redriven: %s) = %v, want %v", filter, names, want)
+		}
+	}
 }

@@ -57,7 +57,7 @@ func Collect[T any](rows Rows, scan func(Scanner) (T, error)) ([]T, error) {
 const (
 	MachineColumns   = `arn, name, type, status, role_arn, revision_id, description, logging, tracing, created_ms, updated_ms`
 	ActivityColumns  = `arn, name, created_ms`
-	ExecutionColumns = `id, arn, machine_arn, name, revision_id, status, input, output, error, cause, start_ms, stop_ms, version, last_event_id, trace_header, parent, parent_waits, map_run, map_item, version_arn, alias_arn`
+	ExecutionColumns = `id, arn, machine_arn, name, revision_id, status, input, output, error, cause, start_ms, stop_ms, version, last_event_id, trace_header, parent, parent_waits, map_run, map_item, version_arn, alias_arn, redrive_count, redrive_ms, redrive_token`
 	MapRunColumns    = `arn, execution_id, execution_arn, machine_arn, state_name, token, status, max_concurrency, tolerated_count, tolerated_percent, ` +
 		`child_type, spec, loaded, total, error, cause, start_ms, stop_ms, redrive_count, redrive_ms`
 	VersionColumns = `arn, machine_arn, version, revision_id, description, role_arn, logging, tracing, created_ms`
@@ -141,9 +141,9 @@ func (r Reader) ExecutionState(row Scanner) (*store.Execution, error) { return r
 func (r Reader) execution(row Scanner, withState bool) (*store.Execution, error) {
 	var x store.Execution
 	var output *string
-	var start, stop int64
+	var start, stop, redrive int64
 	dest := []any{&x.ID, &x.ARN, &x.MachineARN, &x.Name, &x.RevisionID, &x.Status, &x.Input, &output, &x.Error, &x.Cause,
-		&start, &stop, &x.Version, &x.LastEventID, &x.TraceHeader, &x.Parent, &x.ParentWaits, &x.MapRun, &x.MapItem, &x.VersionARN, &x.AliasARN}
+		&start, &stop, &x.Version, &x.LastEventID, &x.TraceHeader, &x.Parent, &x.ParentWaits, &x.MapRun, &x.MapItem, &x.VersionARN, &x.AliasARN, &x.RedriveCount, &redrive, &x.RedriveToken}
 	if withState {
 		dest = append(dest, &x.State)
 	}
@@ -153,7 +153,7 @@ func (r Reader) execution(row Scanner, withState bool) (*store.Execution, error)
 	if output != nil {
 		x.Output, x.HasOutput = *output, true
 	}
-	x.StartTime, x.StopTime = Time(start), Time(stop)
+	x.StartTime, x.StopTime, x.RedriveTime = Time(start), Time(stop), Time(redrive)
 	return &x, nil
 }
 

@@ -40,3 +40,8 @@ ALTER TABLE executions ADD COLUMN version_arn TEXT NOT NULL DEFAULT '';
 ALTER TABLE executions ADD COLUMN alias_arn TEXT NOT NULL DEFAULT '';
 CREATE INDEX executions_version ON executions (version_arn, start_ms DESC, id DESC) WHERE version_arn <> '';
 CREATE INDEX executions_alias ON executions (alias_arn, start_ms DESC, id DESC) WHERE alias_arn <> '';
+
+-- Redrives: how many, the last one's time, and its client token.
+ALTER TABLE executions ADD COLUMN redrive_count BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE executions ADD COLUMN redrive_ms BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE executions ADD COLUMN redrive_token TEXT NOT NULL DEFAULT '';
