@@ -9,6 +9,10 @@ Publishes versions (on create, on update, and on their own), lists them,
 starts executions on a version and on an alias whose 90/10 split over 1,000
 starts must land within 5 points, checks that a routed version cannot be
 deleted, and that deleting the machine deletes its versions and aliases.
+Redrives a failed Task, a Parallel with one failed branch and a Map with a
+failed iteration (what succeeded does not run again), and redrives an
+execution, kills stepd with SIGKILL while the redriven task runs, restarts it
+and checks the redrive finishes once.
 Exits non-zero on the first failure.
 """
 import argparse
@@ -18,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 
 import boto3
@@ -130,8 +135,130 @@ def cli_suite(stepd, workdir, name):
     aws("delete-state-machine", "--state-machine-arn", arn)
 
 
+FLAKY = """import json, os, sys, time
+e = json.load(sys.stdin)
+d = os.environ["LIFECYCLE_DIR"]
+with open(os.path.join(d, "runs.log"), "a") as f:
+    f.write(json.dumps(e, sort_keys=True) + "\\n")
+if "fail" in json.dumps(e) and os.path.exists(os.path.join(d, "broken")):
+    print(json.dumps({"errorType": "Broken", "errorMessage": "it broke"}))
+    sys.exit(1)
+if "fail" in json.dumps(e) and os.path.exists(os.path.join(d, "hang")):
+    open(os.path.join(d, "hanging"), "w").close()
+    time.sleep(60)
+print(json.dumps(e))
+"""
+
+
+def flaky_config(workdir):
+    script = os.path.join(workdir, "flaky.py")
+    with open(script, "w") as f:
+        f.write(FLAKY)
+    return f"""  flaky:
+    command: ["python3", {json.dumps(script)}]
+"""
+
+
+def runs(workdir, value):
+    path = os.path.join(workdir, "runs.log")
+    if not os.path.exists(path):
+        return 0
+    with open(path) as f:
+        return sum(1 for line in f if json.loads(line) == value)
+
+
+def touch(workdir, name, on=True):
+    path = os.path.join(workdir, name)
+    if on:
+        open(path, "w").close()
+    elif os.path.exists(path):
+        os.remove(path)
+
+
+FLAKY_ARN = "arn:aws:lambda:us-east-1:123456789012:function:flaky"
+
+
+def redrive_suite(sfn, workdir):
+    def task(params, **kw):
+        return {"Type": "Task", "Resource": FLAKY_ARN, "Parameters": params, **kw}
+    machines = {
+        "task": ({"StartAt": "A", "States": {"A": task({"step": "a"}, ResultPath="$.a", Next="B"),
+                                             "B": task({"step": "fail-b"}, ResultPath="$.b", End=True)}}, {},
+                 [{"step": "a"}], [{"step": "fail-b"}]),
+        "parallel": ({"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": True, "Branches": [
+            {"StartAt": "X", "States": {"X": task({"branch": "ok"}, End=True)}},
+            {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 2, "Next": "Y"}, "Y": task({"branch": "fail"}, End=True)}}]}}}, {},
+            [{"branch": "ok"}], [{"branch": "fail"}]),
+        "map": ({"StartAt": "M", "States": {"M": {"Type": "Map", "MaxConcurrency": 1, "End": True, "ItemProcessor": {
+            "StartAt": "T", "States": {"T": task({"item.$": "$"}, End=True)}}}}}, ["m1", "fail-m2", "m3"],
+            [{"item": "m1"}], [{"item": "fail-m2"}]),
+    }
+    for name, (definition, inp, once, again) in machines.items():
+        touch(workdir, "broken")
+        arn = sfn.create_state_machine(name="redrive-" + name + "-" + uuid.uuid4().hex[:6], definition=json.dumps(definition), roleArn=ROLE)["stateMachineArn"]
+        ex = sfn.start_execution(stateMachineArn=arn, input=json.dumps(inp))["executionArn"]
+        d = wait_done(sfn, ex)
+        check(d["status"] == "FAILED" and d["redriveStatus"] == "REDRIVABLE", d)
+        touch(workdir, "broken", False)
+        r = sfn.redrive_execution(executionArn=ex, clientToken="tok")
+        check(sfn.redrive_execution(executionArn=ex, clientToken="tok")["redriveDate"] == r["redriveDate"], "client token")
+        d = wait_done(sfn, ex)
+        check(d["status"] == "SUCCEEDED" and d["redriveCount"] == 1 and "redriveDate" in d, d)
+        for v in once:
+            check(runs(workdir, v) == 1, f"{name}: {v} ran {runs(workdir, v)} times, want once")
+        for v in again:
+            check(runs(workdir, v) == 2, f"{name}: {v} ran {runs(workdir, v)} times, want twice")
+        events = [e["type"] for e in sfn.get_execution_history(executionArn=ex, maxResults=1000)["events"]]
+        check(events.count("ExecutionRedriven") == 1 and events.count("ExecutionFailed") == 1, events)
+        refused(lambda: sfn.redrive_execution(executionArn=ex), "ExecutionNotRedrivable", "Execution is SUCCEEDED and cannot be redriven")
+    redriven = sfn.list_executions(stateMachineArn=arn, redriveFilter="REDRIVEN")["executions"]
+    check(len(redriven) == 1 and redriven[0]["redriveCount"] == 1, redriven)
+    print("  redrive of a failed Task, a Parallel with one failed branch, a Map with a failed iteration: ok")
+
+
+def redrive_crash(binary, workdir, args, sfn_for):
+    """Redrives a failed execution, kills stepd with SIGKILL while the
+    redriven task runs, and checks that the restarted stepd finishes the
+    redrive once: one ExecutionRedriven, redriveCount 1, the task's earlier
+    success not repeated."""
+    stepd = Stepd(binary, workdir, args=args, config=flaky_config(workdir))
+    touch(workdir, "broken")
+    sfn = sfn_for(stepd)
+    definition = {"StartAt": "A", "States": {
+        "A": {"Type": "Task", "Resource": FLAKY_ARN, "Parameters": {"crash": "a"}, "ResultPath": "$.a", "Next": "B"},
+        "B": {"Type": "Task", "Resource": FLAKY_ARN, "Parameters": {"crash": "fail-b"}, "ResultPath": "$.b", "End": True}}}
+    arn = sfn.create_state_machine(name="crash-" + uuid.uuid4().hex[:6], definition=json.dumps(definition), roleArn=ROLE)["stateMachineArn"]
+    ex = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+    check(wait_done(sfn, ex)["status"] == "FAILED", "the first run fails")
+    touch(workdir, "broken", False)
+    touch(workdir, "hang")
+    sfn.redrive_execution(executionArn=ex)
+    deadline = time.time() + 30
+    while not os.path.exists(os.path.join(workdir, "hanging")):
+        check(time.time() < deadline, "the redriven task did not start")
+        time.sleep(0.05)
+    stepd.proc.kill()
+    stepd.proc.wait()
+    touch(workdir, "hang", False)
+    stepd = Stepd(binary, workdir, args=args, config=flaky_config(workdir))
+    try:
+        sfn = sfn_for(stepd)
+        d = wait_done(sfn, ex, timeout=60)
+        check(d["status"] == "SUCCEEDED" and d["redriveCount"] == 1, d)
+        events = [e["type"] for e in sfn.get_execution_history(executionArn=ex, maxResults=1000)["events"]]
+        check(events.count("ExecutionRedriven") == 1, events)
+        check(runs(workdir, {"crash": "a"}) == 1, "the task that had succeeded ran again")
+        check(runs(workdir, {"crash": "fail-b"}) == 3, f"fail-b ran {runs(workdir, {'crash': 'fail-b'})} times, want 3 (failed, killed, done)")
+    finally:
+        stepd.stop()
+    r = subprocess.run([binary, "check", *args, "--data", os.path.join(workdir, "data")], capture_output=True, text=True)
+    check(r.returncode == 0, f"stepd check after the crash: {r.stdout}{r.stderr}")
+    print("  redrive after SIGKILL mid-way: ok (stepd check: ok)")
+
+
 def run(binary, workdir, args, label):
-    stepd = Stepd(binary, workdir, args=args)
+    os.environ["LIFECYCLE_DIR"] = workdir
+    stepd = Stepd(binary, workdir, args=args, config=flaky_config(workdir))
     try:
         sfn = boto3.client("stepfunctions", endpoint_url=stepd.url, region_name="us-east-1",
                            aws_access_key_id="test", aws_secret_access_key="test",
@@ -142,11 +269,15 @@ def run(binary, workdir, args, label):
         sfn.delete_state_machine(stateMachineArn=arn)
         refused(lambda: sfn.describe_state_machine(stateMachineArn=v1), "StateMachineDoesNotExist")
         refused(lambda: sfn.describe_state_machine_alias(stateMachineAliasArn=arn + ":PROD"), "ResourceNotFound")
+        redrive_suite(sfn, workdir)
         print(f"boto3 ({label}): ok")
         cli_suite(stepd, workdir, "cli-" + uuid.uuid4().hex[:8])
         print(f"aws cli ({label}): ok")
     finally:
         stepd.stop()
+    redrive_crash(binary, workdir, args, lambda st: boto3.client(
+        "stepfunctions", endpoint_url=st.url, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test",
+        config=Config(retries={"max_attempts": 1}, inject_host_prefix=False)))
 
 
 def main():
