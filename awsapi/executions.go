@@ -570,6 +570,14 @@ func (h *Handler) describeStateMachineForExecution(ctx context.Context, body []b
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
+	if sm != nil && x.VersionARN != "" {
+		// An execution of a version has the configurations the version froze.
+		if v, err := h.store.VersionGet(ctx, x.VersionARN); err == nil {
+			frozen := *sm
+			frozen.Logging, frozen.Tracing = v.Logging, v.Tracing
+			sm = &frozen
+		}
+	}
 	out := describeStateMachineForExecutionOutput{
 		StateMachineArn: x.MachineARN, Name: x.MachineARN[strings.LastIndex(x.MachineARN, ":")+1:], Definition: def.Text,
 		UpdateDate: epoch(def.CreatedAt), LoggingConfiguration: loggingOf(sm), TracingConfiguration: tracingOf(sm),

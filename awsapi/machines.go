@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -64,6 +65,10 @@ type tracingConfiguration struct {
 	Enabled *bool `json:"enabled,omitempty"`
 }
 
+// logGroupARN is the form of a CloudWatch Logs log group's ARN, as a logging
+// destination names it (with or without the trailing ":*").
+var logGroupARN = regexp.MustCompile(`^arn:[a-z0-9-]+:logs:[a-z0-9-]+:[0-9]{12}:log-group:[\w.#/-]{1,512}(:\*)?$`)
+
 // normalizeLogging checks a logging configuration and returns its stored
 // form; nil is the default (level OFF).
 func normalizeLogging(v *validation, c *loggingConfiguration) (string, error) {
@@ -89,6 +94,16 @@ func normalizeLogging(v *validation, c *loggingConfiguration) (string, error) {
 	}
 	if len(c.Destinations) > 1 || (*c.Level != "OFF" && len(c.Destinations) == 0) {
 		return "", errorf(CodeInvalidLoggingConfiguration, "Invalid Logging Configuration: Must specify exactly one Log Destination.")
+	}
+	for _, d := range c.Destinations {
+		if d.CloudWatchLogsLogGroup == nil || d.CloudWatchLogsLogGroup.LogGroupArn == nil || !logGroupARN.MatchString(*d.CloudWatchLogsLogGroup.LogGroupArn) {
+			arn := ""
+			if d.CloudWatchLogsLogGroup != nil && d.CloudWatchLogsLogGroup.LogGroupArn != nil {
+				arn = *d.CloudWatchLogsLogGroup.LogGroupArn
+			}
+			return "", errorf(CodeInvalidLoggingConfiguration,
+				"Invalid Logging Configuration: The log destination must be a CloudWatch Logs log group ARN (arn:<partition>:logs:<region>:<account>:log-group:<name>:*): '%s'", clip(arn))
+		}
 	}
 	b, _ := json.Marshal(c)
 	return string(b), nil

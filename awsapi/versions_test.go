@@ -231,3 +231,15 @@ func TestAliases(t *testing.T) {
 	_, err = e.sfn.DescribeStateMachineAlias(ctx, &sfn.DescribeStateMachineAliasInput{StateMachineAliasArn: a.StateMachineAliasArn})
 	wantCode(t, err, "ResourceNotFound", "")
 }
+
+func TestLoggingDestinationIsALogGroup(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, arn := range []string{"not-an-arn", "arn:aws:s3:::bucket", "arn:aws:logs:us-east-1:123456789012:destination:d"} {
+		_, err := e.sfn.CreateStateMachine(context.Background(), &sfn.CreateStateMachineInput{Name: aws.String(uniqueName("log")), Definition: aws.String(passDef),
+			RoleArn: aws.String(roleARN), LoggingConfiguration: &types.LoggingConfiguration{Level: types.LogLevelAll,
+				Destinations: []types.LogDestination{{CloudWatchLogsLogGroup: &types.CloudWatchLogsLogGroup{LogGroupArn: aws.String(arn)}}}}})
+		wantCode(t, err, "InvalidLoggingConfiguration", "Invalid Logging Configuration: The log destination must be a CloudWatch Logs log group ARN "+
+			"(arn:<partition>:logs:<region>:<account>:log-group:<name>:*): '"+arn+"'")
+	}
+}
