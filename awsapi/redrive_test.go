@@ -165,3 +165,41 @@ func TestRedrive(t *testing.T) {
 	_, err = e.sfn.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: aws.String(strings.Replace(*start.ExecutionArn, ":execution:", ":execution:x", 1))})
 	wantCode(t, err, "ExecutionDoesNotExist", "")
 }
+
+// TestRedriveAborted: a stopped execution is redriven from where it was (a
+// Wait enters again); a running one, and an unknown one, are refused.
+func TestRedriveAborted(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	arn := e.machine("STANDARD", `{"StartAt":"A","States":{"A":{"Type":"Pass","Result":"a","ResultPath":"$.a","Next":"W"},
+		"W":{"Type":"Wait","Seconds":3600,"Next":"B"},"B":{"Type":"Pass","End":true}}}`)
+	start, err := e.sfn.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(arn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.sfn.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: start.ExecutionArn})
+	wantCode(t, err, "ExecutionNotRedrivable", "Execution is RUNNING and cannot be redriven")
+	if _, err := e.sfn.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: start.ExecutionArn}); err != nil {
+		t.Fatal(err)
+	}
+	d := e.waitDone(*start.ExecutionArn)
+	if d.Status != types.ExecutionStatusAborted || d.RedriveStatus != types.ExecutionRedriveStatusRedrivable {
+		t.Fatalf("stopped: %+v", d)
+	}
+	if _, err := e.sfn.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: start.ExecutionArn}); err != nil {
+		t.Fatal(err)
+	}
+	d, err = e.sfn.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: start.ExecutionArn})
+	if err != nil || d.Status != types.ExecutionStatusRunning || d.StopDate != nil || *d.RedriveCount != 1 {
+		t.Fatalf("redriven: %+v %v", d, err)
+	}
+	got := historyTypes(t, e, *start.ExecutionArn)
+	want := []string{"ExecutionStarted", "PassStateEntered", "PassStateExited", "WaitStateEntered", "ExecutionAborted",
+		"ExecutionRedriven", "WaitStateEntered"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("history %v, want %v", got, want)
+	}
+	_, err = e.sfn.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: start.ExecutionArn})
+	wantCode(t, err, "ExecutionNotRedrivable", "Execution is RUNNING and cannot be redriven")
+}
