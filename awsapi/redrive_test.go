@@ -2,6 +2,7 @@ package awsapi_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -89,6 +90,12 @@ func TestRedrive(t *testing.T) {
 		{"map", `{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":1,"End":true,"ItemProcessor":{"StartAt":"T","States":{
 			"T":{"Type":"Task","Resource":"` + fn + `f","End":true}}}}}}`, `["m1","m2","fail-m3","m4"]`,
 			[]string{`"m1"`, `"m2"`}, []string{`"fail-m3"`}, `["m1","m2","fail-m3","m4"]`},
+		// A Distributed Map: the Map Run is redriven, its failed child runs
+		// again, the succeeded ones do not, the ones not started start.
+		{"distributed", `{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":1,"End":true,"ItemProcessor":{
+			"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"T","States":{
+			"T":{"Type":"Task","Resource":"` + fn + `f","Parameters":{"d.$":"$"},"End":true}}}}}}`, `["d1","fail-d2","d3"]`,
+			[]string{`{"d":"d1"}`, `{"d":"d3"}`}, []string{`{"d":"fail-d2"}`}, `[{"d":"d1"},{"d":"fail-d2"},{"d":"d3"}]`},
 	}
 	for _, c := range cases {
 		arn := e.machine("STANDARD", c.def)
@@ -128,6 +135,9 @@ func TestRedrive(t *testing.T) {
 		if len(after) <= len(before) || strings.Join(after[:len(before)], ",") != strings.Join(before, ",") || after[len(before)] != "ExecutionRedriven" {
 			t.Fatalf("%s: history kept and continued with ExecutionRedriven:\nbefore %v\nafter %v", c.name, before, after)
 		}
+		if c.name == "distributed" && !slices.Contains(after[len(before):], "MapRunRedriven") {
+			t.Fatalf("a Distributed Map's redrive without MapRunRedriven: %v", after)
+		}
 		_, err = e.sfn.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: start.ExecutionArn})
 		wantCode(t, err, "ExecutionNotRedrivable", "Execution is SUCCEEDED and cannot be redriven")
 		f.mu.Lock()
@@ -135,7 +145,7 @@ func TestRedrive(t *testing.T) {
 		f.mu.Unlock()
 	}
 	list, err := e.sfn.ListExecutions(ctx, &sfn.ListExecutionsInput{RedriveFilter: types.ExecutionRedriveFilterRedriven})
-	if err != nil || len(list.Executions) != 3 || *list.Executions[0].RedriveCount != 1 {
+	if err != nil || len(list.Executions) != 4 || *list.Executions[0].RedriveCount != 1 {
 		t.Fatalf("redriven executions: %+v %v", list, err)
 	}
 

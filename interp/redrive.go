@@ -30,6 +30,12 @@ func (s *stepper) snapshot() {
 	if s.snap != nil {
 		return
 	}
+	for id, arn := range s.failedRuns {
+		if p := s.x.Paths[id]; p != nil && p.MapRun == "" {
+			p.MapRun = arn
+			defer func() { p.MapRun = "" }()
+		}
+	}
 	if b, err := s.x.MarshalBinary(); err == nil {
 		s.snap = b
 	}
@@ -87,6 +93,14 @@ func Redrive(def *asl.Definition, x *Execution, lastEventID int64, now time.Time
 		case PhaseTask, PhaseWait, PhaseRetry:
 			p.TaskID, p.TaskToken, p.TaskStarted, p.HeartbeatSeconds = 0, "", false, 0
 			p.Phase, p.Effective, p.Output, p.NextState, p.Assigned = PhaseEnter, nil, nil, "", nil
+			if st := p.State(); p.MapRun != "" && st != nil && st.Type == asl.TypeMap && st.Map.Mode == asl.MapDistributed {
+				// A Distributed Map: its Map Run is redriven (its failed
+				// items run again), not started anew.
+				if s.redriveRuns == nil {
+					s.redriveRuns = map[*Path]string{}
+				}
+				s.redriveRuns[p] = p.MapRun
+			}
 			p.MapRun = ""
 			s.schedule(p)
 		case PhaseEnter, PhaseExit:

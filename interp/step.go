@@ -95,6 +95,12 @@ type stepper struct {
 	// snap is the execution's state for a redrive, taken when a failure
 	// begins to end it (redrive.go).
 	snap []byte
+	// redriveRuns are the Map Runs of the Distributed Maps a redrive enters
+	// again, by path: they run again rather than anew.
+	redriveRuns map[*Path]string
+	// failedRuns are the Map Runs that failed in this step, by path: a
+	// snapshot taken for the failure keeps them on their paths.
+	failedRuns map[int64]string
 
 	// Set by TestState's driver (teststate.go) only: the context object
 	// every expression sees, as the caller gave it; and causes without the
@@ -726,7 +732,7 @@ func (s *stepper) failFrom(p *Path, f *aslerr.Failure, fromChild bool) {
 			if o := s.res.Observer; o != nil {
 				o.RetryMatched(s.x, p, i, f, true, d)
 			}
-			s.snap = nil // taken up: the execution goes on
+			s.snap, s.failedRuns = nil, nil // taken up: the execution goes on
 			p.Attempts[i]++
 			p.Retries++
 			if d <= 0 {
@@ -744,7 +750,7 @@ func (s *stepper) failFrom(p *Path, f *aslerr.Failure, fromChild bool) {
 			if o := s.res.Observer; o != nil {
 				o.Caught(s.x, p, i, f)
 			}
-			s.snap = nil // taken up: the execution goes on
+			s.snap, s.failedRuns = nil, nil // taken up: the execution goes on
 			if fromChild || f.Name == aslerr.QueryEvaluationError {
 				s.emitStateFailed(p)
 			}

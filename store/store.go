@@ -177,6 +177,12 @@ type Store interface {
 	// MapRunUpdate replaces a Map Run's mutable fields (everything but its
 	// identity: ARN, execution, machine, state, token, child type, spec, start).
 	MapRunUpdate(ctx context.Context, r *MapRun) error
+	// MapRunRedrive redrives a Map Run for its parent's redrive: in one
+	// transaction, its failed, aborted and timed-out items become pending
+	// again (without their child and outcome), and the run becomes RUNNING
+	// under the parent's new task token, with RedriveCount counted and
+	// RedriveTime at. ErrNotFound if there is no such run.
+	MapRunRedrive(ctx context.Context, arn, token string, at time.Time) error
 	// MapRunList lists an execution's Map Runs by ARN, after the given ARN.
 	MapRunList(ctx context.Context, executionARN, after string, limit int) ([]*MapRun, error)
 	// MapItemsAdd adds items to a Map Run; an item whose index the run has

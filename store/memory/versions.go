@@ -5,6 +5,7 @@ import (
 	"context"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/stepd/stepd/store"
 )
@@ -181,4 +182,26 @@ func (s *Store) AliasList(_ context.Context, machineARN, after string, limit int
 		out = out[:limit]
 	}
 	return out, nil
+}
+
+// MapRunRedrive implements store.Store.
+func (s *Store) MapRunRedrive(_ context.Context, arn, token string, at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.mapRuns[arn]
+	if !ok {
+		return store.ErrNotFound
+	}
+	next := cloneMapRun(r)
+	next.Token, next.Status, next.Error, next.Cause, next.StopTime = token, "RUNNING", "", "", time.Time{}
+	next.RedriveCount++
+	next.RedriveTime = at
+	s.mapRuns[arn] = next
+	for _, it := range s.mapItems[arn] {
+		switch it.Status {
+		case store.MapItemFailed, store.MapItemAborted, store.MapItemTimedOut:
+			it.Status, it.Child, it.Output, it.HasOutput, it.Error, it.Cause = store.MapItemPending, "", "", false, "", ""
+		}
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -90,4 +91,9 @@ func (s *Store) AliasDelete(ctx context.Context, arn string) error {
 // AliasList implements store.Store.
 func (s *Store) AliasList(ctx context.Context, machineARN, after string, limit int) ([]*store.Alias, error) {
 	return sqlrow.AliasList(ctx, pgTx{s.pool}, read, machineARN, after, limit)
+}
+
+// MapRunRedrive implements store.Store.
+func (s *Store) MapRunRedrive(ctx context.Context, arn, token string, at time.Time) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return sqlrow.MapRunRedrive(ctx, pgTx{tx}, arn, token, at) })
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"strings"
+	"time"
 
 	"github.com/stepd/stepd/store"
 	"github.com/stepd/stepd/store/internal/sqlrow"
@@ -95,4 +96,9 @@ func (s *Store) AliasDelete(ctx context.Context, arn string) error {
 // AliasList implements store.Store.
 func (s *Store) AliasList(ctx context.Context, machineARN, after string, limit int) ([]*store.Alias, error) {
 	return sqlrow.AliasList(ctx, sqlTx{s.r}, read, machineARN, after, limit)
+}
+
+// MapRunRedrive implements store.Store.
+func (s *Store) MapRunRedrive(ctx context.Context, arn, token string, at time.Time) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error { return sqlrow.MapRunRedrive(ctx, sqlTx{tx}, arn, token, at) })
 }

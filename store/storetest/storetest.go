@@ -879,6 +879,25 @@ func testMapRuns(t *testing.T, s store.Store) {
 	if len(children) != 1 || children[0].ARN != child.ARN || children[0].MapItem != 1 {
 		t.Errorf("children %+v", children)
 	}
+
+	// A redrive sets the failed item back to pending, the succeeded one not.
+	got, err = s.MapRunGet(ctx, run.ARN)
+	must(t, err)
+	got.Status, got.StopTime, got.Error = "FAILED", t0.Add(time.Minute), "States.ExceedToleratedFailureThreshold"
+	must(t, s.MapRunUpdate(ctx, got))
+	wantErr(t, s.MapRunRedrive(ctx, run.ARN+"x", "tok2", t0), store.ErrNotFound)
+	must(t, s.MapRunRedrive(ctx, run.ARN, "tok2", t0.Add(2*time.Minute)))
+	got, err = s.MapRunGet(ctx, run.ARN)
+	must(t, err)
+	if got.Status != "RUNNING" || got.Token != "tok2" || got.RedriveCount != 1 || !got.RedriveTime.Equal(t0.Add(2*time.Minute)) ||
+		!got.StopTime.IsZero() || got.Error != "" || !got.Loaded {
+		t.Errorf("redriven run %+v", got)
+	}
+	list, err = s.MapItemsList(ctx, store.MapItemQuery{Run: run.ARN, After: -1})
+	must(t, err)
+	if list[1].Status != store.MapItemSucceeded || list[1].Output != `{"ok":2}` || list[2].Status != store.MapItemPending || list[2].Error != "" || list[2].HasOutput {
+		t.Errorf("items after the redrive %+v", list)
+	}
 	runs, err := s.MapRunList(ctx, parent.ARN, "", 10)
 	must(t, err)
 	if len(runs) != 1 || runs[0].Total != 3 || !runs[0].Loaded || runs[0].MaxConcurrency != 5 {

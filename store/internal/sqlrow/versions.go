@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"time"
 
 	"github.com/stepd/stepd/store"
 )
@@ -218,4 +219,20 @@ func AliasList(ctx context.Context, tx Tx, r Reader, machineARN, after string, l
 		out = append(out, a)
 	}
 	return out, nil
+}
+
+// MapRunRedrive implements store.Store's MapRunRedrive in tx.
+func MapRunRedrive(ctx context.Context, tx Tx, arn, token string, at time.Time) error {
+	n, err := tx.Exec(ctx, `UPDATE map_runs SET token = $1, status = 'RUNNING', error = '', cause = '', stop_ms = 0,
+		redrive_count = redrive_count + 1, redrive_ms = $2 WHERE arn = $3`, token, Millis(at), arn)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	_, err = tx.Exec(ctx, `UPDATE map_items SET status = $1, child = '', output = NULL, error = '', cause = ''
+		WHERE run = $2 AND status IN ($3, $4, $5)`, string(store.MapItemPending), arn,
+		string(store.MapItemFailed), string(store.MapItemAborted), string(store.MapItemTimedOut))
+	return err
 }
