@@ -192,6 +192,10 @@ def redrive_suite(sfn, workdir):
         "map": ({"StartAt": "M", "States": {"M": {"Type": "Map", "MaxConcurrency": 1, "End": True, "ItemProcessor": {
             "StartAt": "T", "States": {"T": task({"item.$": "$"}, End=True)}}}}}, ["m1", "fail-m2", "m3"],
             [{"item": "m1"}], [{"item": "fail-m2"}]),
+        "distributed": ({"StartAt": "M", "States": {"M": {"Type": "Map", "MaxConcurrency": 1, "End": True, "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "T", "States": {"T": task({"d.$": "$"}, End=True)}}}}}, ["d1", "fail-d2", "d3"],
+            [{"d": "d1"}, {"d": "d3"}], [{"d": "fail-d2"}]),
     }
     for name, (definition, inp, once, again) in machines.items():
         touch(workdir, "broken")
@@ -210,10 +214,11 @@ def redrive_suite(sfn, workdir):
             check(runs(workdir, v) == 2, f"{name}: {v} ran {runs(workdir, v)} times, want twice")
         events = [e["type"] for e in sfn.get_execution_history(executionArn=ex, maxResults=1000)["events"]]
         check(events.count("ExecutionRedriven") == 1 and events.count("ExecutionFailed") == 1, events)
+        check(name != "distributed" or events.count("MapRunRedriven") == 1, events)
         refused(lambda: sfn.redrive_execution(executionArn=ex), "ExecutionNotRedrivable", "Execution is SUCCEEDED and cannot be redriven")
     redriven = sfn.list_executions(stateMachineArn=arn, redriveFilter="REDRIVEN")["executions"]
     check(len(redriven) == 1 and redriven[0]["redriveCount"] == 1, redriven)
-    print("  redrive of a failed Task, a Parallel with one failed branch, a Map with a failed iteration: ok")
+    print("  redrive of a failed Task, a Parallel with one failed branch, a Map with a failed iteration, a Distributed Map's Map Run: ok")
 
 
 def redrive_crash(binary, workdir, args, sfn_for):
