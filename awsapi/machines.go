@@ -65,6 +65,60 @@ type tracingConfiguration struct {
 	Enabled *bool `json:"enabled,omitempty"`
 }
 
+// encryptionConfiguration is EncryptionConfiguration. stepd keeps and
+// describes it; it encrypts nothing with KMS (docs/api.md).
+type encryptionConfiguration struct {
+	Type                         *string `json:"type,omitempty"`
+	KmsKeyID                     *string `json:"kmsKeyId,omitempty"`
+	KmsDataKeyReusePeriodSeconds *int64  `json:"kmsDataKeyReusePeriodSeconds,omitempty"`
+}
+
+// CodeInvalidEncryptionConfiguration: an encryptionConfiguration that the
+// model's constraints allow but that does not hold together.
+const CodeInvalidEncryptionConfiguration = "InvalidEncryptionConfiguration"
+
+// normalizeEncryption checks an encryption configuration and returns its
+// stored form ("" for none).
+func normalizeEncryption(v *validation, raw json.RawMessage) (string, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return "", nil
+	}
+	var c encryptionConfiguration
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return "", serializationError("encryptionConfiguration is not an EncryptionConfiguration structure")
+	}
+	v.required("encryptionConfiguration.type", c.Type != nil)
+	v.enum("encryptionConfiguration.type", c.Type, "AWS_OWNED_KEY", "CUSTOMER_MANAGED_KMS_KEY")
+	v.length("encryptionConfiguration.kmsKeyId", c.KmsKeyID, 1, 2048, false)
+	v.rangeInt("encryptionConfiguration.kmsDataKeyReusePeriodSeconds", c.KmsDataKeyReusePeriodSeconds, 60, 900)
+	if err := v.err(); err != nil {
+		return "", err
+	}
+	switch {
+	case *c.Type == "CUSTOMER_MANAGED_KMS_KEY" && c.KmsKeyID == nil:
+		return "", errorf(CodeInvalidEncryptionConfiguration, "Invalid Encryption Configuration: kmsKeyId is required when type is CUSTOMER_MANAGED_KMS_KEY")
+	case *c.Type == "AWS_OWNED_KEY" && (c.KmsKeyID != nil || c.KmsDataKeyReusePeriodSeconds != nil):
+		return "", errorf(CodeInvalidEncryptionConfiguration, "Invalid Encryption Configuration: kmsKeyId and kmsDataKeyReusePeriodSeconds can only be set when type is CUSTOMER_MANAGED_KMS_KEY")
+	}
+	if *c.Type == "CUSTOMER_MANAGED_KMS_KEY" && c.KmsDataKeyReusePeriodSeconds == nil {
+		period := int64(300) // AWS's default
+		c.KmsDataKeyReusePeriodSeconds = &period
+	}
+	b, _ := json.Marshal(c)
+	return string(b), nil
+}
+
+func encryptionOf(stored string) *encryptionConfiguration {
+	if stored == "" {
+		return nil
+	}
+	var c encryptionConfiguration
+	if json.Unmarshal([]byte(stored), &c) != nil {
+		return nil
+	}
+	return &c
+}
+
 // logGroupARN is the form of a CloudWatch Logs log group's ARN, as a logging
 // destination names it (with or without the trailing ":*").
 var logGroupARN = regexp.MustCompile(`^arn:[a-z0-9-]+:logs:[a-z0-9-]+:[0-9]{12}:log-group:[\w.#/-]{1,512}(:\*)?$`)
@@ -257,6 +311,10 @@ func (h *Handler) createStateMachine(ctx context.Context, body []byte) (any, err
 		return nil, err
 	}
 	tracing := normalizeTracing(in.TracingConfiguration)
+	encryption, err := normalizeEncryption(&v, in.EncryptionConfiguration)
+	if err != nil {
+		return nil, err
+	}
 	arn := h.arnOf(ctx, typeStateMachine, *in.Name)
 	// answer publishes the version asked for, if any, of the machine made or
 	// found.
@@ -280,7 +338,7 @@ func (h *Handler) createStateMachine(ctx context.Context, body []byte) (any, err
 	now := h.now()
 	sm := &store.StateMachine{
 		ARN: arn, Name: *in.Name, Type: typ, Status: "ACTIVE", RoleARN: *in.RoleArn,
-		RevisionID: initialRevision + engine.CryptoSource{}.UUID(), Logging: logging, Tracing: tracing,
+		RevisionID: initialRevision + engine.CryptoSource{}.UUID(), Logging: logging, Tracing: tracing, Encryption: encryption,
 		CreatedAt: now, UpdatedAt: now,
 	}
 	def := &store.Definition{RevisionID: sm.RevisionID, MachineARN: sm.ARN, Text: *in.Definition, CreatedAt: now}
@@ -322,7 +380,7 @@ func (h *Handler) createStateMachine(ctx context.Context, body []byte) (any, err
 // sameMachine reports whether an existing machine has the configuration of a
 // CreateStateMachine request.
 func (h *Handler) sameMachine(ctx context.Context, existing, want *store.StateMachine, text string) (bool, error) {
-	if existing.Type != want.Type || existing.Logging != want.Logging || existing.Tracing != want.Tracing {
+	if existing.Type != want.Type || existing.Logging != want.Logging || existing.Tracing != want.Tracing || existing.Encryption != want.Encryption {
 		return false, nil
 	}
 	d, err := h.store.DefinitionGet(ctx, existing.RevisionID)
@@ -369,7 +427,7 @@ func (h *Handler) updateStateMachine(ctx context.Context, body []byte) (any, err
 	if err != nil {
 		return nil, err
 	}
-	if in.Definition == nil && in.RoleArn == nil && in.LoggingConfiguration == nil && in.TracingConfiguration == nil {
+	if in.Definition == nil && in.RoleArn == nil && in.LoggingConfiguration == nil && in.TracingConfiguration == nil && len(in.EncryptionConfiguration) == 0 {
 		return nil, errorf(CodeMissingRequiredParameter,
 			"Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified")
 	}
@@ -392,6 +450,11 @@ func (h *Handler) updateStateMachine(ctx context.Context, body []byte) (any, err
 	if in.TracingConfiguration != nil {
 		next.Tracing = normalizeTracing(in.TracingConfiguration)
 	}
+	if len(in.EncryptionConfiguration) > 0 {
+		if next.Encryption, err = normalizeEncryption(&v, in.EncryptionConfiguration); err != nil {
+			return nil, err
+		}
+	}
 	current, err := h.store.DefinitionGet(ctx, sm.RevisionID)
 	if err != nil {
 		return nil, err
@@ -413,7 +476,7 @@ func (h *Handler) updateStateMachine(ctx context.Context, body []byte) (any, err
 		}
 		return out, nil
 	}
-	if text == current.Text && next.RoleARN == sm.RoleARN && next.Logging == sm.Logging && next.Tracing == sm.Tracing {
+	if text == current.Text && next.RoleARN == sm.RoleARN && next.Logging == sm.Logging && next.Tracing == sm.Tracing && next.Encryption == sm.Encryption {
 		// Nothing changes: no new revision, as AWS answers the same revisionId.
 		return answer(sm, updateStateMachineOutput{UpdateDate: epoch(sm.UpdatedAt), RevisionID: publicRevision(sm.RevisionID)})
 	}
@@ -497,6 +560,8 @@ type describeStateMachineOutput struct {
 	TracingConfiguration *tracingConfiguration `json:"tracingConfiguration,omitempty"`
 	RevisionID           string                `json:"revisionId,omitempty"`
 	Description          string                `json:"description,omitempty"`
+
+	EncryptionConfiguration *encryptionConfiguration `json:"encryptionConfiguration,omitempty"`
 }
 
 func (h *Handler) describeStateMachine(ctx context.Context, body []byte) (any, error) {
@@ -522,7 +587,7 @@ func (h *Handler) describeStateMachine(ctx context.Context, body []byte) (any, e
 	return describeStateMachineOutput{
 		StateMachineArn: sm.ARN, Name: sm.Name, Status: sm.Status, Definition: text, RoleArn: sm.RoleARN, Type: sm.Type,
 		CreationDate: epoch(sm.CreatedAt), LoggingConfiguration: loggingOf(sm), TracingConfiguration: tracingOf(sm),
-		RevisionID: publicRevision(sm.RevisionID),
+		RevisionID: publicRevision(sm.RevisionID), EncryptionConfiguration: encryptionOf(sm.Encryption),
 	}, nil
 }
 

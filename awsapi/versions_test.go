@@ -243,3 +243,32 @@ func TestLoggingDestinationIsALogGroup(t *testing.T) {
 			"(arn:<partition>:logs:<region>:<account>:log-group:<name>:*): '"+arn+"'")
 	}
 }
+
+func TestEncryptionConfiguration(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	_, err := e.sfn.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String(uniqueName("enc")), Definition: aws.String(passDef),
+		RoleArn: aws.String(roleARN), EncryptionConfiguration: &types.EncryptionConfiguration{Type: types.EncryptionTypeCustomerManagedKmsKey}})
+	wantCode(t, err, "InvalidEncryptionConfiguration", "Invalid Encryption Configuration: kmsKeyId is required when type is CUSTOMER_MANAGED_KMS_KEY")
+	created, err := e.sfn.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String(uniqueName("enc")), Definition: aws.String(passDef),
+		RoleArn: aws.String(roleARN), EncryptionConfiguration: &types.EncryptionConfiguration{Type: types.EncryptionTypeCustomerManagedKmsKey,
+			KmsKeyId: aws.String("alias/key")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := e.sfn.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: created.StateMachineArn})
+	if err != nil || d.EncryptionConfiguration == nil || d.EncryptionConfiguration.Type != types.EncryptionTypeCustomerManagedKmsKey ||
+		aws.ToString(d.EncryptionConfiguration.KmsKeyId) != "alias/key" || aws.ToInt32(d.EncryptionConfiguration.KmsDataKeyReusePeriodSeconds) != 300 {
+		t.Fatalf("described: %+v %v", d.EncryptionConfiguration, err)
+	}
+	// An update with only the encryption configuration is accepted.
+	if _, err := e.sfn.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: created.StateMachineArn,
+		EncryptionConfiguration: &types.EncryptionConfiguration{Type: types.EncryptionTypeAwsOwnedKey}}); err != nil {
+		t.Fatal(err)
+	}
+	d, err = e.sfn.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: created.StateMachineArn})
+	if err != nil || d.EncryptionConfiguration == nil || d.EncryptionConfiguration.Type != types.EncryptionTypeAwsOwnedKey || d.EncryptionConfiguration.KmsKeyId != nil {
+		t.Fatalf("after the update: %+v %v", d.EncryptionConfiguration, err)
+	}
+}

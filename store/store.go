@@ -209,6 +209,7 @@ type StateMachine struct {
 	Description string
 	Logging     string // LoggingConfiguration, JSON ("" for none)
 	Tracing     string // TracingConfiguration, JSON ("" for none)
+	Encryption  string // EncryptionConfiguration, JSON ("" for none)
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }

@@ -203,9 +203,9 @@ func collect[T any](rows pgx.Rows, scan func(sqlrow.Scanner) (T, error)) ([]T, e
 // StateMachineCreate implements store.Store.
 func (s *Store) StateMachineCreate(ctx context.Context, sm *store.StateMachine, def *store.Definition) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO state_machines (arn, name, type, status, role_arn, revision_id, description, logging, tracing, created_ms, updated_ms)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-			sm.ARN, sm.Name, sm.Type, sm.Status, sm.RoleARN, sm.RevisionID, sm.Description, sm.Logging, sm.Tracing, sqlrow.Millis(sm.CreatedAt), sqlrow.Millis(sm.UpdatedAt))
+		_, err := tx.Exec(ctx, `INSERT INTO state_machines (arn, name, type, status, role_arn, revision_id, description, logging, tracing, created_ms, updated_ms, encryption)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			sm.ARN, sm.Name, sm.Type, sm.Status, sm.RoleARN, sm.RevisionID, sm.Description, sm.Logging, sm.Tracing, sqlrow.Millis(sm.CreatedAt), sqlrow.Millis(sm.UpdatedAt), sm.Encryption)
 		if isUnique(err) {
 			return store.ErrExists
 		}
@@ -230,8 +230,8 @@ func (s *Store) StateMachineGet(ctx context.Context, arn string) (*store.StateMa
 // StateMachineUpdate implements store.Store.
 func (s *Store) StateMachineUpdate(ctx context.Context, sm *store.StateMachine, def *store.Definition) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE state_machines SET type = $1, status = $2, role_arn = $3, revision_id = $4, description = $5, logging = $6, tracing = $7, updated_ms = $8 WHERE arn = $9`,
-			sm.Type, sm.Status, sm.RoleARN, sm.RevisionID, sm.Description, sm.Logging, sm.Tracing, sqlrow.Millis(sm.UpdatedAt), sm.ARN)
+		tag, err := tx.Exec(ctx, `UPDATE state_machines SET type = $1, status = $2, role_arn = $3, revision_id = $4, description = $5, logging = $6, tracing = $7, updated_ms = $8, encryption = $9 WHERE arn = $10`,
+			sm.Type, sm.Status, sm.RoleARN, sm.RevisionID, sm.Description, sm.Logging, sm.Tracing, sqlrow.Millis(sm.UpdatedAt), sm.Encryption, sm.ARN)
 		if err != nil {
 			return err
 		}

@@ -198,9 +198,9 @@ func collect[T any](rows *sql.Rows, scan func(sqlrow.Scanner) (T, error)) ([]T, 
 // StateMachineCreate implements store.Store.
 func (s *Store) StateMachineCreate(ctx context.Context, sm *store.StateMachine, def *store.Definition) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO state_machines (arn, name, type, status, role_arn, revision_id, description, logging, tracing, created_ms, updated_ms)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			sm.ARN, sm.Name, sm.Type, sm.Status, sm.RoleARN, sm.RevisionID, sm.Description, sm.Logging, sm.Tracing, sqlrow.Millis(sm.CreatedAt), sqlrow.Millis(sm.UpdatedAt))
+		_, err := tx.ExecContext(ctx, `INSERT INTO state_machines (arn, name, type, status, role_arn, revision_id, description, logging, tracing, created_ms, updated_ms, encryption)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			sm.ARN, sm.Name, sm.Type, sm.Status, sm.RoleARN, sm.RevisionID, sm.Description, sm.Logging, sm.Tracing, sqlrow.Millis(sm.CreatedAt), sqlrow.Millis(sm.UpdatedAt), sm.Encryption)
 		if isUnique(err) {
 			return store.ErrExists
 		}
@@ -240,8 +240,8 @@ func (s *Store) StateMachineGet(ctx context.Context, arn string) (*store.StateMa
 // StateMachineUpdate implements store.Store.
 func (s *Store) StateMachineUpdate(ctx context.Context, sm *store.StateMachine, def *store.Definition) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE state_machines SET type = ?, status = ?, role_arn = ?, revision_id = ?, description = ?, logging = ?, tracing = ?, updated_ms = ? WHERE arn = ?`,
-			sm.Type, sm.Status, sm.RoleARN, sm.RevisionID, sm.Description, sm.Logging, sm.Tracing, sqlrow.Millis(sm.UpdatedAt), sm.ARN)
+		res, err := tx.ExecContext(ctx, `UPDATE state_machines SET type = ?, status = ?, role_arn = ?, revision_id = ?, description = ?, logging = ?, tracing = ?, updated_ms = ?, encryption = ? WHERE arn = ?`,
+			sm.Type, sm.Status, sm.RoleARN, sm.RevisionID, sm.Description, sm.Logging, sm.Tracing, sqlrow.Millis(sm.UpdatedAt), sm.Encryption, sm.ARN)
 		if err != nil {
 			return err
 		}

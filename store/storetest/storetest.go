@@ -97,11 +97,11 @@ func testStateMachines(t *testing.T, s store.Store) {
 	_, err = s.StateMachineGet(ctx, sm.ARN+"x")
 	wantErr(t, err, store.ErrNotFound)
 
-	got.RevisionID, got.Description, got.UpdatedAt = "a-r2", "new", t0.Add(time.Hour)
+	got.RevisionID, got.Description, got.UpdatedAt, got.Encryption = "a-r2", "new", t0.Add(time.Hour), `{"type":"AWS_OWNED_KEY"}`
 	must(t, s.StateMachineUpdate(ctx, got, &store.Definition{RevisionID: "a-r2", MachineARN: sm.ARN, Text: `{"v":2}`, CreatedAt: t0}))
 	got2, err := s.StateMachineGet(ctx, sm.ARN)
 	must(t, err)
-	if got2.RevisionID != "a-r2" || got2.Description != "new" || !got2.UpdatedAt.Equal(t0.Add(time.Hour)) {
+	if got2.RevisionID != "a-r2" || got2.Description != "new" || !got2.UpdatedAt.Equal(t0.Add(time.Hour)) || got2.Encryption != `{"type":"AWS_OWNED_KEY"}` {
 		t.Errorf("after update %+v", got2)
 	}
 	for rev, text := range map[string]string{"a-r1": `{"StartAt":"A"}`, "a-r2": `{"v":2}`} {

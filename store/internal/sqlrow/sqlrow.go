@@ -55,7 +55,7 @@ func Collect[T any](rows Rows, scan func(Scanner) (T, error)) ([]T, error) {
 
 // The columns each scan of a Reader reads, in its order.
 const (
-	MachineColumns   = `arn, name, type, status, role_arn, revision_id, description, logging, tracing, created_ms, updated_ms`
+	MachineColumns   = `arn, name, type, status, role_arn, revision_id, description, logging, tracing, created_ms, updated_ms, encryption`
 	ActivityColumns  = `arn, name, created_ms`
 	ExecutionColumns = `id, arn, machine_arn, name, revision_id, status, input, output, error, cause, start_ms, stop_ms, version, last_event_id, trace_header, parent, parent_waits, map_run, map_item, version_arn, alias_arn, redrive_count, redrive_ms, redrive_token`
 	MapRunColumns    = `arn, execution_id, execution_arn, machine_arn, state_name, token, status, max_concurrency, tolerated_count, tolerated_percent, ` +
@@ -85,7 +85,7 @@ func (r Reader) scan(row Scanner, dest ...any) error {
 func (r Reader) Machine(row Scanner) (*store.StateMachine, error) {
 	var sm store.StateMachine
 	var created, updated int64
-	if err := r.scan(row, &sm.ARN, &sm.Name, &sm.Type, &sm.Status, &sm.RoleARN, &sm.RevisionID, &sm.Description, &sm.Logging, &sm.Tracing, &created, &updated); err != nil {
+	if err := r.scan(row, &sm.ARN, &sm.Name, &sm.Type, &sm.Status, &sm.RoleARN, &sm.RevisionID, &sm.Description, &sm.Logging, &sm.Tracing, &created, &updated, &sm.Encryption); err != nil {
 		return nil, err
 	}
 	sm.CreatedAt, sm.UpdatedAt = Time(created), Time(updated)

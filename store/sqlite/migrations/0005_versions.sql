@@ -45,3 +45,6 @@ CREATE INDEX executions_alias ON executions (alias_arn, start_ms DESC, id DESC) 
 ALTER TABLE executions ADD COLUMN redrive_count INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE executions ADD COLUMN redrive_ms INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE executions ADD COLUMN redrive_token TEXT NOT NULL DEFAULT '';
+
+-- A machine's encryption configuration (JSON, "" for none).
+ALTER TABLE state_machines ADD COLUMN encryption TEXT NOT NULL DEFAULT '';
