@@ -39,6 +39,7 @@ api-conformance-postgres: build
 # boto3 and the AWS CLI against a real stepd serve (and one with --auth sigv4).
 clients: build
 	STEPD_BIN=$(BIN) $${PYTHON:-python3} test/clients/clients.py
+	STEPD_BIN=$(BIN) $${PYTHON:-python3} test/clients/lifecycle.py
 
 # aws-sdk-js-v3 against a real stepd serve --auth sigv4 (installs the SDK from
 # npm, as test/clients/js/package-lock.json pins it; needs Node 20).

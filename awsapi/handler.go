@@ -360,21 +360,21 @@ func init() {
 		"ListMapRuns":                      (*Handler).listMapRuns,
 		"DescribeMapRun":                   (*Handler).describeMapRun,
 		"UpdateMapRun":                     (*Handler).updateMapRun,
+		"PublishStateMachineVersion":       (*Handler).publishStateMachineVersion,
+		"DeleteStateMachineVersion":        (*Handler).deleteStateMachineVersion,
+		"ListStateMachineVersions":         (*Handler).listStateMachineVersions,
+		"CreateStateMachineAlias":          (*Handler).createStateMachineAlias,
+		"DescribeStateMachineAlias":        (*Handler).describeStateMachineAlias,
+		"UpdateStateMachineAlias":          (*Handler).updateStateMachineAlias,
+		"DeleteStateMachineAlias":          (*Handler).deleteStateMachineAlias,
+		"ListStateMachineAliases":          (*Handler).listStateMachineAliases,
+		"RedriveExecution":                 (*Handler).redriveExecution,
 	}
 }
 
 // unsupportedActions are the Step Functions actions stepd does not implement
 // yet, with what they are about.
 var unsupportedActions = map[string]string{
-	"CreateStateMachineAlias":    "state machine aliases",
-	"DeleteStateMachineAlias":    "state machine aliases",
-	"DescribeStateMachineAlias":  "state machine aliases",
-	"ListStateMachineAliases":    "state machine aliases",
-	"UpdateStateMachineAlias":    "state machine aliases",
-	"PublishStateMachineVersion": "state machine versions",
-	"DeleteStateMachineVersion":  "state machine versions",
-	"ListStateMachineVersions":   "state machine versions",
-	"RedriveExecution":           "redriving executions",
 }
 
 // decode reads a request body into in. An empty body is {}. A body that is

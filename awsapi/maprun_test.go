@@ -63,19 +63,6 @@ func (e *env) waitRunning(run string, n int64) {
 	}
 }
 
-func historyTypes(t *testing.T, e *env, arn string) string {
-	t.Helper()
-	out, err := e.sfn.GetExecutionHistory(context.Background(), &sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(arn), MaxResults: 1000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, ev := range out.Events {
-		names = append(names, string(ev.Type))
-	}
-	return strings.Join(names, " ")
-}
-
 // A Map Run seen through the API: ListMapRuns, DescribeMapRun's counts,
 // ListExecutions of its children (each with its Map Run), DescribeExecution
 // of a child, the children's names and ARNs.
@@ -166,7 +153,7 @@ func TestMapRunActions(t *testing.T) {
 	if parent, _ := e.sfn.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: started.ExecutionArn}); parent.MapRunArn != nil {
 		t.Errorf("the parent's mapRunArn %v", *parent.MapRunArn)
 	}
-	if got := historyTypes(t, e, *started.ExecutionArn); !strings.Contains(got, "MapStateStarted MapRunStarted MapRunSucceeded MapStateSucceeded") {
+	if got := historyText(t, e, *started.ExecutionArn); !strings.Contains(got, "MapStateStarted MapRunStarted MapRunSucceeded MapStateSucceeded") {
 		t.Errorf("history %s", got)
 	}
 }
@@ -275,7 +262,7 @@ func TestUpdateMapRunThenStop(t *testing.T) {
 	if err != nil || len(aborted.Executions) != 3 {
 		t.Fatalf("aborted children %v %v", aborted, err)
 	}
-	if got := historyTypes(t, e, *started.ExecutionArn); !strings.HasSuffix(got, "MapRunStarted MapRunAborted ExecutionAborted") {
+	if got := historyText(t, e, *started.ExecutionArn); !strings.HasSuffix(got, "MapRunStarted MapRunAborted ExecutionAborted") {
 		t.Errorf("history %s", got)
 	}
 }
@@ -319,4 +306,10 @@ func TestMapRunExpressChildren(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.waitDone(*started.ExecutionArn)
+}
+
+// historyText is an execution's event types, space-separated.
+func historyText(t *testing.T, e *env, arn string) string {
+	t.Helper()
+	return strings.Join(historyTypes(t, e, arn), " ")
 }

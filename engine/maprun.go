@@ -143,7 +143,16 @@ func mapState(def *asl.Definition, spec *interp.MapRunSpec) *asl.State {
 func (e *Engine) mapRunRecord(ctx context.Context, parent *store.Execution, d *interp.TaskDispatch) (*store.MapRun, error) {
 	spec := d.MapRun
 	if run, err := e.store.MapRunGet(ctx, spec.ARN); err == nil {
-		return run, nil
+		if run.Token == d.Token {
+			return run, nil
+		}
+		// The parent was redriven: the run goes on under the new task, its
+		// failed items pending again. A crash before this commit leaves the
+		// task pending, and the next coordinator redrives the run then.
+		if err := e.store.MapRunRedrive(ctx, run.ARN, d.Token, e.clock.Now()); err != nil {
+			return nil, err
+		}
+		return e.store.MapRunGet(ctx, spec.ARN)
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
@@ -324,7 +333,7 @@ func (e *Engine) startMapChildren(ctx context.Context, run *store.MapRun, rev st
 			return ctx.Err()
 		}
 		err := e.children.StartMapChild(ctx, MapChildStart{Run: run, Item: it, Revision: rev,
-			Name: mapChildName(run.ARN, it.Index), Parent: parent, Coordinator: e, TestCase: tc})
+			Name: mapChildName(run, it.Index), Parent: parent, Coordinator: e, TestCase: tc})
 		if err != nil && !errors.Is(err, store.ErrConflict) && !errors.Is(err, ErrExecutionExists) {
 			return err
 		}
@@ -342,10 +351,15 @@ func mapRunConcurrency(run *store.MapRun) int {
 	return run.MaxConcurrency
 }
 
-// mapChildName names the child of a run's item: a UUID derived from both, so
-// that starting it again finds the same name.
-func mapChildName(runARN string, index int64) string {
-	sum := sha256.Sum256(fmt.Appendf(nil, "stepd map run %s item %d", runARN, index))
+// mapChildName names the child of a run's item: a UUID derived from both
+// (and from the run's redrive count, once it was redriven), so that starting
+// it again finds the same name.
+func mapChildName(run *store.MapRun, index int64) string {
+	text := fmt.Sprintf("stepd map run %s item %d", run.ARN, index)
+	if run.RedriveCount > 0 {
+		text += fmt.Sprintf(" redrive %d", run.RedriveCount)
+	}
+	sum := sha256.Sum256([]byte(text))
 	return runner.UUID([16]byte(sum[:16]))
 }
 
@@ -493,7 +507,10 @@ func (e *Engine) mapRunResult(ctx context.Context, run *store.MapRun, spec *inte
 // mapResult is an item's outcome as the result writers see it.
 func mapResult(run *store.MapRun, it store.MapItem) runner.MapResult {
 	r := runner.MapResult{ExecutionARN: it.Child, StateMachineARN: run.MachineARN, Input: it.Input, Error: it.Error, Cause: it.Cause,
-		Name: mapChildName(run.ARN, it.Index)}
+		Name: mapChildName(run, it.Index)}
+	if i := strings.LastIndexByte(it.Child, ':'); i >= 0 {
+		r.Name = it.Child[i+1:] // the child that ran it, before or after a redrive
+	}
 	switch it.Status {
 	case store.MapItemSucceeded:
 		r.Status, r.Output = "SUCCEEDED", it.Output

@@ -123,7 +123,13 @@ func (s *stepper) mapRun(p *Path, env *asl.Env, input any, maxConc int64) {
 		s.fail(p, s.stateFailure(p, err))
 		return
 	}
-	s.emit(p, history.Event{Type: history.MapRunStarted, MapRunARN: spec.ARN})
+	if arn, ok := s.redriveRuns[p]; ok {
+		delete(s.redriveRuns, p)
+		spec.ARN = arn
+		s.emit(p, history.Event{Type: history.MapRunRedriven, MapRunARN: spec.ARN, RedriveCount: s.x.Info.RedriveCount})
+	} else {
+		s.emit(p, history.Event{Type: history.MapRunStarted, MapRunARN: spec.ARN})
+	}
 	p.TaskToken = s.src.TaskToken()
 	p.TaskID = s.nextID()
 	p.MapRun = spec.ARN
@@ -326,6 +332,10 @@ func (s *stepper) mapRunEvent(p *Path, ev Event) {
 		}
 		s.complete(p, out, assigned)
 	case EventTaskFailed:
+		if s.failedRuns == nil {
+			s.failedRuns = map[int64]string{}
+		}
+		s.failedRuns[p.ID] = p.MapRun // for a redrive's snapshot
 		p.TaskID, p.MapRun = 0, ""
 		s.emit(p, history.Event{Type: history.MapRunFailed, Error: ev.Error, Cause: ev.Cause})
 		s.failFrom(p, aslerr.New(ev.Error, ev.Cause), true)

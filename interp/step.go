@@ -92,6 +92,15 @@ type stepper struct {
 	env    asl.Env
 	ctx    asl.Context
 	scope  scope
+	// snap is the execution's state for a redrive, taken when a failure
+	// begins to end it (redrive.go).
+	snap []byte
+	// redriveRuns are the Map Runs of the Distributed Maps a redrive enters
+	// again, by path: they run again rather than anew.
+	redriveRuns map[*Path]string
+	// failedRuns are the Map Runs that failed in this step, by path: a
+	// snapshot taken for the failure keeps them on their paths.
+	failedRuns map[int64]string
 
 	// Set by TestState's driver (teststate.go) only: the context object
 	// every expression sees, as the caller gave it; and causes without the
@@ -723,6 +732,7 @@ func (s *stepper) failFrom(p *Path, f *aslerr.Failure, fromChild bool) {
 			if o := s.res.Observer; o != nil {
 				o.RetryMatched(s.x, p, i, f, true, d)
 			}
+			s.snap, s.failedRuns = nil, nil // taken up: the execution goes on
 			p.Attempts[i]++
 			p.Retries++
 			if d <= 0 {
@@ -740,6 +750,7 @@ func (s *stepper) failFrom(p *Path, f *aslerr.Failure, fromChild bool) {
 			if o := s.res.Observer; o != nil {
 				o.Caught(s.x, p, i, f)
 			}
+			s.snap, s.failedRuns = nil, nil // taken up: the execution goes on
 			if fromChild || f.Name == aslerr.QueryEvaluationError {
 				s.emitStateFailed(p)
 			}
@@ -791,6 +802,7 @@ func (s *stepper) pathSucceeded(p *Path, output any) {
 
 // pathFailed ends a path with an uncaught failure.
 func (s *stepper) pathFailed(p *Path, f *aslerr.Failure) {
+	s.snapshot()
 	if p.Parent == 0 {
 		s.finish(StatusFailed, nil, f.Name, f.Cause)
 		return
@@ -836,6 +848,9 @@ func (s *stepper) abort(p *Path) {
 // finish ends the execution.
 func (s *stepper) finish(status Status, output any, errName, cause string) {
 	x := s.x
+	if status != StatusSucceeded {
+		s.snapshot()
+	}
 	for _, p := range x.Paths {
 		if p.Parent == 0 {
 			s.abort(p)
@@ -857,5 +872,8 @@ func (s *stepper) finish(status Status, output any, errName, cause string) {
 	}
 	s.emit(nil, ev)
 	x.Status, x.Output, x.Error, x.Cause, x.StopTime = status, output, errName, cause, s.now
+	if status != StatusSucceeded {
+		s.keepSnapshot()
+	}
 	s.effect(Effect{Kind: EffectFinish})
 }

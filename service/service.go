@@ -71,6 +71,12 @@ type Options struct {
 	// an execution started on "<machine ARN>#<test case>" runs that test
 	// case (mock.go).
 	MockConfig *mock.Config
+	// RedriveWindow is how long after its end an execution may be redriven
+	// (0: AWS's 14 days).
+	RedriveWindow time.Duration
+	// MaxVersions is the most versions a state machine may have (0: AWS's
+	// 1,000; negative: no limit).
+	MaxVersions int
 	// MachineTTL is how long a start may use a state machine read before, so
 	// that another node's update or deletion is seen within it (default 1s;
 	// this service's own changes are seen at once through MachineChanged).
@@ -90,6 +96,9 @@ type Service struct {
 	mockConfig   *mock.Config  // mock.go
 	mocks        *mock.Mocks
 	defs         engine.DefinitionSource
+	maxVersions  int
+	redrive      time.Duration
+	random       interp.Source // routes starts on aliases
 }
 
 var _ engine.Children = (*Service)(nil)
@@ -104,6 +113,18 @@ func New(opts Options) *Service {
 	}
 	s := &Service{store: opts.Store, expressStore: opts.ExpressStore, maxPayload: opts.Limits.MaxPayloadBytes, runner: opts.Runner}
 	s.machines.ttl = opts.MachineTTL
+	s.maxVersions = opts.MaxVersions
+	if s.maxVersions == 0 {
+		s.maxVersions = DefaultMaxVersions
+	}
+	s.redrive = opts.RedriveWindow
+	if s.redrive <= 0 {
+		s.redrive = engine.DefaultRedriveWindow
+	}
+	s.random = opts.Source
+	if s.random == nil {
+		s.random = engine.CryptoSource{}
+	}
 	if opts.MockConfig != nil {
 		s.mockConfig, s.mocks = opts.MockConfig, mock.NewMocks()
 	}
@@ -266,7 +287,7 @@ func (s *Service) check(ctx context.Context, req StartRequest) (*store.StateMach
 	if err := CheckInput(req.Input, s.maxPayload); err != nil {
 		return nil, nil, er, err
 	}
-	sm, err := s.Machine(ctx, req.MachineARN)
+	sm, versionARN, aliasARN, err := s.machineFor(ctx, req.MachineARN)
 	if err != nil {
 		return nil, nil, er, err
 	}
@@ -282,7 +303,7 @@ func (s *Service) check(ctx context.Context, req StartRequest) (*store.StateMach
 		}
 	}
 	er = engine.StartRequest{Machine: sm, Name: req.Name, Input: req.Input, TraceHeader: req.TraceHeader,
-		Parent: req.Parent, ParentWaits: req.ParentWaits, TestCase: tc}
+		Parent: req.Parent, ParentWaits: req.ParentWaits, TestCase: tc, VersionARN: versionARN, AliasARN: aliasARN}
 	return sm, eng, er, nil
 }
 
@@ -338,6 +359,17 @@ func (s *Service) engineOfToken(token string) *engine.Engine {
 		return s.express
 	}
 	return s.standard
+}
+
+// RedriveExecution redrives an ended STANDARD execution
+// (engine.Engine.RedriveExecution) within the service's redrive window.
+func (s *Service) RedriveExecution(ctx context.Context, arn, clientToken string) (*store.Execution, error) {
+	return s.engineOfARN(arn).RedriveExecution(ctx, arn, clientToken, s.redrive)
+}
+
+// Redrivable reports whether an execution can be redriven, and why not.
+func (s *Service) Redrivable(row *store.Execution) (bool, string) {
+	return s.engineOfARN(row.ARN).Redrivable(row, s.redrive)
 }
 
 // StopExecution stops a running execution (engine.Engine.StopExecution), on

@@ -36,6 +36,8 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	maxPayload := fs.Int("max-payload-bytes", interp.DefaultLimits.MaxPayloadBytes, "largest execution input, state output or task result (AWS: 262144)")
 	maxHistory := fs.Int64("max-history-events", interp.DefaultLimits.MaxHistoryEvents, "most history events an execution may have (AWS: 25000)")
+	redriveWindow := fs.Duration("redrive-window", engine.DefaultRedriveWindow, "how long after its end an execution may be redriven (AWS: 14 days, 336h)")
+	maxVersions := fs.Int("max-versions", service.DefaultMaxVersions, "most versions a state machine may have (AWS: 1000; negative: no limit)")
 	mockConfig := fs.String("mock-config", os.Getenv("SFN_MOCK_CONFIG"), "Step Functions Local's mock configuration `file`: executions started on <machine ARN>#<test case> run that test case (env SFN_MOCK_CONFIG)")
 	sf := addStoreFlags(fs)
 	srvFlags := addServerFlags(fs)
@@ -81,7 +83,7 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	}
 	limits := interp.Limits{MaxPayloadBytes: *maxPayload, MaxHistoryEvents: *maxHistory}
 	svc := service.New(service.Options{Store: durable, ExpressStore: memory.New(), Runner: router, Clock: clock, Logger: log,
-		Node: sf.nodeName(*addr), Lease: *sf.lease, Limits: limits, MockConfig: mocks,
+		Node: sf.nodeName(*addr), Lease: *sf.lease, Limits: limits, MockConfig: mocks, MaxVersions: *maxVersions, RedriveWindow: *redriveWindow,
 		ItemReader: tasks.items, ResultWriter: tasks.items})
 	check := tasks.Check
 	if mocks != nil {

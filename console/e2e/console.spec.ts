@@ -202,6 +202,28 @@ test('stops a running execution', async ({ page }) => {
   await expect(page.locator('[data-state="Sleep"]')).toHaveAttribute('data-status', 'aborted');
 });
 
+test('redrives the stopped execution, and shows versions and aliases', async ({ page }) => {
+  const [x] = (await api('ListExecutions', { stateMachineArn: machineArn('sleepy') })).executions;
+  await page.goto(execURL(x.executionArn));
+  await expect(page.locator('h1 .badge')).toHaveText('aborted');
+  await page.getByRole('button', { name: 'Redrive' }).click();
+  await expect(page.locator('h1 .badge')).toHaveText('running');
+  await expect(page.locator('.facts')).toContainText('Redrives');
+  await expect(page.getByRole('button', { name: 'Redrive' })).toHaveCount(0);
+  await shot(page, '16-execution-redriven');
+
+  const v1 = (await api('PublishStateMachineVersion', { stateMachineArn: machineArn('sleepy') })).stateMachineVersionArn;
+  await api('CreateStateMachineAlias', { name: 'PROD', routingConfiguration: [{ stateMachineVersionArn: v1, weight: 100 }] });
+  const onAlias = await api('StartExecution', { stateMachineArn: machineArn('sleepy') + ':PROD' });
+  await page.goto(machineURL('sleepy'));
+  await expect(page.getByTestId('versions')).toContainText('Alias PROD');
+  await expect(page.getByTestId('versions')).toContainText('version 1: 100%');
+  await shot(page, '17-machine-versions');
+  await page.goto(execURL(onAlias.executionArn));
+  await expect(page.locator('.facts')).toContainText(machineArn('sleepy') + ':PROD');
+  await expect(page.locator('.facts')).toContainText(v1);
+});
+
 /** A long workflow: 64 states with long names, a Parallel and a Map among them. */
 function bigDefinition() {
   const states: Record<string, any> = {};

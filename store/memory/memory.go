@@ -30,6 +30,9 @@ type Store struct {
 	nodes      map[string]time.Time // node → end of its lease
 	mapRuns    map[string]*store.MapRun
 	mapItems   map[string]map[int64]*store.MapItem // run ARN → index → item
+	versions   map[string]*store.StateMachineVersion
+	published  map[string]int64 // machine ARN → versions it ever published
+	aliases    map[string]*store.Alias
 	nextID     int64
 }
 
@@ -43,6 +46,7 @@ func New() *Store {
 		execs: map[int64]*store.Execution{}, execByARN: map[string]int64{}, execByName: map[[2]string]int64{},
 		history: map[int64][]store.Event{}, timers: map[store.TimerRef]*timer{}, tasks: map[string]*store.Task{},
 		nodes: map[string]time.Time{}, mapRuns: map[string]*store.MapRun{}, mapItems: map[string]map[int64]*store.MapItem{},
+		versions: map[string]*store.StateMachineVersion{}, published: map[string]int64{}, aliases: map[string]*store.Alias{},
 	}
 }
 
@@ -100,6 +104,19 @@ func (s *Store) StateMachineDelete(_ context.Context, arn string) error {
 	}
 	delete(s.machines, arn)
 	delete(s.tags, arn)
+	delete(s.published, arn)
+	for varn, v := range s.versions {
+		if v.MachineARN == arn {
+			delete(s.versions, varn)
+			delete(s.tags, varn)
+		}
+	}
+	for aarn, a := range s.aliases {
+		if a.MachineARN == arn {
+			delete(s.aliases, aarn)
+			delete(s.tags, aarn)
+		}
+	}
 	return nil
 }
 
@@ -273,7 +290,9 @@ func (s *Store) ExecutionList(_ context.Context, q store.ExecutionQuery) ([]*sto
 	var out []*store.Execution
 	for _, x := range s.execs {
 		if q.MachineARN != "" && x.MachineARN != q.MachineARN || q.Status != "" && x.Status != q.Status ||
-			!strings.HasPrefix(x.MachineARN, q.MachinePrefix) || q.MapRun != "" && x.MapRun != q.MapRun {
+			!strings.HasPrefix(x.MachineARN, q.MachinePrefix) || q.MapRun != "" && x.MapRun != q.MapRun ||
+			q.VersionARN != "" && x.VersionARN != q.VersionARN || q.AliasARN != "" && x.AliasARN != q.AliasARN ||
+			q.Redriven == "REDRIVEN" && x.RedriveCount == 0 || q.Redriven == "NOT_REDRIVEN" && x.RedriveCount > 0 {
 			continue
 		}
 		if q.After != nil && newerFirst(&store.Execution{StartTime: q.After.StartTime, ID: q.After.ID}, x) >= 0 {

@@ -198,9 +198,9 @@ func collect[T any](rows *sql.Rows, scan func(sqlrow.Scanner) (T, error)) ([]T, 
 // StateMachineCreate implements store.Store.
 func (s *Store) StateMachineCreate(ctx context.Context, sm *store.StateMachine, def *store.Definition) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO state_machines (arn, name, type, status, role_arn, revision_id, description, logging, tracing, created_ms, updated_ms)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			sm.ARN, sm.Name, sm.Type, sm.Status, sm.RoleARN, sm.RevisionID, sm.Description, sm.Logging, sm.Tracing, sqlrow.Millis(sm.CreatedAt), sqlrow.Millis(sm.UpdatedAt))
+		_, err := tx.ExecContext(ctx, `INSERT INTO state_machines (arn, name, type, status, role_arn, revision_id, description, logging, tracing, created_ms, updated_ms, encryption)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			sm.ARN, sm.Name, sm.Type, sm.Status, sm.RoleARN, sm.RevisionID, sm.Description, sm.Logging, sm.Tracing, sqlrow.Millis(sm.CreatedAt), sqlrow.Millis(sm.UpdatedAt), sm.Encryption)
 		if isUnique(err) {
 			return store.ErrExists
 		}
@@ -240,8 +240,8 @@ func (s *Store) StateMachineGet(ctx context.Context, arn string) (*store.StateMa
 // StateMachineUpdate implements store.Store.
 func (s *Store) StateMachineUpdate(ctx context.Context, sm *store.StateMachine, def *store.Definition) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE state_machines SET type = ?, status = ?, role_arn = ?, revision_id = ?, description = ?, logging = ?, tracing = ?, updated_ms = ? WHERE arn = ?`,
-			sm.Type, sm.Status, sm.RoleARN, sm.RevisionID, sm.Description, sm.Logging, sm.Tracing, sqlrow.Millis(sm.UpdatedAt), sm.ARN)
+		res, err := tx.ExecContext(ctx, `UPDATE state_machines SET type = ?, status = ?, role_arn = ?, revision_id = ?, description = ?, logging = ?, tracing = ?, updated_ms = ?, encryption = ? WHERE arn = ?`,
+			sm.Type, sm.Status, sm.RoleARN, sm.RevisionID, sm.Description, sm.Logging, sm.Tracing, sqlrow.Millis(sm.UpdatedAt), sm.Encryption, sm.ARN)
 		if err != nil {
 			return err
 		}
@@ -272,7 +272,27 @@ func (s *Store) deleteWithTags(ctx context.Context, table, arn string) error {
 
 // StateMachineDelete implements store.Store.
 func (s *Store) StateMachineDelete(ctx context.Context, arn string) error {
-	return s.deleteWithTags(ctx, "state_machines", arn)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM state_machines WHERE arn = ?`, arn)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return store.ErrNotFound
+		}
+		for _, q := range []string{
+			`DELETE FROM tags WHERE resource_arn = ?1 OR resource_arn IN (SELECT arn FROM machine_versions WHERE machine_arn = ?1)
+				OR resource_arn IN (SELECT arn FROM machine_aliases WHERE machine_arn = ?1)`,
+			`DELETE FROM alias_routes WHERE alias_arn IN (SELECT arn FROM machine_aliases WHERE machine_arn = ?1)`,
+			`DELETE FROM machine_aliases WHERE machine_arn = ?1`,
+			`DELETE FROM machine_versions WHERE machine_arn = ?1`,
+		} {
+			if _, err := tx.ExecContext(ctx, q, arn); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // StateMachineList implements store.Store.
@@ -406,6 +426,20 @@ func (s *Store) ExecutionList(ctx context.Context, q store.ExecutionQuery) ([]*s
 	if q.MapRun != "" {
 		where = append(where, "map_run = ?")
 		args = append(args, q.MapRun)
+	}
+	if q.VersionARN != "" {
+		where = append(where, "version_arn = ?")
+		args = append(args, q.VersionARN)
+	}
+	if q.AliasARN != "" {
+		where = append(where, "alias_arn = ?")
+		args = append(args, q.AliasARN)
+	}
+	switch q.Redriven {
+	case "REDRIVEN":
+		where = append(where, "redrive_count > 0")
+	case "NOT_REDRIVEN":
+		where = append(where, "redrive_count = 0")
 	}
 	if q.After != nil {
 		where = append(where, "(start_ms < ? OR (start_ms = ? AND id < ?))")
@@ -712,9 +746,10 @@ func prepareWrites(ctx context.Context, db *sql.DB) (*writeStmts, error) {
 		dst   **sql.Stmt
 		query string
 	}{
-		{&w.createExec, `INSERT INTO executions (arn, machine_arn, name, revision_id, status, input, output, error, cause, start_ms, stop_ms, state, version, last_event_id, trace_header, parent, parent_waits, map_run, map_item)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`},
-		{&w.updateExec, `UPDATE executions SET status = ?, output = ?, error = ?, cause = ?, stop_ms = ?, state = ?, version = ?, last_event_id = ?
+		{&w.createExec, `INSERT INTO executions (arn, machine_arn, name, revision_id, status, input, output, error, cause, start_ms, stop_ms, state, version, last_event_id, trace_header, parent, parent_waits, map_run, map_item, version_arn, alias_arn, redrive_count, redrive_ms, redrive_token)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`},
+		{&w.updateExec, `UPDATE executions SET status = ?, output = ?, error = ?, cause = ?, stop_ms = ?, state = ?, version = ?, last_event_id = ?,
+			redrive_count = ?, redrive_ms = ?, redrive_token = ?
 			WHERE id = ? AND version = ?`},
 		{&w.appendHistory, `INSERT INTO history (execution_id, first_id, last_id, events) VALUES (?, ?, ?, ?)`},
 		{&w.armTimer, `INSERT OR REPLACE INTO timers (execution_id, timer_id, due_ms, claim_ms, owner) VALUES (?, ?, ?, ?, '')`},
@@ -754,7 +789,7 @@ func (w *writeStmts) apply(ctx context.Context, tx *sql.Tx, c *store.Change) err
 		if c.ExpectVersion == 0 {
 			err := w.createExec.QueryRowContext(ctx,
 				x.ARN, x.MachineARN, x.Name, x.RevisionID, x.Status, x.Input, output, x.Error, x.Cause, sqlrow.Millis(x.StartTime), sqlrow.Millis(x.StopTime),
-				state, x.Version, x.LastEventID, x.TraceHeader, x.Parent, x.ParentWaits, x.MapRun, x.MapItem).Scan(&x.ID)
+				state, x.Version, x.LastEventID, x.TraceHeader, x.Parent, x.ParentWaits, x.MapRun, x.MapItem, x.VersionARN, x.AliasARN, x.RedriveCount, sqlrow.Millis(x.RedriveTime), x.RedriveToken).Scan(&x.ID)
 			if isUnique(err) {
 				return store.ErrExists
 			}
@@ -763,7 +798,8 @@ func (w *writeStmts) apply(ctx context.Context, tx *sql.Tx, c *store.Change) err
 			}
 		} else {
 			res, err := w.updateExec.ExecContext(ctx,
-				x.Status, output, x.Error, x.Cause, sqlrow.Millis(x.StopTime), state, x.Version, x.LastEventID, x.ID, c.ExpectVersion)
+				x.Status, output, x.Error, x.Cause, sqlrow.Millis(x.StopTime), state, x.Version, x.LastEventID,
+				x.RedriveCount, sqlrow.Millis(x.RedriveTime), x.RedriveToken, x.ID, c.ExpectVersion)
 			if err != nil {
 				return err
 			}

@@ -42,6 +42,10 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"TimerList", testTimerList},
 		{"MapRuns", testMapRuns},
 		{"MapRunConfigure", testMapRunConfigure},
+		{"Versions", testVersions},
+		{"Aliases", testAliases},
+		{"VersionPublishIsExclusive", testVersionPublishIsExclusive},
+		{"ExecutionVersionAndAlias", testExecutionVersionAndAlias},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -94,11 +98,11 @@ func testStateMachines(t *testing.T, s store.Store) {
 	_, err = s.StateMachineGet(ctx, sm.ARN+"x")
 	wantErr(t, err, store.ErrNotFound)
 
-	got.RevisionID, got.Description, got.UpdatedAt = "a-r2", "new", t0.Add(time.Hour)
+	got.RevisionID, got.Description, got.UpdatedAt, got.Encryption = "a-r2", "new", t0.Add(time.Hour), `{"type":"AWS_OWNED_KEY"}`
 	must(t, s.StateMachineUpdate(ctx, got, &store.Definition{RevisionID: "a-r2", MachineARN: sm.ARN, Text: `{"v":2}`, CreatedAt: t0}))
 	got2, err := s.StateMachineGet(ctx, sm.ARN)
 	must(t, err)
-	if got2.RevisionID != "a-r2" || got2.Description != "new" || !got2.UpdatedAt.Equal(t0.Add(time.Hour)) {
+	if got2.RevisionID != "a-r2" || got2.Description != "new" || !got2.UpdatedAt.Equal(t0.Add(time.Hour)) || got2.Encryption != `{"type":"AWS_OWNED_KEY"}` {
 		t.Errorf("after update %+v", got2)
 	}
 	for rev, text := range map[string]string{"a-r1": `{"StartAt":"A"}`, "a-r2": `{"v":2}`} {
@@ -906,6 +910,25 @@ func testMapRuns(t *testing.T, s store.Store) {
 	must(t, err)
 	if len(children) != 1 || children[0].ARN != child.ARN || children[0].MapItem != 1 {
 		t.Errorf("children %+v", children)
+	}
+
+	// A redrive sets the failed item back to pending, the succeeded one not.
+	got, err = s.MapRunGet(ctx, run.ARN)
+	must(t, err)
+	got.Status, got.StopTime, got.Error = "FAILED", t0.Add(time.Minute), "States.ExceedToleratedFailureThreshold"
+	must(t, s.MapRunUpdate(ctx, got))
+	wantErr(t, s.MapRunRedrive(ctx, run.ARN+"x", "tok2", t0), store.ErrNotFound)
+	must(t, s.MapRunRedrive(ctx, run.ARN, "tok2", t0.Add(2*time.Minute)))
+	got, err = s.MapRunGet(ctx, run.ARN)
+	must(t, err)
+	if got.Status != "RUNNING" || got.Token != "tok2" || got.RedriveCount != 1 || !got.RedriveTime.Equal(t0.Add(2*time.Minute)) ||
+		!got.StopTime.IsZero() || got.Error != "" || !got.Loaded {
+		t.Errorf("redriven run %+v", got)
+	}
+	list, err = s.MapItemsList(ctx, store.MapItemQuery{Run: run.ARN, After: -1})
+	must(t, err)
+	if list[1].Status != store.MapItemSucceeded || list[1].Output != `{"ok":2}` || list[2].Status != store.MapItemPending || list[2].Error != "" || list[2].HasOutput {
+		t.Errorf("items after the redrive %+v", list)
 	}
 	runs, err := s.MapRunList(ctx, parent.ARN, "", 10)
 	must(t, err)

@@ -148,6 +148,20 @@ export interface Execution extends ExecutionListItem {
   output?: string;
   error?: string;
   cause?: string;
+  stateMachineVersionArn?: string;
+  stateMachineAliasArn?: string;
+  redriveCount?: number;
+  redriveDate?: number;
+  redriveStatus?: 'REDRIVABLE' | 'NOT_REDRIVABLE' | 'REDRIVABLE_BY_MAP_RUN';
+  redriveStatusReason?: string;
+}
+
+/** A state machine alias, as DescribeStateMachineAlias answers it. */
+export interface Alias {
+  stateMachineAliasArn: string;
+  name: string;
+  description?: string;
+  routingConfiguration: { stateMachineVersionArn: string; weight: number }[];
 }
 
 /** MapRunCounts are DescribeMapRun's itemCounts and executionCounts. */

@@ -220,6 +220,10 @@ export function ExecutionPage({ arn }: { arn: string }) {
         <h1 class="long">{exec.name} <StatusBadge status={exec.status} /></h1>
         <div class="actions">
           {exec.status === 'RUNNING' && <button type="button" class="btn danger" onClick={() => setDialog('stop')}>Stop</button>}
+          {exec.redriveStatus === 'REDRIVABLE' && (
+            <button type="button" class="btn primary" title="Run again the states that did not succeed (RedriveExecution)"
+              onClick={() => call('RedriveExecution', { executionArn: arn }).then(() => setPoke((n) => n + 1), setError)}>Redrive</button>
+          )}
           {!exec.mapRunArn && <button type="button" class="btn" onClick={() => setDialog('start')}>New execution</button>}
           <CopyButton text={exec.executionArn} label="Copy ARN" />
         </div>
@@ -231,6 +235,9 @@ export function ExecutionPage({ arn }: { arn: string }) {
         <div><dt>Duration</dt><dd>{fmtDuration((end ?? Date.now() / 1000) - exec.startDate)}</dd></div>
         <div><dt>Events</dt><dd>{events.length}</dd></div>
         {exec.mapRunArn && <div><dt>Map Run</dt><dd><a href={paths.mapRun(exec.mapRunArn)} data-testid="parent-map-run">{exec.mapRunArn.slice(exec.mapRunArn.lastIndexOf(':') + 1)}</a></dd></div>}
+        {exec.stateMachineVersionArn && <div><dt>Version</dt><dd class="arn"><code>{exec.stateMachineVersionArn}</code></dd></div>}
+        {exec.stateMachineAliasArn && <div><dt>Alias</dt><dd class="arn"><code>{exec.stateMachineAliasArn}</code></dd></div>}
+        {!!exec.redriveCount && <div><dt>Redrives</dt><dd>{exec.redriveCount} (last {fmtTime(exec.redriveDate)})</dd></div>}
       </dl>
       {mapRuns.length > 0 && (
         <div class="map-runs" data-testid="map-runs">
