@@ -356,9 +356,9 @@ type executionListItem struct {
 	StopDate        *epoch `json:"stopDate,omitempty"`
 	RedriveCount    int    `json:"redriveCount"`
 	// MapRunArn and ItemCount are given when the listing is a Map Run's.
-	MapRunArn string `json:"mapRunArn,omitempty"`
-	ItemCount *int64 `json:"itemCount,omitempty"`
-	RedriveDate     *epoch `json:"redriveDate,omitempty"`
+	MapRunArn   string `json:"mapRunArn,omitempty"`
+	ItemCount   *int64 `json:"itemCount,omitempty"`
+	RedriveDate *epoch `json:"redriveDate,omitempty"`
 
 	StateMachineVersionArn string `json:"stateMachineVersionArn,omitempty"`
 	StateMachineAliasArn   string `json:"stateMachineAliasArn,omitempty"`

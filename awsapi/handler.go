@@ -374,8 +374,7 @@ func init() {
 
 // unsupportedActions are the Step Functions actions stepd does not implement
 // yet, with what they are about.
-var unsupportedActions = map[string]string{
-}
+var unsupportedActions = map[string]string{}
 
 // decode reads a request body into in. An empty body is {}. A body that is
 // not a JSON object, or a field of the wrong JSON type, is a
