@@ -34,6 +34,7 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	maxPayload := fs.Int("max-payload-bytes", interp.DefaultLimits.MaxPayloadBytes, "largest execution input, state output or task result (AWS: 262144)")
 	maxHistory := fs.Int64("max-history-events", interp.DefaultLimits.MaxHistoryEvents, "most history events an execution may have (AWS: 25000)")
+	pprofAddr := fs.String("pprof", envOr("STEPD_PPROF", ""), "serve Go's profiles (net/http/pprof) on this loopback `address` (127.0.0.1:6060; env STEPD_PPROF)")
 	mockConfig := fs.String("mock-config", os.Getenv("SFN_MOCK_CONFIG"), "Step Functions Local's mock configuration `file`: executions started on <machine ARN>#<test case> run that test case (env SFN_MOCK_CONFIG)")
 	sf := addStoreFlags(fs)
 	srvFlags := addServerFlags(fs)
@@ -50,6 +51,14 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	}
 	log := slog.New(slog.NewTextHandler(io.err, &slog.HandlerOptions{Level: level}))
 
+	if *pprofAddr != "" {
+		ln, err := servePprof(*pprofAddr)
+		if err != nil {
+			return err
+		}
+		defer ln.Close()
+		log.Info("serving profiles", "addr", "http://"+ln.Addr().String()+"/debug/pprof/")
+	}
 	var mocks *mock.Config
 	if *mockConfig != "" {
 		var err error
