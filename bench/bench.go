@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/smithy-go/middleware"
@@ -100,10 +101,10 @@ func Lookup(name string) (Workload, bool) {
 // NewClient returns an SFN client of endpoint with static test credentials,
 // and connections enough for clients concurrent calls.
 func NewClient(endpoint string, clients int) *sfn.Client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConns = clients + 64
-	tr.MaxIdleConnsPerHost = clients + 64
-	hc := &http.Client{Transport: tr}
+	hc := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+		tr.MaxIdleConns = clients + 64
+		tr.MaxIdleConnsPerHost = clients + 64
+	})
 	return sfn.New(sfn.Options{
 		Region:           "us-east-1",
 		BaseEndpoint:     aws.String(endpoint),
@@ -148,7 +149,11 @@ func createMachine(ctx context.Context, c *sfn.Client, kind, typ, definition str
 // its status.
 func waitEnd(ctx context.Context, c *sfn.Client, arn string) (string, error) {
 	for delay := 200 * time.Microsecond; ; delay = min(2*delay, 20*time.Millisecond) {
-		d, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+		// Retried: the SDK sometimes fails to read a large answer on a kept-alive
+		// connection ("use of closed network connection"; net/http alone does
+		// not), and describing is idempotent.
+		d, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)},
+			func(o *sfn.Options) { o.RetryMaxAttempts = 5 })
 		if err != nil {
 			return "", err
 		}
