@@ -612,6 +612,16 @@ func (s *Store) TasksOpen(ctx context.Context, kind store.TaskKind, statuses []s
 	return collect(rows, read.Task)
 }
 
+// ActivityTasksScheduled implements store.Store.
+func (s *Store) ActivityTasksScheduled(ctx context.Context, activityARN string, limit int) ([]*store.Task, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+sqlrow.TaskColumns+` FROM tasks
+		WHERE activity_arn = ? AND status = 'scheduled' ORDER BY execution_id, created_ms, token LIMIT ?`, activityARN, limit)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, read.Task)
+}
+
 // ActivityTaskClaim implements store.Store.
 func (s *Store) ActivityTaskClaim(ctx context.Context, activityARN, worker string, _ time.Time) (*store.Task, error) {
 	var t *store.Task
