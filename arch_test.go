@@ -78,6 +78,7 @@ var allowed = map[string][]string{
 	"auth":      {}, // SigV4, console sessions, Host checks: the standard library only
 	"console":   {}, // only a client of the public API: it serves files
 	"sdk":       {}, // the worker SDK users import: the standard library only
+	"bench":     {}, // stepd bench's workloads: a client of the public API (the AWS SDK) only
 	"cmd/stepd": {anything},
 	"test/...":  {anything}, // end-to-end suites drive the whole thing
 

@@ -164,6 +164,7 @@ type Engine struct {
 	running  map[string]context.CancelFunc     // token → cancel of a running invocation
 	waiters  map[int64][]chan *store.Execution // execution ID → waiting for its end
 	activity map[string]chan struct{}          // activity ARN → closed when a task arrives
+	claiming map[string]struct{}               // tokens of the activity tasks this node's pollers are claiming
 	// childTasks are the .sync child tasks being started here, and those whose
 	// child runs on another engine (see childTask).
 	childTasks map[string]*childTask
@@ -215,6 +216,7 @@ func New(opts Options) *Engine {
 		items: opts.ItemReader, results: opts.ResultWriter, stopCh: make(chan struct{}), mapRuns: map[string]chan struct{}{},
 		seed: maphash.MakeSeed(), commit: make(chan *commitReq, 1024), wakeTimers: make(chan struct{}, 1), wakeAdopt: make(chan struct{}, 1),
 		running: map[string]context.CancelFunc{}, waiters: map[int64][]chan *store.Execution{}, activity: map[string]chan struct{}{},
+		claiming:   map[string]struct{}{},
 		childTasks: map[string]*childTask{}, mocks: opts.Mocks,
 	}
 	if opts.TokenPrefix != "" {

@@ -170,6 +170,13 @@ type Store interface {
 	// ActivityTaskClaim hands the oldest scheduled task of an activity to a
 	// worker: it becomes started. ErrNotFound when none is waiting.
 	ActivityTaskClaim(ctx context.Context, activityARN, worker string, now time.Time) (*Task, error)
+	// ActivityTasksScheduled lists up to limit scheduled tasks of an activity,
+	// those of the earliest started executions first (by execution ID), and an
+	// execution's oldest first. It claims nothing: a claim is a guarded
+	// TaskUpdate (scheduled → started, with the worker) in a Change, committed
+	// with the step that records the start, so that the claim and the step
+	// share a transaction, and executions that started first finish first.
+	ActivityTasksScheduled(ctx context.Context, activityARN string, limit int) ([]*Task, error)
 
 	// MapRunCreate creates a Map Run (ErrExists if its ARN is taken).
 	MapRunCreate(ctx context.Context, r *MapRun) error

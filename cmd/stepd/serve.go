@@ -38,6 +38,7 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	maxHistory := fs.Int64("max-history-events", interp.DefaultLimits.MaxHistoryEvents, "most history events an execution may have (AWS: 25000)")
 	redriveWindow := fs.Duration("redrive-window", engine.DefaultRedriveWindow, "how long after its end an execution may be redriven (AWS: 14 days, 336h)")
 	maxVersions := fs.Int("max-versions", service.DefaultMaxVersions, "most versions a state machine may have (AWS: 1000; negative: no limit)")
+	pprofAddr := fs.String("pprof", envOr("STEPD_PPROF", ""), "serve Go's profiles (net/http/pprof) on this loopback `address` (127.0.0.1:6060; env STEPD_PPROF)")
 	mockConfig := fs.String("mock-config", os.Getenv("SFN_MOCK_CONFIG"), "Step Functions Local's mock configuration `file`: executions started on <machine ARN>#<test case> run that test case (env SFN_MOCK_CONFIG)")
 	sf := addStoreFlags(fs)
 	srvFlags := addServerFlags(fs)
@@ -54,6 +55,14 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	}
 	log := slog.New(slog.NewTextHandler(io.err, &slog.HandlerOptions{Level: level}))
 
+	if *pprofAddr != "" {
+		ln, err := servePprof(*pprofAddr)
+		if err != nil {
+			return err
+		}
+		defer ln.Close()
+		log.Info("serving profiles", "addr", "http://"+ln.Addr().String()+"/debug/pprof/")
+	}
 	var mocks *mock.Config
 	if *mockConfig != "" {
 		var err error

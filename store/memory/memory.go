@@ -635,6 +635,32 @@ func (s *Store) TasksOpen(_ context.Context, kind store.TaskKind, statuses []sto
 	return out, nil
 }
 
+// ActivityTasksScheduled implements store.Store.
+func (s *Store) ActivityTasksScheduled(_ context.Context, activityARN string, limit int) ([]*store.Task, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []*store.Task
+	for _, t := range s.tasks {
+		if t.Kind == store.TaskActivity && t.ActivityARN == activityARN && t.Status == store.TaskScheduled {
+			out = append(out, t)
+		}
+	}
+	slices.SortFunc(out, func(a, b *store.Task) int {
+		if c := cmp.Compare(a.ExecutionID, b.ExecutionID); c != 0 {
+			return c
+		}
+		if c := a.Created.Compare(b.Created); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Token, b.Token)
+	})
+	out = out[:min(limit, len(out))]
+	for i, t := range out {
+		out[i] = clone(t)
+	}
+	return out, nil
+}
+
 // ActivityTaskClaim implements store.Store.
 func (s *Store) ActivityTaskClaim(_ context.Context, activityARN, worker string, _ time.Time) (*store.Task, error) {
 	s.mu.Lock()

@@ -627,6 +627,16 @@ func statusStrings(list []store.TaskStatus) []string {
 	return out
 }
 
+// ActivityTasksScheduled implements store.Store.
+func (s *Store) ActivityTasksScheduled(ctx context.Context, activityARN string, limit int) ([]*store.Task, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+sqlrow.TaskColumns+` FROM tasks
+		WHERE activity_arn = $1 AND status = 'scheduled' ORDER BY execution_id, created_ms, token LIMIT $2`, activityARN, limit)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, read.Task)
+}
+
 // ActivityTaskClaim implements store.Store.
 func (s *Store) ActivityTaskClaim(ctx context.Context, activityARN, worker string, _ time.Time) (*store.Task, error) {
 	return read.Task(s.pool.QueryRow(ctx, `UPDATE tasks SET status = 'started', worker = $1

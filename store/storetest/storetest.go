@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -31,6 +32,7 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Timers", testTimers},
 		{"Tasks", testTasks},
 		{"ActivityClaimIsExclusive", testActivityClaimIsExclusive},
+		{"ActivityTasksScheduled", testActivityTasksScheduled},
 		{"TimerClaimIsExclusive", testTimerClaimIsExclusive},
 		{"TimerClaimLease", testTimerClaimLease},
 		{"NodeLeasesAndAdoption", testNodeLeasesAndAdoption},
@@ -459,6 +461,59 @@ func testTasks(t *testing.T, s store.Store) {
 	if len(started) != 2 || started[0].Token != "tok-b" {
 		t.Errorf("open activity tasks %+v", started)
 	}
+}
+
+// testActivityTasksScheduled: an activity's scheduled tasks are listed
+// those of the earliest execution first, then oldest first; a claim is a
+// guarded update in a Change, which exactly one of concurrent claimers wins.
+func testActivityTasksScheduled(t *testing.T, s store.Store) {
+	older, newer := newExec("older", t0), newExec("newer", t0)
+	must(t, s.Apply(ctx, []*store.Change{{Execution: older}})[0])
+	must(t, s.Apply(ctx, []*store.Change{{Execution: newer}})[0])
+	task := func(token string, x *store.Execution, created time.Duration, arn string, status store.TaskStatus) *store.Task {
+		return &store.Task{Token: token, ExecutionID: x.ID, TaskID: 1, Kind: store.TaskActivity, ActivityARN: arn,
+			Status: status, Dispatch: []byte("{}"), Created: t0.Add(created)}
+	}
+	must(t, s.Apply(ctx, []*store.Change{{AddTasks: []*store.Task{
+		task("n1", newer, 0, "act", store.TaskScheduled),
+		task("o2", older, 2*time.Second, "act", store.TaskScheduled),
+		task("o1", older, time.Second, "act", store.TaskScheduled),
+		task("o0", older, 0, "act", store.TaskStarted),
+		task("x1", older, 0, "other", store.TaskScheduled),
+	}}})[0])
+	list, err := s.ActivityTasksScheduled(ctx, "act", 10)
+	must(t, err)
+	var got []string
+	for _, t := range list {
+		got = append(got, t.Token)
+	}
+	if strings.Join(got, ",") != "o1,o2,n1" {
+		t.Errorf("scheduled %v, want o1,o2,n1", got)
+	}
+	if list, err := s.ActivityTasksScheduled(ctx, "act", 1); err != nil || len(list) != 1 || list[0].Token != "o1" {
+		t.Errorf("limit 1: %v %v", list, err)
+	}
+	claimOnce(t, 3, 8, func(w int) ([]string, error) {
+		for {
+			list, err := s.ActivityTasksScheduled(ctx, "act", 10)
+			if err != nil || len(list) == 0 {
+				return nil, err
+			}
+			claim := store.TaskUpdate{Token: list[w%len(list)].Token, From: []store.TaskStatus{store.TaskScheduled}, To: store.TaskStarted, Worker: fmt.Sprint("w", w)}
+			err = s.Apply(ctx, []*store.Change{{TaskUpdates: []store.TaskUpdate{claim}}})[0]
+			if errors.Is(err, store.ErrConflict) {
+				continue // another claimer won it: look again
+			}
+			if err != nil {
+				return nil, err
+			}
+			got, err := s.TaskGet(ctx, claim.Token)
+			if err == nil && (got.Status != store.TaskStarted || got.Worker != claim.Worker) {
+				err = fmt.Errorf("claimed %+v", got)
+			}
+			return []string{claim.Token}, err
+		}
+	})
 }
 
 func testActivityClaimIsExclusive(t *testing.T, s store.Store) {
