@@ -230,3 +230,34 @@ func TestTaskResultOverQuotaFailsTheTask(t *testing.T) {
 		})
 	}
 }
+
+// A tolerated-failure field that resolves to a negative count or to a
+// percentage outside 0..100 fails the Map with States.Runtime and AWS's cause,
+// before any iteration or Map Run starts, inline or distributed, by path or by
+// JSONata.
+func TestToleratedFailureOutOfRange(t *testing.T) {
+	proc := `"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`
+	inline := `"ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`
+	for _, c := range []struct{ name, ql, field, proc, input, cause string }{
+		{"count path, distributed", "JSONPath", `"ToleratedFailureCountPath":"$.n"`, proc, `{"items":[1],"n":-1}`, "ToleratedFailureCount cannot be negative."},
+		{"count path, inline", "JSONPath", `"ToleratedFailureCountPath":"$.n"`, inline, `{"items":[1],"n":-3}`, "ToleratedFailureCount cannot be negative."},
+		{"count JSONata", "JSONata", `"ToleratedFailureCount":"{% $states.input.n %}"`, proc, `{"items":[1],"n":-2}`, "ToleratedFailureCount cannot be negative."},
+		{"percentage path above 100", "JSONPath", `"ToleratedFailurePercentagePath":"$.n"`, proc, `{"items":[1],"n":100.5}`, "ToleratedFailurePercentage must be between 0 and 100."},
+		{"percentage JSONata negative", "JSONata", `"ToleratedFailurePercentage":"{% $states.input.n %}"`, proc, `{"items":[1],"n":-0.5}`, "ToleratedFailurePercentage must be between 0 and 100."},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			items := `"ItemsPath":"$.items",`
+			if c.ql == "JSONata" {
+				items = `"Items":"{% $states.input.items %}",`
+			}
+			def := mustDefinition(t, `{"QueryLanguage":"`+c.ql+`","StartAt":"M","States":{"M":{"Type":"Map",`+items+c.field+`,`+c.proc+`,"End":true}}}`)
+			r := drive(t, def, c.input, echo)
+			if r.x.Status != interp.StatusFailed || r.x.Error != "States.Runtime" || !strings.HasSuffix(r.x.Cause, c.cause) {
+				t.Fatalf("%s %s %q; %v", r.x.Status, r.x.Error, r.x.Cause, r.types())
+			}
+			if slices.Contains(r.types(), string(history.MapIterationStarted)) || slices.Contains(r.types(), string(history.MapRunStarted)) {
+				t.Errorf("started work: %v", r.types())
+			}
+		})
+	}
+}

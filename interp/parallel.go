@@ -163,13 +163,16 @@ func valueText(v any) string {
 func (s *stepper) checkTolerance(env *asl.Env, st *asl.State) error {
 	m := st.Map
 	if f := m.ToleratedFailureCount; f != nil {
-		_, v, err := integerField(env, f, st.QueryLanguage)
+		n, v, err := integerField(env, f, st.QueryLanguage)
 		if err != nil && err != errNotInteger {
 			return err
 		}
 		if err == errNotInteger {
 			return aslerr.Newf(aslerr.Runtime, "The %s field refers to value %s which is not a valid integer: %s",
 				f.Name, strconv.Quote(valueText(v)), f.Expr.String())
+		}
+		if n < 0 {
+			return aslerr.New(aslerr.Runtime, "ToleratedFailureCount cannot be negative.")
 		}
 	}
 	if f := m.ToleratedFailurePercentage; f != nil {
