@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/stepd/stepd/console"
 	"github.com/stepd/stepd/engine"
 	"github.com/stepd/stepd/interp"
+	"github.com/stepd/stepd/jsonvalue"
 	"github.com/stepd/stepd/runner/mock"
 	"github.com/stepd/stepd/runner/outbound"
 	"github.com/stepd/stepd/service"
@@ -34,6 +36,7 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	maxPayload := fs.Int("max-payload-bytes", interp.DefaultLimits.MaxPayloadBytes, "largest execution input, state output or task result (AWS: 262144)")
 	maxHistory := fs.Int64("max-history-events", interp.DefaultLimits.MaxHistoryEvents, "most history events an execution may have (AWS: 25000)")
+	execLogs := fs.String("execution-logs", "", "write the execution logs that machines' loggingConfiguration asks for to this `file`, a JSON object a line (default: stepd's log)")
 	mockConfig := fs.String("mock-config", os.Getenv("SFN_MOCK_CONFIG"), "Step Functions Local's mock configuration `file`: executions started on <machine ARN>#<test case> run that test case (env SFN_MOCK_CONFIG)")
 	sf := addStoreFlags(fs)
 	srvFlags := addServerFlags(fs)
@@ -78,8 +81,17 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 		clock = engine.CompressedClock{Scale: *timeScale}
 	}
 	limits := interp.Limits{MaxPayloadBytes: *maxPayload, MaxHistoryEvents: *maxHistory}
+	var logSink service.ExecutionLogSink
+	if *execLogs != "" {
+		f, err := os.OpenFile(*execLogs, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return usageErr("--execution-logs: %v", err)
+		}
+		defer f.Close()
+		logSink = &fileLogSink{w: f}
+	}
 	svc := service.New(service.Options{Store: durable, ExpressStore: memory.New(), Runner: router, Clock: clock, Logger: log,
-		Node: sf.nodeName(*addr), Lease: *sf.lease, Limits: limits, MockConfig: mocks})
+		Node: sf.nodeName(*addr), Lease: *sf.lease, Limits: limits, MockConfig: mocks, ExecutionLogs: logSink})
 	check := tasks.Check
 	if mocks != nil {
 		// A test server: a resource only its mocks answer is fine, as in Step
@@ -169,4 +181,18 @@ func envOr(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// fileLogSink writes execution log events as JSON lines: the event in
+// CloudWatch Logs' Step Functions format, with its log group as "log_group".
+type fileLogSink struct{ w io.Writer }
+
+func (s *fileLogSink) Write(group string, event []byte) {
+	line := make([]byte, 0, len(event)+len(group)+16)
+	line = append(line, `{"log_group":`...)
+	line = jsonvalue.AppendString(line, group)
+	line = append(line, ',')
+	line = append(line, event[1:]...) // the event's own members
+	line = append(line, '\n')
+	_, _ = s.w.Write(line)
 }
