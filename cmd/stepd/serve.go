@@ -16,6 +16,7 @@ import (
 	"github.com/stepd/stepd/engine"
 	"github.com/stepd/stepd/interp"
 	"github.com/stepd/stepd/jsonvalue"
+	"github.com/stepd/stepd/runner/awssdk"
 	"github.com/stepd/stepd/runner/mock"
 	"github.com/stepd/stepd/runner/outbound"
 	"github.com/stepd/stepd/service"
@@ -37,6 +38,7 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	maxPayload := fs.Int("max-payload-bytes", interp.DefaultLimits.MaxPayloadBytes, "largest execution input, state output or task result (AWS: 262144)")
 	maxHistory := fs.Int64("max-history-events", interp.DefaultLimits.MaxHistoryEvents, "most history events an execution may have (AWS: 25000)")
 	execLogs := fs.String("execution-logs", "", "write the execution logs that machines' loggingConfiguration asks for to this `file`, a JSON object a line (default: stepd's log)")
+	execLogsEndpoint := fs.String("execution-logs-endpoint", "", "send the execution logs to the CloudWatch Logs endpoint at `URL` (AWS's: https://logs.<region>.amazonaws.com; credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
 	mockConfig := fs.String("mock-config", os.Getenv("SFN_MOCK_CONFIG"), "Step Functions Local's mock configuration `file`: executions started on <machine ARN>#<test case> run that test case (env SFN_MOCK_CONFIG)")
 	sf := addStoreFlags(fs)
 	srvFlags := addServerFlags(fs)
@@ -82,6 +84,13 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	}
 	limits := interp.Limits{MaxPayloadBytes: *maxPayload, MaxHistoryEvents: *maxHistory}
 	var logSink service.ExecutionLogSink
+	if *execLogs != "" && *execLogsEndpoint != "" {
+		return usageErr("--execution-logs and --execution-logs-endpoint are exclusive")
+	}
+	if *execLogsEndpoint != "" {
+		logSink = &awssdk.CloudWatchLogs{Endpoint: awssdk.Endpoint{URL: *execLogsEndpoint, Region: *region},
+			OnError: func(err error) { log.Warn("execution log not delivered", "err", err) }}
+	}
 	if *execLogs != "" {
 		f, err := os.OpenFile(*execLogs, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 		if err != nil {
