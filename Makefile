@@ -134,3 +134,11 @@ examples-test: build
 
 .PHONY: teststate mockcases mock-clients examples-test
 ci: teststate mockcases mock-clients examples-test
+
+# Distributed Maps reading and writing S3 (moto's server) through a real
+# stepd serve, with boto3.
+dmap-clients: build
+	STEPD_BIN=$(BIN) $${PYTHON:-python3} test/clients/distributed_map.py
+
+.PHONY: dmap-clients
+ci: dmap-clients

@@ -17,6 +17,7 @@ import (
 	"github.com/stepd/stepd/interp"
 	"github.com/stepd/stepd/jsonvalue"
 	"github.com/stepd/stepd/runner/awssdk"
+	"github.com/stepd/stepd/runner/itemio"
 	"github.com/stepd/stepd/runner/mock"
 	"github.com/stepd/stepd/runner/outbound"
 	"github.com/stepd/stepd/service"
@@ -26,6 +27,7 @@ import (
 // serveCommand is "stepd serve": the Step Functions API on one port, STANDARD
 // executions durable in SQLite, EXPRESS executions in memory.
 func serveCommand(ctx context.Context, args []string, io *streams) error {
+	began := time.Now()
 	fs := newFlagSet("stepd serve", io.err)
 	addr := fs.String("addr", "127.0.0.1:8083", "listen `address`")
 	dataDir := fs.String("data", envOr("STEPD_DATA", "stepd-data"), "`directory` of the SQLite database (env STEPD_DATA)")
@@ -100,7 +102,8 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 		logSink = &fileLogSink{w: f}
 	}
 	svc := service.New(service.Options{Store: durable, ExpressStore: memory.New(), Runner: router, Clock: clock, Logger: log,
-		Node: sf.nodeName(*addr), Lease: *sf.lease, Limits: limits, MockConfig: mocks, ExecutionLogs: logSink})
+		Node: sf.nodeName(*addr), Lease: *sf.lease, Limits: limits, MockConfig: mocks,
+		ItemReader: tasks.items, ResultWriter: tasks.items, ExecutionLogs: logSink})
 	check := tasks.Check
 	if mocks != nil {
 		// A test server: a resource only its mocks answer is fine, as in Step
@@ -108,9 +111,10 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 		// resource stepd cannot run fails there.
 		check = nil
 	}
-	apiOpts := awsapi.Options{Service: svc, Region: *region, Account: *account, Logger: log, CheckResource: check}
+	apiOpts := awsapi.Options{Service: svc, Region: *region, Account: *account, Logger: log, CheckResource: check, CheckMap: itemio.Check}
 	acc.options(&apiOpts, srvFlags)
 	api := awsapi.New(apiOpts)
+	opened := time.Since(began)
 	if err := svc.Start(ctx); err != nil {
 		return err
 	}
@@ -152,7 +156,7 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 		return err
 	}
 	log.Info("stepd serving the Step Functions API", "addr", ln.Addr().String(), "scheme", srvFlags.scheme(),
-		"auth", acc.describe(), "data", dbPath)
+		"auth", acc.describe(), "data", dbPath, "store_opened_in", opened.Round(time.Millisecond), "ready_in", time.Since(began).Round(time.Millisecond))
 	served := make(chan error, 1)
 	go func() { served <- srvFlags.serve(srv, ln) }()
 
