@@ -713,8 +713,16 @@ func (s *stepper) fail(p *Path, f *aslerr.Failure) { s.failFrom(p, f, false) }
 // failFrom is fail, knowing whether the failure came from a branch or an
 // iteration: only then does AWS record ParallelStateFailed or MapStateFailed.
 func (s *stepper) failFrom(p *Path, f *aslerr.Failure, fromChild bool) {
+	s.handle(p, f, fromChild, false)
+}
+
+// handle is failFrom; a terminal error (States.Runtime,
+// States.DataLimitExceeded) skips Retry and Catch unless handled is set (a
+// task's result over the quota), and then only a retrier or catcher naming it
+// matches.
+func (s *stepper) handle(p *Path, f *aslerr.Failure, fromChild, handled bool) {
 	st := p.state
-	if !aslerr.Terminal(f.Name) {
+	if handled || !aslerr.Terminal(f.Name) {
 		for i, r := range st.Retry {
 			if !aslerr.Matches(r.ErrorEquals, f.Name) {
 				continue

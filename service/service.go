@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/stepd/stepd/engine"
@@ -81,6 +82,9 @@ type Options struct {
 	// that another node's update or deletion is seen within it (default 1s;
 	// this service's own changes are seen at once through MachineChanged).
 	MachineTTL time.Duration
+	// ExecutionLogs receives the log events of machines whose
+	// loggingConfiguration's level is not OFF; nil writes them to Logger.
+	ExecutionLogs ExecutionLogSink
 }
 
 // Service is the Step Functions service of one stepd node. Create it with
@@ -99,6 +103,16 @@ type Service struct {
 	maxVersions  int
 	redrive      time.Duration
 	random       interp.Source // routes starts on aliases
+
+	// Execution logs (logs.go): committed events wait in logQueue for the
+	// writer, which sends what the machines' loggingConfiguration asks for
+	// to logSink.
+	log        *slog.Logger
+	logSink    ExecutionLogSink
+	logQueue   chan logBatch
+	logDropped atomic.Int64
+	logStop    context.CancelFunc
+	logDone    chan struct{}
 }
 
 var _ engine.Children = (*Service)(nil)
@@ -125,6 +139,15 @@ func New(opts Options) *Service {
 	if s.random == nil {
 		s.random = engine.CryptoSource{}
 	}
+	s.log = opts.Logger
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.logSink = opts.ExecutionLogs
+	if s.logSink == nil {
+		s.logSink = SlogSink{Log: s.log}
+	}
+	s.logQueue = make(chan logBatch, 4096)
 	if opts.MockConfig != nil {
 		s.mockConfig, s.mocks = opts.MockConfig, mock.NewMocks()
 	}
@@ -132,11 +155,13 @@ func New(opts Options) *Service {
 	s.defs = defs
 	s.standard = engine.New(engine.Options{Store: opts.Store, Definitions: defs, Runner: opts.Runner, Clock: opts.Clock,
 		Source: opts.Source, Limits: opts.Limits, Logger: opts.Logger, Node: opts.Node, Lease: opts.Lease, Poll: opts.Poll,
-		Shards: opts.Shards, Children: s, ItemReader: opts.ItemReader, ResultWriter: opts.ResultWriter, Mocks: s.mocks})
+		Shards: opts.Shards, Children: s, ItemReader: opts.ItemReader, ResultWriter: opts.ResultWriter, Mocks: s.mocks,
+		Committed: s.committed})
 	if opts.ExpressStore != nil {
 		s.express = engine.New(engine.Options{Store: opts.ExpressStore, Definitions: defs, Runner: opts.Runner, Clock: opts.Clock,
 			Source: opts.Source, Limits: opts.Limits, Logger: opts.Logger, Shards: opts.Shards, ForgetFinished: true,
-			ExecutionPrefix: "express", TokenPrefix: ExpressTokenPrefix, Children: s, ItemReader: opts.ItemReader, ResultWriter: opts.ResultWriter, Mocks: s.mocks})
+			ExecutionPrefix: "express", TokenPrefix: ExpressTokenPrefix, Children: s, ItemReader: opts.ItemReader, ResultWriter: opts.ResultWriter, Mocks: s.mocks,
+			Committed: s.committed})
 	}
 	return s
 }
@@ -144,6 +169,11 @@ func New(opts Options) *Service {
 // Start starts the engines: EXPRESS first, which has nothing to resume, so
 // that the STANDARD engine's resumed tasks can start EXPRESS children.
 func (s *Service) Start(ctx context.Context) error {
+	if s.logStop == nil {
+		logCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+		s.logStop, s.logDone = stop, make(chan struct{})
+		go func() { defer close(s.logDone); s.writeLogs(logCtx) }()
+	}
 	engines := s.engines()
 	for i := len(engines) - 1; i >= 0; i-- {
 		if err := engines[i].Start(ctx); err != nil {
@@ -166,6 +196,10 @@ func (s *Service) StopWithin(grace time.Duration) {
 		go func() { defer wg.Done(); e.StopWithin(grace) }()
 	}
 	wg.Wait()
+	if s.logStop != nil {
+		s.logStop()
+		<-s.logDone
+	}
 }
 
 func (s *Service) engines() []*engine.Engine {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -14,6 +15,8 @@ import (
 	"github.com/stepd/stepd/console"
 	"github.com/stepd/stepd/engine"
 	"github.com/stepd/stepd/interp"
+	"github.com/stepd/stepd/jsonvalue"
+	"github.com/stepd/stepd/runner/awssdk"
 	"github.com/stepd/stepd/runner/itemio"
 	"github.com/stepd/stepd/runner/mock"
 	"github.com/stepd/stepd/runner/outbound"
@@ -39,6 +42,8 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	redriveWindow := fs.Duration("redrive-window", engine.DefaultRedriveWindow, "how long after its end an execution may be redriven (AWS: 14 days, 336h)")
 	maxVersions := fs.Int("max-versions", service.DefaultMaxVersions, "most versions a state machine may have (AWS: 1000; negative: no limit)")
 	pprofAddr := fs.String("pprof", envOr("STEPD_PPROF", ""), "serve Go's profiles (net/http/pprof) on this loopback `address` (127.0.0.1:6060; env STEPD_PPROF)")
+	execLogs := fs.String("execution-logs", "", "write the execution logs that machines' loggingConfiguration asks for to this `file`, a JSON object a line (default: stepd's log)")
+	execLogsEndpoint := fs.String("execution-logs-endpoint", "", "send the execution logs to the CloudWatch Logs endpoint at `URL` (AWS's: https://logs.<region>.amazonaws.com; credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
 	mockConfig := fs.String("mock-config", os.Getenv("SFN_MOCK_CONFIG"), "Step Functions Local's mock configuration `file`: executions started on <machine ARN>#<test case> run that test case (env SFN_MOCK_CONFIG)")
 	sf := addStoreFlags(fs)
 	srvFlags := addServerFlags(fs)
@@ -91,9 +96,25 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 		clock = engine.CompressedClock{Scale: *timeScale}
 	}
 	limits := interp.Limits{MaxPayloadBytes: *maxPayload, MaxHistoryEvents: *maxHistory}
+	var logSink service.ExecutionLogSink
+	if *execLogs != "" && *execLogsEndpoint != "" {
+		return usageErr("--execution-logs and --execution-logs-endpoint are exclusive")
+	}
+	if *execLogsEndpoint != "" {
+		logSink = &awssdk.CloudWatchLogs{Endpoint: awssdk.Endpoint{URL: *execLogsEndpoint, Region: *region},
+			OnError: func(err error) { log.Warn("execution log not delivered", "err", err) }}
+	}
+	if *execLogs != "" {
+		f, err := os.OpenFile(*execLogs, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return usageErr("--execution-logs: %v", err)
+		}
+		defer f.Close()
+		logSink = &fileLogSink{w: f}
+	}
 	svc := service.New(service.Options{Store: durable, ExpressStore: memory.New(), Runner: router, Clock: clock, Logger: log,
 		Node: sf.nodeName(*addr), Lease: *sf.lease, Limits: limits, MockConfig: mocks, MaxVersions: *maxVersions, RedriveWindow: *redriveWindow,
-		ItemReader: tasks.items, ResultWriter: tasks.items})
+		ItemReader: tasks.items, ResultWriter: tasks.items, ExecutionLogs: logSink})
 	check := tasks.Check
 	if mocks != nil {
 		// A test server: a resource only its mocks answer is fine, as in Step
@@ -184,4 +205,18 @@ func envOr(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// fileLogSink writes execution log events as JSON lines: the event in
+// CloudWatch Logs' Step Functions format, with its log group as "log_group".
+type fileLogSink struct{ w io.Writer }
+
+func (s *fileLogSink) Write(group string, event []byte) {
+	line := make([]byte, 0, len(event)+len(group)+16)
+	line = append(line, `{"log_group":`...)
+	line = jsonvalue.AppendString(line, group)
+	line = append(line, ',')
+	line = append(line, event[1:]...) // the event's own members
+	line = append(line, '\n')
+	_, _ = s.w.Write(line)
 }

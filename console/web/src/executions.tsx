@@ -353,7 +353,7 @@ function StatePanel({ name, analysis, def, focus, onClose }: { name: string; ana
         <div><dt>Type</dt><dd>{r.type}</dd></div>
         <div><dt>Entered</dt><dd>{fmtTime(r.enteredAt)}</dd></div>
         <div><dt>Exited</dt><dd>{fmtTime(r.exitedAt)}</dd></div>
-        <div><dt>Duration</dt><dd>{fmtDuration((r.exitedAt ?? r.lastEventAt) - r.enteredAt)}{r.exitedAt === undefined && r.status === 'running' ? ' so far' : ''}</dd></div>
+        <div><dt>Duration</dt><dd>{fmtDuration(runEnd(r) - r.enteredAt)}{r.exitedAt === undefined && r.status === 'running' ? ' so far' : ''}</dd></div>
         {r.attempts > 0 && <div><dt>Attempts</dt><dd>{r.attempts} ({r.attempts - 1} {r.attempts === 2 ? 'retry' : 'retries'})</dd></div>}
       </dl>
       {r.waiting && (
@@ -437,6 +437,13 @@ function EventDetails({ details }: { details: Record<string, any> }) {
       ))}
     </dl>
   );
+}
+
+// runEnd is when a state's run ended, or for one still running, now (the page
+// re-renders with every poll, so its duration counts up).
+function runEnd(r: { exitedAt?: number; lastEventAt: number; status: string }): number {
+  if (r.exitedAt !== undefined) return r.exitedAt;
+  return r.status === 'running' ? Math.max(Date.now() / 1000, r.lastEventAt) : r.lastEventAt;
 }
 
 const TIMELINE_MAX = 400;
