@@ -108,11 +108,17 @@ var services = []struct {
 	}, nil},
 }
 
-// ServiceNames returns the services the AWS SDK integrations can call.
+// ServiceNames returns the services the AWS SDK integrations can call: those
+// with typed clients, then those of the generated table.
 func ServiceNames() []string {
 	names := make([]string, len(services))
 	for i, s := range services {
 		names[i] = s.name
+	}
+	for _, n := range modelNames() {
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
 	}
 	return names
 }
@@ -137,6 +143,18 @@ func Runners(cfg Config) map[string]runner.Runner {
 		if opt, ok := optimized[def.name]; ok {
 			out[def.name] = &Optimized{svc: svc, spec: opt}
 		}
+	}
+	// Every other service of the generated table goes through the generic
+	// client, built from the service's model.
+	for _, name := range modelNames() {
+		if _, typed := out["aws-sdk:"+name]; typed {
+			continue
+		}
+		ep, ok := cfg.Endpoints[name]
+		if !ok {
+			ep = cfg.Endpoints[""]
+		}
+		out["aws-sdk:"+name] = &Generic{name: name, ep: ep, getenv: cfg.Getenv}
 	}
 	return out
 }
