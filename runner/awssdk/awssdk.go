@@ -156,6 +156,9 @@ func Runners(cfg Config) map[string]runner.Runner {
 		}
 		out["aws-sdk:"+name] = &Generic{name: name, ep: ep, getenv: cfg.Getenv}
 	}
+	if g, ok := out["aws-sdk:eventbridge"].(*Generic); ok {
+		out["events"] = &PutEvents{events: g} // at services.eventbridge's endpoint
+	}
 	return out
 }
 

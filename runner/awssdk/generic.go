@@ -55,15 +55,23 @@ func (r *Generic) Run(ctx context.Context, t *runner.Task) runner.Outcome {
 	if err := r.Check(t.Resource); err != nil {
 		return runner.Failed("States.Runtime", err.Error())
 	}
+	return r.invoke(ctx, t.Resource.Action, t.Input)
+}
+
+// invoke performs an action the service's model has.
+func (r *Generic) invoke(ctx context.Context, action string, input any) runner.Outcome {
 	m := lookupModel(r.name)
-	op, opName, _ := m.operation(t.Resource.Action)
-	if t.Input != nil {
-		if _, ok := t.Input.(*jsonvalue.Object); !ok {
+	op, opName, ok := m.operation(action)
+	if !ok {
+		return runner.Failed("States.Runtime", fmt.Sprintf("%s has no action %s", r.name, action))
+	}
+	if input != nil {
+		if _, ok := input.(*jsonvalue.Object); !ok {
 			return runner.Failed("States.Runtime", "The parameters must be an object")
 		}
 	}
 	c := &call{m: m, op: op, opName: opName}
-	req, err := c.request(ctx, r.endpointURL(m), t.Input)
+	req, err := c.request(ctx, r.endpointURL(m), input)
 	if err != nil {
 		if out, ok := parameterFailure(err); ok {
 			return out

@@ -257,3 +257,21 @@ func BenchmarkRunnersLoad(b *testing.B) {
 		awssdk.Runners(awssdk.Config{})
 	}
 }
+
+// TestOptimizedPutEvents: events:putEvents puts the entries with the
+// execution's and machine's ARNs added, and a failed entry fails the task
+// with EventBridge.FailedEntry.
+func TestOptimizedPutEvents(t *testing.T) {
+	def := `{"StartAt":"Put","States":{
+	  "Put":{"Type":"Task","Resource":"arn:aws:states:::events:putEvents","Parameters":{"Entries":[
+	    {"Detail":{"Message":"hi"},"DetailType":"t","Source":"my.source","Resources":["arn:aws:s3:::b"]}]},"ResultPath":"$.put","Next":"Bad"},
+	  "Bad":{"Type":"Task","Resource":"arn:aws:states:::events:putEvents","Parameters":{"Entries":[{"Detail":"not json","DetailType":"t","Source":"s"}]},
+	    "ResultPath":"$.bad","Catch":[{"ErrorEquals":["EventBridge.FailedEntry"],"ResultPath":"$.bad","Next":"Done"}],"Next":"Unexpected"},
+	  "Unexpected":{"Type":"Fail","Error":"Unexpected"},
+	  "Done":{"Type":"Succeed"}}}`
+	out := runMachine(t, def, `{}`)
+	expect(t, out, map[string]string{
+		"put.FailedEntryCount": `^0$`, "put.Entries.0.EventId": `^"[0-9a-f-]+"$`,
+		"bad.Error": `^"EventBridge.FailedEntry"$`, "bad.Cause": `FailedEntryCount`,
+	})
+}
