@@ -159,6 +159,11 @@ func Runners(cfg Config) map[string]runner.Runner {
 	if g, ok := out["aws-sdk:eventbridge"].(*Generic); ok {
 		out["events"] = &PutEvents{events: g} // at services.eventbridge's endpoint
 	}
+	for _, spec := range jobs {
+		if g, ok := out["aws-sdk:"+spec.model].(*Generic); ok {
+			out[spec.service] = &Job{spec: spec, client: g}
+		}
+	}
 	return out
 }
 

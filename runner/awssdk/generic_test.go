@@ -275,3 +275,21 @@ func TestOptimizedPutEvents(t *testing.T) {
 		"bad.Error": `^"EventBridge.FailedEntry"$`, "bad.Cause": `FailedEntryCount`,
 	})
 }
+
+// TestOptimizedJobs: athena:startQueryExecution and glue:startJobRun, in
+// request-response and .sync (which polls the job until it ends).
+func TestOptimizedJobs(t *testing.T) {
+	id := fmt.Sprint(time.Now().UnixNano())
+	def := `{"StartAt":"Job","States":{
+	  "Job":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:glue:createJob","Parameters":{"Name.$":"States.Format('j{}', $.id)","Role":"arn:aws:iam::123456789012:role/r",
+	    "Command":{"Name":"glueetl","ScriptLocation":"s3://b/s.py"}},"ResultPath":"$.job","Next":"Run"},
+	  "Run":{"Type":"Task","Resource":"arn:aws:states:::glue:startJobRun","Parameters":{"JobName.$":"$.job.Name"},"ResultPath":"$.run","Next":"RunSync"},
+	  "RunSync":{"Type":"Task","Resource":"arn:aws:states:::glue:startJobRun.sync","Parameters":{"JobName.$":"$.job.Name"},"ResultPath":"$.runSync","Next":"Query"},
+	  "Query":{"Type":"Task","Resource":"arn:aws:states:::athena:startQueryExecution","Parameters":{"QueryString":"SELECT 1","ResultConfiguration":{"OutputLocation":"s3://b/q/"}},"ResultPath":"$.query","Next":"QuerySync"},
+	  "QuerySync":{"Type":"Task","Resource":"arn:aws:states:::athena:startQueryExecution.sync","Parameters":{"QueryString":"SELECT 1","ResultConfiguration":{"OutputLocation":"s3://b/q/"}},"ResultPath":"$.querySync","End":true}}}`
+	out := runMachine(t, def, `{"id":"`+id+`"}`)
+	expect(t, out, map[string]string{
+		"run.JobRunId": `^"[^"]+"$`, "runSync.JobRunState": `^"SUCCEEDED"$`, "runSync.JobName": `"j\d+"`,
+		"query.QueryExecutionId": `^"[^"]+"$`, "querySync.QueryExecution.Status.State": `^"SUCCEEDED"$`, "querySync.QueryExecution.Query": `"SELECT 1"`,
+	})
+}
