@@ -45,6 +45,8 @@ func TestTasksCheck(t *testing.T) {
 		"arn:aws:states:::aws-sdk:cloudfront:listDistributions":  "is not supported by this stepd",
 		"arn:aws:states:::aws-sdk:iam:getUserr":                  "iam has no action getUserr",
 		"arn:aws:states:::events:putEvents":                      "",
+		"arn:aws:states:::glue:startJobRun.sync":                 "",
+		"arn:aws:states:::ecs:runTask.sync":                      "is not supported by this stepd",
 	}
 	for arn, want := range tests {
 		res, err := asl.ParseResource(arn)
