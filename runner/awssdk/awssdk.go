@@ -19,6 +19,16 @@
 //     DynamoDb.ResourceNotFoundException), causes in the form of the AWS SDK
 //     for Java 2 ("... (Service: Sqs, Status Code: 400, Request ID: ...)").
 //
+// sqs, sns, dynamodb, lambda, sfn and s3 are called through the typed
+// aws-sdk-go-v2 clients. Every other service whose protocol is JSON 1.0/1.1,
+// REST-JSON or query is called through one generic client (Generic), driven
+// by a table generated from botocore's service models (models.json.gz, made by
+// scripts/gen-awssdk-models.py): requests built in the service's protocol and
+// signed with SigV4, results in PascalCase member names, errors named
+// <Service>.<Exception> as the AWS SDK for Java 2 names them. On that client
+// also run the optimized events:putEvents, athena:startQueryExecution and
+// glue:startJobRun (with .sync).
+//
 // With .waitForTaskToken the runner performs the request only: the engine then
 // waits for SendTaskSuccess or SendTaskFailure with the task's token.
 package awssdk

@@ -744,6 +744,11 @@ func jsonError(resp *http.Response, body []byte) (code, message string) {
 			}
 		}
 	}
+	if q := resp.Header.Get("X-Amzn-Query-Error"); q != "" {
+		// A JSON service compatible with its former query protocol names the
+		// error by its query code ("AWS.SimpleQueueService.NonExistentQueue;Sender").
+		code, _, _ = strings.Cut(q, ";")
+	}
 	code, _, _ = strings.Cut(code, ":")
 	if i := strings.LastIndexByte(code, '#'); i >= 0 {
 		code = code[i+1:]
