@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate runner/awssdk/models.json.gz, the service table of the generic
+"""Generate runner/awssdk/models/<service>.json.gz, the service table of the generic
 AWS SDK integrations (arn:aws:states:::aws-sdk:<service>:<action>), from
 botocore's published service models.
 
@@ -26,7 +26,7 @@ import sys
 import botocore
 
 PROTOCOLS = ("json", "rest-json", "query")
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "runner", "awssdk", "models.json.gz")
+OUT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "runner", "awssdk", "models"))
 
 
 def split_words(s):
@@ -166,10 +166,20 @@ def main():
             if k in md:
                 entry[k] = md[k] if not isinstance(md[k], dict) else md[k].get("uri", "")
         services[key] = entry
-    body = json.dumps({"botocore": botocore.__version__, "services": services}, separators=(",", ":"), sort_keys=True)
-    with gzip.GzipFile(OUT, "wb", mtime=0) as fh:
-        fh.write(body.encode())
-    print(f"{OUT}: {len(services)} services from botocore {botocore.__version__}, {len(body)} bytes of JSON")
+    # One file per service, so that stepd decodes only the services a
+    # definition uses.
+    os.makedirs(OUT, exist_ok=True)
+    for f in os.listdir(OUT):
+        os.remove(os.path.join(OUT, f))
+    total = 0
+    for key, entry in services.items():
+        body = json.dumps(entry, separators=(",", ":"), sort_keys=True).encode()
+        total += len(body)
+        with gzip.GzipFile(os.path.join(OUT, key + ".json.gz"), "wb", mtime=0) as fh:
+            fh.write(body)
+    with open(os.path.join(OUT, "BOTOCORE_VERSION"), "w") as fh:
+        fh.write(botocore.__version__ + "\n")
+    print(f"{OUT}: {len(services)} services from botocore {botocore.__version__}, {total} bytes of JSON")
 
 
 if __name__ == "__main__":

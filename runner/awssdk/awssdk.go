@@ -22,7 +22,7 @@
 // sqs, sns, dynamodb, lambda, sfn and s3 are called through the typed
 // aws-sdk-go-v2 clients. Every other service whose protocol is JSON 1.0/1.1,
 // REST-JSON or query is called through one generic client (Generic), driven
-// by a table generated from botocore's service models (models.json.gz, made by
+// by a table generated from botocore's service models (models/, made by
 // scripts/gen-awssdk-models.py): requests built in the service's protocol and
 // signed with SigV4, results in PascalCase member names, errors named
 // <Service>.<Exception> as the AWS SDK for Java 2 names them. On that client

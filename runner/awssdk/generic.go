@@ -22,7 +22,7 @@ import (
 )
 
 // Generic runs the AWS SDK integrations of a service of the generated table
-// (models.json.gz), arn:aws:states:::aws-sdk:<service>:<action>: it builds
+// (models/), arn:aws:states:::aws-sdk:<service>:<action>: it builds
 // the request from the service's model in its protocol (JSON 1.0/1.1,
 // REST-JSON or query), signs it with SigV4 and sends it to the configured
 // endpoint, and answers the response in PascalCase member names, or fails

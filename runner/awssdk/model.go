@@ -1,9 +1,8 @@
 package awssdk
 
 import (
-	"bytes"
 	"compress/gzip"
-	_ "embed"
+	"embed"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,14 +13,15 @@ import (
 
 //go:generate python3 ../../scripts/gen-awssdk-models.py
 
-// models.json.gz is the service table of the generic AWS SDK integrations,
-// generated from botocore's published service models by
+// models/<service>.json.gz is the service table of the generic AWS SDK
+// integrations, generated from botocore's published service models by
 // scripts/gen-awssdk-models.py: every service whose protocol is JSON 1.0/1.1,
 // REST-JSON or query, with its operations and the shapes they reach, reduced
-// to what forwarding a request needs.
+// to what forwarding a request needs; models/BOTOCORE_VERSION names the
+// botocore it came from. A service is decoded on first use.
 //
-//go:embed models.json.gz
-var modelsGz []byte
+//go:embed models
+var modelsFS embed.FS
 
 // model is one service of the table.
 type model struct {
@@ -77,55 +77,34 @@ type member struct {
 }
 
 var table struct {
-	once     sync.Once
-	err      error
-	botocore string
-	raw      map[string]json.RawMessage
-	names    []string
-	mu       sync.Mutex
-	models   map[string]*model
-}
-
-func loadTable() error {
-	table.once.Do(func() {
-		zr, err := gzip.NewReader(bytes.NewReader(modelsGz))
-		if err != nil {
-			table.err = err
-			return
-		}
-		b, err := io.ReadAll(zr)
-		if err != nil {
-			table.err = err
-			return
-		}
-		var doc struct {
-			Botocore string                     `json:"botocore"`
-			Services map[string]json.RawMessage `json:"services"`
-		}
-		if err := json.Unmarshal(b, &doc); err != nil {
-			table.err = err
-			return
-		}
-		table.botocore, table.raw, table.models = doc.Botocore, doc.Services, map[string]*model{}
-		for name := range doc.Services {
-			table.names = append(table.names, name)
-		}
-		slices.Sort(table.names)
-	})
-	return table.err
+	once   sync.Once
+	names  []string
+	mu     sync.Mutex
+	models map[string]*model
 }
 
 // modelNames are the services of the table, sorted.
 func modelNames() []string {
-	if err := loadTable(); err != nil {
-		panic(fmt.Sprintf("awssdk: the embedded service table is broken: %v", err))
-	}
+	table.once.Do(func() {
+		entries, err := modelsFS.ReadDir("models")
+		if err != nil {
+			panic(fmt.Sprintf("awssdk: the embedded service table is missing: %v", err))
+		}
+		for _, e := range entries {
+			if name, ok := strings.CutSuffix(e.Name(), ".json.gz"); ok {
+				table.names = append(table.names, name)
+			}
+		}
+		slices.Sort(table.names)
+		table.models = map[string]*model{}
+	})
 	return table.names
 }
 
-// lookupModel returns a service of the table, decoding it on first use.
+// lookupModel returns a service of the table, decoding it on first use, or
+// nil when the table has no such service.
 func lookupModel(name string) *model {
-	if err := loadTable(); err != nil {
+	if _, ok := slices.BinarySearch(modelNames(), name); !ok {
 		return nil
 	}
 	table.mu.Lock()
@@ -133,13 +112,31 @@ func lookupModel(name string) *model {
 	if m, ok := table.models[name]; ok {
 		return m
 	}
-	raw, ok := table.raw[name]
-	if !ok {
-		return nil
+	m, err := decodeModel(name)
+	if err != nil {
+		panic(fmt.Sprintf("awssdk: the embedded model of %s is broken: %v", name, err))
+	}
+	table.models[name] = m
+	return m
+}
+
+func decodeModel(name string) (*model, error) {
+	f, err := modelsFS.Open("models/" + name + ".json.gz")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, err
 	}
 	m := &model{}
-	if err := json.Unmarshal(raw, m); err != nil {
-		return nil
+	if err := json.Unmarshal(b, m); err != nil {
+		return nil, err
 	}
 	m.byAction = map[string]string{}
 	for op := range m.Operations {
@@ -157,8 +154,7 @@ func lookupModel(name string) *model {
 			}
 		}
 	}
-	table.models[name] = m
-	return m
+	return m, nil
 }
 
 // operation returns the operation of a Step Functions action name
