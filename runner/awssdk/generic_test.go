@@ -162,6 +162,16 @@ func TestGenericIntegrations(t *testing.T) {
 			"put.RuleArn": `"arn:aws:events:`, "describe.State": `"ENABLED"`, "describe.ScheduleExpression": `"rate\(5 minutes\)"`,
 			"failDescribe.Error": `^"EventBridge.ResourceNotFoundException"$`,
 		}},
+		{"JSON 1.0: CloudWatch (timestamps in, the query code of an error out)", [][3]string{
+			{"put", "cloudwatch:putMetricData", `{"Namespace.$":"States.Format('ns{}', $.id)","MetricData":[{"MetricName":"m","Value":1.5,"Unit":"Count","Timestamp":"2026-01-02T03:04:05Z","Dimensions":[{"Name":"d","Value":"x"}]}]}`},
+			{"list", "cloudwatch:listMetrics", `{"Namespace.$":"States.Format('ns{}', $.id)"}`},
+			{"failGet", "cloudwatch:getDashboard", `{"DashboardName":"no-such-dashboard"}`},
+		}, map[string]string{
+			"list.Metrics.0.MetricName": `"m"`, "list.Metrics.0.Dimensions.0.Value": `"x"`,
+			// moto answers __type ResourceNotFoundException; AWS answers the query code
+			// ResourceNotFound in x-amzn-query-error, which is DashboardNotFoundErrorException.
+			"failGet.Error": `^"CloudWatch.(ResourceNotFound|DashboardNotFoundError)Exception"$`,
+		}},
 		{"REST-JSON: API Gateway", [][3]string{
 			{"create", "apigateway:createRestApi", `{"Name.$":"States.Format('api-{}', $.id)","Description":"d"}`},
 			{"get", "apigateway:getRestApi", `{"RestApiId.$":"$.create.Id"}`},
