@@ -216,8 +216,8 @@ func (s *shape) member(key string) (string, *member, bool) {
 // members renamed to the model's names (locationName in REST-JSON bodies),
 // timestamps to epoch seconds, JSON given for a string as its text.
 func (c *call) toWire(s *shape, v any, path string, rest bool) (any, error) {
-	if v == nil {
-		return nil, nil
+	if v == nil || s == nil {
+		return v, nil
 	}
 	switch s.Type {
 	case "structure":
@@ -442,7 +442,7 @@ func (c *call) restRequest(ctx context.Context, base string, s *shape, in *jsonv
 					header.Set(m.LocationName+hk, text)
 				}
 			default:
-				if s.Payload == name {
+				if s.Payload == name && ms != nil {
 					switch ms.Type {
 					case "structure":
 						w, err := c.toWire(ms, v, k, true)
