@@ -72,7 +72,8 @@ func loadTasks(path string, opts taskOptions) (*tasks, error) {
 	known := awssdk.ServiceNames()
 	for name, s := range cfg.Services {
 		if name != "default" && !slices.Contains(known, name) {
-			return nil, fmt.Errorf("config %s: services: stepd has no integration with %q (it has %s, and default)", path, name, strings.Join(known, ", "))
+			return nil, fmt.Errorf("config %s: services: stepd has no integration with %q (it has %s, ... (%d services; see docs/integrations.md), and default)",
+				path, name, strings.Join(known[:min(len(known), 12)], ", "), len(known))
 		}
 		key := name
 		if name == "default" {

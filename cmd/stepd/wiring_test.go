@@ -24,22 +24,29 @@ func TestTasksCheck(t *testing.T) {
 	}
 	t.Cleanup(tasks.Close)
 	tests := map[string]string{ // resource → "" when stepd can run it, else a part of the error
-		"arn:aws:lambda:eu-west-1:1:function:f":              "",
-		"arn:aws:lambda:eu-west-1:1:function:not-configured": "", // fails at run time, as on AWS
-		"arn:aws:states:us-east-1:1:activity:a":              "",
-		"arn:aws:states:::lambda:invoke":                     "",
-		"arn:aws:states:::lambda:invoke.waitForTaskToken":    "",
-		"arn:aws:states:::lambda:invoke.sync":                "lambda:invoke runs as request-response or .waitForTaskToken",
-		"arn:aws:states:::http:invoke":                       "",
-		"arn:aws:states:::sqs:sendMessage.waitForTaskToken":  "",
-		"arn:aws:states:::sns:publish":                       "",
-		"arn:aws:states:::dynamodb:putItem":                  "",
-		"arn:aws:states:::aws-sdk:dynamodb:scan":             "",
-		"arn:aws:states:::aws-sdk:s3:getObject":              "",
-		"arn:aws:states:::sqs:receiveMessage":                "the optimized sqs integration offers sendMessage",
-		"arn:aws:states:::batch:submitJob.sync":              "is not supported by this stepd",
-		"arn:aws:states:::aws-sdk:ec2:describeInstances":     "is not supported by this stepd",
-		"arn:aws:states:::aws-sdk:sqs:sendMessages":          "sqs has no action sendMessages",
+		"arn:aws:lambda:eu-west-1:1:function:f":                  "",
+		"arn:aws:lambda:eu-west-1:1:function:not-configured":     "", // fails at run time, as on AWS
+		"arn:aws:states:us-east-1:1:activity:a":                  "",
+		"arn:aws:states:::lambda:invoke":                         "",
+		"arn:aws:states:::lambda:invoke.waitForTaskToken":        "",
+		"arn:aws:states:::lambda:invoke.sync":                    "lambda:invoke runs as request-response or .waitForTaskToken",
+		"arn:aws:states:::http:invoke":                           "",
+		"arn:aws:states:::sqs:sendMessage.waitForTaskToken":      "",
+		"arn:aws:states:::sns:publish":                           "",
+		"arn:aws:states:::dynamodb:putItem":                      "",
+		"arn:aws:states:::aws-sdk:dynamodb:scan":                 "",
+		"arn:aws:states:::aws-sdk:s3:getObject":                  "",
+		"arn:aws:states:::sqs:receiveMessage":                    "the optimized sqs integration offers sendMessage",
+		"arn:aws:states:::batch:submitJob.sync":                  "is not supported by this stepd",
+		"arn:aws:states:::aws-sdk:ec2:describeInstances":         "is not supported by this stepd",
+		"arn:aws:states:::aws-sdk:sqs:sendMessages":              "sqs has no action sendMessages",
+		"arn:aws:states:::aws-sdk:secretsmanager:getSecretValue": "",
+		"arn:aws:states:::aws-sdk:iam:getUser":                   "",
+		"arn:aws:states:::aws-sdk:cloudfront:listDistributions":  "is not supported by this stepd",
+		"arn:aws:states:::aws-sdk:iam:getUserr":                  "iam has no action getUserr",
+		"arn:aws:states:::events:putEvents":                      "",
+		"arn:aws:states:::glue:startJobRun.sync":                 "",
+		"arn:aws:states:::ecs:runTask.sync":                      "is not supported by this stepd",
 	}
 	for arn, want := range tests {
 		res, err := asl.ParseResource(arn)
