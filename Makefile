@@ -39,6 +39,7 @@ api-conformance-postgres: build
 # boto3 and the AWS CLI against a real stepd serve (and one with --auth sigv4).
 clients: build
 	STEPD_BIN=$(BIN) $${PYTHON:-python3} test/clients/clients.py
+	STEPD_BIN=$(BIN) $${PYTHON:-python3} test/clients/lifecycle.py
 
 # aws-sdk-js-v3 against a real stepd serve --auth sigv4 (installs the SDK from
 # npm, as test/clients/js/package-lock.json pins it; needs Node 20).
@@ -134,3 +135,11 @@ examples-test: build
 
 .PHONY: teststate mockcases mock-clients examples-test
 ci: teststate mockcases mock-clients examples-test
+
+# Distributed Maps reading and writing S3 (moto's server) through a real
+# stepd serve, with boto3.
+dmap-clients: build
+	STEPD_BIN=$(BIN) $${PYTHON:-python3} test/clients/distributed_map.py
+
+.PHONY: dmap-clients
+ci: dmap-clients

@@ -64,6 +64,7 @@ var allowed = map[string][]string{
 	"runner/awssdk":          {"jsonvalue", "asl", "asl/aslerr", "runner"},
 	"runner/awssdk/mototest": {},
 	"runner/http":            {"jsonvalue", "asl", "asl/aslerr", "runner", "runner/outbound"},
+	"runner/itemio":          {"jsonvalue", "asl", "asl/aslerr", "runner", "runner/awssdk"}, // a Distributed Map's items from S3 and results to it
 	"runner/lambda":          {"jsonvalue", "asl", "asl/aslerr", "runner", "runner/outbound"},
 	"runner/mock":            {"jsonvalue", "asl", "asl/aslerr", "runner"},
 	"runner/outbound":        {}, // the allow-list and client every outbound request of a definition goes through
@@ -79,6 +80,7 @@ var allowed = map[string][]string{
 	"auth":      {}, // SigV4, console sessions, Host checks: the standard library only
 	"console":   {}, // only a client of the public API: it serves files
 	"sdk":       {}, // the worker SDK users import: the standard library only
+	"bench":     {}, // stepd bench's workloads: a client of the public API (the AWS SDK) only
 	"cmd/stepd": {anything},
 	"test/...":  {anything}, // end-to-end suites drive the whole thing
 

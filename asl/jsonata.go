@@ -278,6 +278,10 @@ func fnRange(_ *jsonata.Call, args []any) (any, error) {
 		}
 		out = append(out, v)
 	}
+	if len(out) == 1 {
+		// A sequence of one is its item, as AWS returns it: $range(1, 9, 9) is 1.
+		return out[0], nil
+	}
 	return out, nil
 }
 

@@ -135,11 +135,11 @@ func TestAccountsAreApart(t *testing.T) {
 		"SendTaskSuccess": {func() error {
 			_, err := e.bob.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: task.TaskToken, Output: aws.String("{}")})
 			return err
-		}, "TaskDoesNotExist", ""},
+		}, "InvalidToken", ""},
 		"SendTaskHeartbeat": {func() error {
 			_, err := e.bob.SendTaskHeartbeat(ctx, &sfn.SendTaskHeartbeatInput{TaskToken: task.TaskToken})
 			return err
-		}, "TaskDoesNotExist", ""},
+		}, "InvalidToken", ""},
 		"ListTagsForResource": {func() error {
 			_, err := e.bob.ListTagsForResource(ctx, &sfn.ListTagsForResourceInput{ResourceArn: &machine})
 			return err

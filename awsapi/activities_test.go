@@ -156,7 +156,7 @@ func TestActivityWorker(t *testing.T) {
 	_, err = e.sfn.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{TaskToken: task.TaskToken})
 	wantCode(t, err, "TaskTimedOut", "")
 	_, err = e.sfn.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String("no-such-token"), Output: aws.String("{}")})
-	wantCode(t, err, "TaskDoesNotExist", "")
+	wantCode(t, err, "InvalidToken", "Invalid Token: 'Invalid token'")
 	_, err = e.sfn.SendTaskHeartbeat(ctx, &sfn.SendTaskHeartbeatInput{TaskToken: aws.String(strings.Repeat("t", 2049))})
 	wantCode(t, err, "ValidationException", "")
 

@@ -18,6 +18,7 @@ const (
 	CodeActivityDoesNotExist         = "ActivityDoesNotExist"
 	CodeExecutionAlreadyExists       = "ExecutionAlreadyExists"
 	CodeExecutionDoesNotExist        = "ExecutionDoesNotExist"
+	CodeExecutionNotRedrivable       = "ExecutionNotRedrivable"
 	CodeInvalidArn                   = "InvalidArn"
 	CodeInvalidDefinition            = "InvalidDefinition"
 	CodeInvalidExecutionInput        = "InvalidExecutionInput"
@@ -188,7 +189,8 @@ func engineError(err error, arn string) error {
 	case errors.Is(err, engine.ErrExecutionExists):
 		return errorf(CodeExecutionAlreadyExists, "Execution Already Exists: '%s'", arn)
 	case errors.Is(err, engine.ErrTaskDoesNotExist):
-		return errorf(CodeTaskDoesNotExist, "Task Does Not Exist: 'Provided task does not exist'")
+		// AWS answers a token it does not know so (boto3 against AWS).
+		return invalidToken()
 	case errors.Is(err, engine.ErrTaskTimedOut):
 		return errorf(CodeTaskTimedOut, "Task Timed Out: 'Provided task does not exist anymore'")
 	case errors.Is(err, engine.ErrInvalidToken):

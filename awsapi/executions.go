@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stepd/stepd/engine"
 	"github.com/stepd/stepd/interp"
 	"github.com/stepd/stepd/jsonvalue"
 	"github.com/stepd/stepd/service"
@@ -227,21 +228,30 @@ type describeExecutionOutput struct {
 	RedriveCount        int          `json:"redriveCount"`
 	RedriveStatus       string       `json:"redriveStatus"`
 	RedriveStatusReason string       `json:"redriveStatusReason,omitempty"`
+	MapRunArn           string       `json:"mapRunArn,omitempty"`
+	RedriveDate         *epoch       `json:"redriveDate,omitempty"`
+
+	StateMachineVersionArn string `json:"stateMachineVersionArn,omitempty"`
+	StateMachineAliasArn   string `json:"stateMachineAliasArn,omitempty"`
 }
 
 func (h *Handler) describeExecution(ctx context.Context, body []byte) (any, error) {
 	var in executionInput
+	var x *store.Execution
 	if err := executionARN(body, &in); err != nil {
-		return nil, err
-	}
-	x, err := h.execution(ctx, *in.ExecutionArn)
-	if err != nil {
+		// An EXPRESS execution is described when a Map Run dispatched it, as
+		// on AWS (while it runs: EXPRESS executions live in memory).
+		if x = h.expressMapChild(ctx, in.ExecutionArn); x == nil {
+			return nil, err
+		}
+	} else if x, err = h.execution(ctx, *in.ExecutionArn); err != nil {
 		return nil, err
 	}
 	out := describeExecutionOutput{
 		ExecutionArn: x.ARN, StateMachineArn: x.MachineARN, Name: x.Name, Status: x.Status,
 		StartDate: epoch(x.StartTime), StopDate: epochPtr(x.StopTime), Error: x.Error, Cause: x.Cause,
-		TraceHeader: x.TraceHeader, RedriveStatus: "NOT_REDRIVABLE",
+		TraceHeader: x.TraceHeader, RedriveStatus: "NOT_REDRIVABLE", MapRunArn: x.MapRun,
+		StateMachineVersionArn: x.VersionARN, StateMachineAliasArn: x.AliasARN,
 	}
 	if in.IncludedData == nil || *in.IncludedData != "METADATA_ONLY" {
 		out.Input, out.InputDetails = &x.Input, &dataDetails{Included: true}
@@ -249,13 +259,53 @@ func (h *Handler) describeExecution(ctx context.Context, body []byte) (any, erro
 			out.Output, out.OutputDetails = &x.Output, &dataDetails{Included: true}
 		}
 	}
-	switch x.Status {
-	case string(interp.StatusRunning), string(interp.StatusSucceeded):
-		out.RedriveStatusReason = "Execution is " + x.Status + " and cannot be redriven"
-	default:
-		out.RedriveStatusReason = "stepd does not support RedriveExecution yet"
+	out.RedriveCount = x.RedriveCount
+	out.RedriveDate = epochPtr(x.RedriveTime)
+	if ok, reason := h.svc.Redrivable(x); ok {
+		out.RedriveStatus = "REDRIVABLE"
+	} else {
+		out.RedriveStatusReason = reason
 	}
 	return out, nil
+}
+
+type redriveInput struct {
+	ExecutionArn *string `json:"executionArn"`
+	ClientToken  *string `json:"clientToken"`
+}
+
+type redriveOutput struct {
+	RedriveDate epoch `json:"redriveDate"`
+}
+
+func (h *Handler) redriveExecution(ctx context.Context, body []byte) (any, error) {
+	var in redriveInput
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	var v validation
+	v.required("executionArn", in.ExecutionArn != nil)
+	v.length("executionArn", in.ExecutionArn, 1, maxLongARN, false)
+	v.length("clientToken", in.ClientToken, 1, 64, false)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	arn := *in.ExecutionArn
+	if _, err := parseARN(arn, "execution"); err != nil {
+		return nil, err
+	}
+	if h.foreign(ctx, arn) {
+		return nil, executionNotFound(arn)
+	}
+	row, err := h.svc.RedriveExecution(ctx, arn, deref(in.ClientToken))
+	var refused *engine.NotRedrivable
+	if errors.As(err, &refused) {
+		return nil, errorf(CodeExecutionNotRedrivable, "%s", refused.Reason)
+	}
+	if err != nil {
+		return nil, engineError(err, arn)
+	}
+	return redriveOutput{RedriveDate: epoch(row.RedriveTime)}, nil
 }
 
 type stopExecutionOutput struct {
@@ -305,6 +355,13 @@ type executionListItem struct {
 	StartDate       epoch  `json:"startDate"`
 	StopDate        *epoch `json:"stopDate,omitempty"`
 	RedriveCount    int    `json:"redriveCount"`
+	// MapRunArn and ItemCount are given when the listing is a Map Run's.
+	MapRunArn   string `json:"mapRunArn,omitempty"`
+	ItemCount   *int64 `json:"itemCount,omitempty"`
+	RedriveDate *epoch `json:"redriveDate,omitempty"`
+
+	StateMachineVersionArn string `json:"stateMachineVersionArn,omitempty"`
+	StateMachineAliasArn   string `json:"stateMachineAliasArn,omitempty"`
 }
 
 type listExecutionsOutput struct {
@@ -327,9 +384,11 @@ func (h *Handler) listExecutions(ctx context.Context, body []byte) (any, error) 
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	switch {
-	case in.MapRunArn != nil:
-		return nil, unsupported("ListExecutions of a Map Run", "Distributed Map runs")
+	if in.MapRunArn != nil {
+		if in.StateMachineArn != nil {
+			return nil, errorf(CodeValidationException, "Only one of stateMachineArn or mapRunArn can be specified")
+		}
+		return h.listMapRunExecutions(ctx, &in, limit)
 	}
 	// Beyond AWS, which refuses it: with no stateMachineArn, the STANDARD
 	// executions of every machine (the web console lists them so).
@@ -338,14 +397,28 @@ func (h *Handler) listExecutions(ctx context.Context, body []byte) (any, error) 
 		if _, err := parseARN(*in.StateMachineArn, typeStateMachine); err != nil {
 			return nil, err
 		}
-		sm, err := h.machine(ctx, *in.StateMachineArn)
+		// A version's or an alias's ARN lists the executions started on it.
+		base, qualifier := service.SplitQualified(*in.StateMachineArn)
+		sm, err := h.machine(ctx, base)
 		if err != nil {
-			return nil, err
+			return nil, machineNotFound(*in.StateMachineArn)
 		}
 		if sm.Type == typeExpressM {
 			return nil, typeNotSupported()
 		}
 		q.MachineARN = sm.ARN
+		switch {
+		case service.IsVersionQualifier(qualifier):
+			if _, err := h.store.VersionGet(ctx, *in.StateMachineArn); err != nil {
+				return nil, machineNotFound(*in.StateMachineArn)
+			}
+			q.VersionARN = *in.StateMachineArn
+		case qualifier != "":
+			if _, err := h.alias(ctx, *in.StateMachineArn); err != nil {
+				return nil, err
+			}
+			q.AliasARN = *in.StateMachineArn
+		}
 	} else if prefix, apart := h.arnPrefix(ctx, typeStateMachine); apart {
 		q.MachinePrefix = prefix // the executions of the account's machines
 	}
@@ -353,6 +426,9 @@ func (h *Handler) listExecutions(ctx context.Context, body []byte) (any, error) 
 		q.Status = *in.StatusFilter
 	}
 	scope := q.MachineARN + "|" + q.Status
+	if q.VersionARN != "" || q.AliasARN != "" {
+		scope += "|" + q.VersionARN + "|" + q.AliasARN
+	}
 	if q.MachinePrefix != "" {
 		scope += "|" + q.MachinePrefix
 	}
@@ -367,8 +443,11 @@ func (h *Handler) listExecutions(ctx context.Context, body []byte) (any, error) 
 		q.After = &store.ExecutionCursor{StartTime: time.UnixMilli(c.Time), ID: c.ID}
 	}
 	out := listExecutionsOutput{Executions: []executionListItem{}}
-	if q.Status == "PENDING_REDRIVE" || (in.RedriveFilter != nil && *in.RedriveFilter == "REDRIVEN") {
-		return out, nil // stepd never redrives
+	if q.Status == "PENDING_REDRIVE" {
+		return out, nil // a redrive is one commit: no execution waits to be redriven
+	}
+	if in.RedriveFilter != nil {
+		q.Redriven = *in.RedriveFilter
 	}
 	rows, err := h.store.ExecutionList(ctx, q)
 	if err != nil {
@@ -383,6 +462,8 @@ func (h *Handler) listExecutions(ctx context.Context, body []byte) (any, error) 
 		out.Executions = append(out.Executions, executionListItem{
 			ExecutionArn: x.ARN, StateMachineArn: x.MachineARN, Name: x.Name, Status: x.Status,
 			StartDate: epoch(x.StartTime), StopDate: epochPtr(x.StopTime),
+			StateMachineVersionArn: x.VersionARN, StateMachineAliasArn: x.AliasARN,
+			RedriveCount: x.RedriveCount, RedriveDate: epochPtr(x.RedriveTime),
 		})
 	}
 	return out, nil
@@ -476,6 +557,8 @@ type describeStateMachineForExecutionOutput struct {
 	LoggingConfiguration *loggingConfiguration `json:"loggingConfiguration,omitempty"`
 	TracingConfiguration *tracingConfiguration `json:"tracingConfiguration,omitempty"`
 	RevisionID           string                `json:"revisionId,omitempty"`
+	MapRunArn            string                `json:"mapRunArn,omitempty"`
+	Label                string                `json:"label,omitempty"`
 }
 
 // describeStateMachineForExecution answers the definition revision the
@@ -490,6 +573,9 @@ func (h *Handler) describeStateMachineForExecution(ctx context.Context, body []b
 	if err != nil {
 		return nil, err
 	}
+	if x.MapRun != "" {
+		return h.describeMapChildMachine(ctx, x, in.IncludedData)
+	}
 	def, err := h.store.DefinitionGet(ctx, x.RevisionID)
 	if err != nil {
 		return nil, err
@@ -497,6 +583,14 @@ func (h *Handler) describeStateMachineForExecution(ctx context.Context, body []b
 	sm, err := h.store.StateMachineGet(ctx, x.MachineARN)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
+	}
+	if sm != nil && x.VersionARN != "" {
+		// An execution of a version has the configurations the version froze.
+		if v, err := h.store.VersionGet(ctx, x.VersionARN); err == nil {
+			frozen := *sm
+			frozen.Logging, frozen.Tracing = v.Logging, v.Tracing
+			sm = &frozen
+		}
 	}
 	out := describeStateMachineForExecutionOutput{
 		StateMachineArn: x.MachineARN, Name: x.MachineARN[strings.LastIndex(x.MachineARN, ":")+1:], Definition: def.Text,

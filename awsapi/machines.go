@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/stepd/stepd/asl"
 	"github.com/stepd/stepd/asl/validate"
 	"github.com/stepd/stepd/engine"
+	"github.com/stepd/stepd/service"
 	"github.com/stepd/stepd/store"
 )
 
@@ -64,6 +66,64 @@ type tracingConfiguration struct {
 	Enabled *bool `json:"enabled,omitempty"`
 }
 
+// encryptionConfiguration is EncryptionConfiguration. stepd keeps and
+// describes it; it encrypts nothing with KMS (docs/api.md).
+type encryptionConfiguration struct {
+	Type                         *string `json:"type,omitempty"`
+	KmsKeyID                     *string `json:"kmsKeyId,omitempty"`
+	KmsDataKeyReusePeriodSeconds *int64  `json:"kmsDataKeyReusePeriodSeconds,omitempty"`
+}
+
+// CodeInvalidEncryptionConfiguration: an encryptionConfiguration that the
+// model's constraints allow but that does not hold together.
+const CodeInvalidEncryptionConfiguration = "InvalidEncryptionConfiguration"
+
+// normalizeEncryption checks an encryption configuration and returns its
+// stored form ("" for none).
+func normalizeEncryption(v *validation, raw json.RawMessage) (string, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return "", nil
+	}
+	var c encryptionConfiguration
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return "", serializationError("encryptionConfiguration is not an EncryptionConfiguration structure")
+	}
+	v.required("encryptionConfiguration.type", c.Type != nil)
+	v.enum("encryptionConfiguration.type", c.Type, "AWS_OWNED_KEY", "CUSTOMER_MANAGED_KMS_KEY")
+	v.length("encryptionConfiguration.kmsKeyId", c.KmsKeyID, 1, 2048, false)
+	v.rangeInt("encryptionConfiguration.kmsDataKeyReusePeriodSeconds", c.KmsDataKeyReusePeriodSeconds, 60, 900)
+	if err := v.err(); err != nil {
+		return "", err
+	}
+	switch {
+	case *c.Type == "CUSTOMER_MANAGED_KMS_KEY" && c.KmsKeyID == nil:
+		return "", errorf(CodeInvalidEncryptionConfiguration, "Invalid Encryption Configuration: kmsKeyId is required when type is CUSTOMER_MANAGED_KMS_KEY")
+	case *c.Type == "AWS_OWNED_KEY" && (c.KmsKeyID != nil || c.KmsDataKeyReusePeriodSeconds != nil):
+		return "", errorf(CodeInvalidEncryptionConfiguration, "Invalid Encryption Configuration: kmsKeyId and kmsDataKeyReusePeriodSeconds can only be set when type is CUSTOMER_MANAGED_KMS_KEY")
+	}
+	if *c.Type == "CUSTOMER_MANAGED_KMS_KEY" && c.KmsDataKeyReusePeriodSeconds == nil {
+		period := int64(300) // AWS's default
+		c.KmsDataKeyReusePeriodSeconds = &period
+	}
+	b, _ := json.Marshal(c)
+	return string(b), nil
+}
+
+func encryptionOf(stored string) *encryptionConfiguration {
+	if stored == "" {
+		return nil
+	}
+	var c encryptionConfiguration
+	if json.Unmarshal([]byte(stored), &c) != nil {
+		return nil
+	}
+	return &c
+}
+
+// logGroupARN is the form of a CloudWatch Logs log group's ARN, as a logging
+// destination names it (with or without the trailing ":*").
+var logGroupARN = regexp.MustCompile(`^arn:[a-z0-9-]+:logs:[a-z0-9-]+:[0-9]{12}:log-group:[\w.#/-]{1,512}(:\*)?$`)
+
 // normalizeLogging checks a logging configuration and returns its stored
 // form; nil is the default (level OFF).
 func normalizeLogging(v *validation, c *loggingConfiguration) (string, error) {
@@ -89,6 +149,16 @@ func normalizeLogging(v *validation, c *loggingConfiguration) (string, error) {
 	}
 	if len(c.Destinations) > 1 || (*c.Level != "OFF" && len(c.Destinations) == 0) {
 		return "", errorf(CodeInvalidLoggingConfiguration, "Invalid Logging Configuration: Must specify exactly one Log Destination.")
+	}
+	for _, d := range c.Destinations {
+		if d.CloudWatchLogsLogGroup == nil || d.CloudWatchLogsLogGroup.LogGroupArn == nil || !logGroupARN.MatchString(*d.CloudWatchLogsLogGroup.LogGroupArn) {
+			arn := ""
+			if d.CloudWatchLogsLogGroup != nil && d.CloudWatchLogsLogGroup.LogGroupArn != nil {
+				arn = *d.CloudWatchLogsLogGroup.LogGroupArn
+			}
+			return "", errorf(CodeInvalidLoggingConfiguration,
+				"Invalid Logging Configuration: The log destination must be a CloudWatch Logs log group ARN (arn:<partition>:logs:<region>:<account>:log-group:<name>:*): '%s'", clip(arn))
+		}
 	}
 	b, _ := json.Marshal(c)
 	return string(b), nil
@@ -148,13 +218,18 @@ func (h *Handler) parseDefinition(text, typ string) error {
 	if err != nil {
 		return invalidDefinition(err)
 	}
-	if h.checkRes == nil {
+	if h.checkRes == nil && h.checkMap == nil {
 		return nil
 	}
 	var diags []asl.Diagnostic
 	for _, g := range def.Graphs() {
 		for _, st := range g.States {
-			if st.Task == nil {
+			if st.Map != nil && h.checkMap != nil {
+				if loc, err := h.checkMap(st); err != nil {
+					diags = append(diags, asl.Diagnostic{Code: asl.CodeSchemaValidationFailed, Message: err.Error(), Location: st.Location + loc})
+				}
+			}
+			if st.Task == nil || h.checkRes == nil {
 				continue
 			}
 			if err := h.checkRes(st.Task.Resource); err != nil {
@@ -168,19 +243,24 @@ func (h *Handler) parseDefinition(text, typ string) error {
 	return nil
 }
 
-// checkPublish refuses versions, which stepd does not have yet.
-func checkPublish(v *validation, action string, publish *bool, description *string) error {
+// checkPublish checks publish and versionDescription, and reports whether a
+// version is to be published.
+func checkPublish(v *validation, publish *bool, description *string) (bool, error) {
 	v.length("versionDescription", description, 0, 256, true)
 	if err := v.err(); err != nil {
-		return err
+		return false, err
 	}
 	if description != nil && (publish == nil || !*publish) {
-		return errorf(CodeValidationException, "Version description can only be set when publish is true")
+		return false, errorf(CodeValidationException, "Version description can only be set when publish is true")
 	}
-	if publish != nil && *publish {
-		return unsupported(action+" with publish", "state machine versions")
+	return publish != nil && *publish, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
 	}
-	return nil
+	return *s
 }
 
 type createStateMachineInput struct {
@@ -197,8 +277,9 @@ type createStateMachineInput struct {
 }
 
 type createStateMachineOutput struct {
-	StateMachineArn string `json:"stateMachineArn"`
-	CreationDate    epoch  `json:"creationDate"`
+	StateMachineArn        string `json:"stateMachineArn"`
+	CreationDate           epoch  `json:"creationDate"`
+	StateMachineVersionArn string `json:"stateMachineVersionArn,omitempty"`
 }
 
 func (h *Handler) createStateMachine(ctx context.Context, body []byte) (any, error) {
@@ -217,7 +298,8 @@ func (h *Handler) createStateMachine(ctx context.Context, body []byte) (any, err
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	if err := checkPublish(&v, "CreateStateMachine", in.Publish, in.VersionDescription); err != nil {
+	publish, err := checkPublish(&v, in.Publish, in.VersionDescription)
+	if err != nil {
 		return nil, err
 	}
 	if !validName(*in.Name) {
@@ -235,7 +317,24 @@ func (h *Handler) createStateMachine(ctx context.Context, body []byte) (any, err
 		return nil, err
 	}
 	tracing := normalizeTracing(in.TracingConfiguration)
+	encryption, err := normalizeEncryption(&v, in.EncryptionConfiguration)
+	if err != nil {
+		return nil, err
+	}
 	arn := h.arnOf(ctx, typeStateMachine, *in.Name)
+	// answer publishes the version asked for, if any, of the machine made or
+	// found.
+	answer := func(m *store.StateMachine) (any, error) {
+		out := createStateMachineOutput{StateMachineArn: m.ARN, CreationDate: epoch(m.CreatedAt)}
+		if publish {
+			ver, err := h.publishVersion(ctx, m, nil, deref(in.VersionDescription))
+			if err != nil {
+				return nil, err
+			}
+			out.StateMachineVersionArn = ver.ARN
+		}
+		return out, nil
+	}
 	if len(in.Tags) > maxTags {
 		return nil, tooManyTags(arn)
 	}
@@ -245,7 +344,7 @@ func (h *Handler) createStateMachine(ctx context.Context, body []byte) (any, err
 	now := h.now()
 	sm := &store.StateMachine{
 		ARN: arn, Name: *in.Name, Type: typ, Status: "ACTIVE", RoleARN: *in.RoleArn,
-		RevisionID: initialRevision + engine.CryptoSource{}.UUID(), Logging: logging, Tracing: tracing,
+		RevisionID: initialRevision + engine.CryptoSource{}.UUID(), Logging: logging, Tracing: tracing, Encryption: encryption,
 		CreatedAt: now, UpdatedAt: now,
 	}
 	def := &store.Definition{RevisionID: sm.RevisionID, MachineARN: sm.ARN, Text: *in.Definition, CreatedAt: now}
@@ -262,7 +361,7 @@ func (h *Handler) createStateMachine(ctx context.Context, body []byte) (any, err
 			if !same {
 				return nil, errorf(CodeStateMachineAlreadyExists, "State Machine Already Exists: '%s'", sm.ARN)
 			}
-			return createStateMachineOutput{StateMachineArn: existing.ARN, CreationDate: epoch(existing.CreatedAt)}, nil
+			return answer(existing)
 		case !errors.Is(err, store.ErrNotFound):
 			return nil, err
 		}
@@ -281,13 +380,13 @@ func (h *Handler) createStateMachine(ctx context.Context, body []byte) (any, err
 			return nil, err
 		}
 	}
-	return createStateMachineOutput{StateMachineArn: sm.ARN, CreationDate: epoch(sm.CreatedAt)}, nil
+	return answer(sm)
 }
 
 // sameMachine reports whether an existing machine has the configuration of a
 // CreateStateMachine request.
 func (h *Handler) sameMachine(ctx context.Context, existing, want *store.StateMachine, text string) (bool, error) {
-	if existing.Type != want.Type || existing.Logging != want.Logging || existing.Tracing != want.Tracing {
+	if existing.Type != want.Type || existing.Logging != want.Logging || existing.Tracing != want.Tracing || existing.Encryption != want.Encryption {
 		return false, nil
 	}
 	d, err := h.store.DefinitionGet(ctx, existing.RevisionID)
@@ -309,8 +408,9 @@ type updateStateMachineInput struct {
 }
 
 type updateStateMachineOutput struct {
-	UpdateDate epoch  `json:"updateDate"`
-	RevisionID string `json:"revisionId,omitempty"`
+	UpdateDate             epoch  `json:"updateDate"`
+	RevisionID             string `json:"revisionId,omitempty"`
+	StateMachineVersionArn string `json:"stateMachineVersionArn,omitempty"`
 }
 
 func (h *Handler) updateStateMachine(ctx context.Context, body []byte) (any, error) {
@@ -329,10 +429,11 @@ func (h *Handler) updateStateMachine(ctx context.Context, body []byte) (any, err
 	if _, err := parseARN(*in.StateMachineArn, typeStateMachine); err != nil {
 		return nil, err
 	}
-	if err := checkPublish(&v, "UpdateStateMachine", in.Publish, in.VersionDescription); err != nil {
+	publish, err := checkPublish(&v, in.Publish, in.VersionDescription)
+	if err != nil {
 		return nil, err
 	}
-	if in.Definition == nil && in.RoleArn == nil && in.LoggingConfiguration == nil && in.TracingConfiguration == nil {
+	if in.Definition == nil && in.RoleArn == nil && in.LoggingConfiguration == nil && in.TracingConfiguration == nil && len(in.EncryptionConfiguration) == 0 {
 		return nil, errorf(CodeMissingRequiredParameter,
 			"Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified")
 	}
@@ -355,6 +456,11 @@ func (h *Handler) updateStateMachine(ctx context.Context, body []byte) (any, err
 	if in.TracingConfiguration != nil {
 		next.Tracing = normalizeTracing(in.TracingConfiguration)
 	}
+	if len(in.EncryptionConfiguration) > 0 {
+		if next.Encryption, err = normalizeEncryption(&v, in.EncryptionConfiguration); err != nil {
+			return nil, err
+		}
+	}
 	current, err := h.store.DefinitionGet(ctx, sm.RevisionID)
 	if err != nil {
 		return nil, err
@@ -366,9 +472,19 @@ func (h *Handler) updateStateMachine(ctx context.Context, body []byte) (any, err
 		}
 		text = *in.Definition
 	}
-	if text == current.Text && next.RoleARN == sm.RoleARN && next.Logging == sm.Logging && next.Tracing == sm.Tracing {
+	answer := func(m *store.StateMachine, out updateStateMachineOutput) (any, error) {
+		if publish {
+			ver, err := h.publishVersion(ctx, m, nil, deref(in.VersionDescription))
+			if err != nil {
+				return nil, err
+			}
+			out.StateMachineVersionArn = ver.ARN
+		}
+		return out, nil
+	}
+	if text == current.Text && next.RoleARN == sm.RoleARN && next.Logging == sm.Logging && next.Tracing == sm.Tracing && next.Encryption == sm.Encryption {
 		// Nothing changes: no new revision, as AWS answers the same revisionId.
-		return updateStateMachineOutput{UpdateDate: epoch(sm.UpdatedAt), RevisionID: publicRevision(sm.RevisionID)}, nil
+		return answer(sm, updateStateMachineOutput{UpdateDate: epoch(sm.UpdatedAt), RevisionID: publicRevision(sm.RevisionID)})
 	}
 	now := h.now()
 	next.RevisionID = engine.CryptoSource{}.UUID()
@@ -381,7 +497,7 @@ func (h *Handler) updateStateMachine(ctx context.Context, body []byte) (any, err
 		}
 		return nil, err
 	}
-	return updateStateMachineOutput{UpdateDate: epoch(now), RevisionID: next.RevisionID}, nil
+	return answer(&next, updateStateMachineOutput{UpdateDate: epoch(now), RevisionID: next.RevisionID})
 }
 
 // machine returns a state machine of the call's account by ARN, or
@@ -449,12 +565,18 @@ type describeStateMachineOutput struct {
 	LoggingConfiguration *loggingConfiguration `json:"loggingConfiguration,omitempty"`
 	TracingConfiguration *tracingConfiguration `json:"tracingConfiguration,omitempty"`
 	RevisionID           string                `json:"revisionId,omitempty"`
+	Description          string                `json:"description,omitempty"`
+
+	EncryptionConfiguration *encryptionConfiguration `json:"encryptionConfiguration,omitempty"`
 }
 
 func (h *Handler) describeStateMachine(ctx context.Context, body []byte) (any, error) {
 	in, err := machineARNInput(body)
 	if err != nil {
 		return nil, err
+	}
+	if _, q := service.SplitQualified(*in.StateMachineArn); service.IsVersionQualifier(q) {
+		return h.describeVersion(ctx, *in.StateMachineArn, in.IncludedData != nil && *in.IncludedData == "METADATA_ONLY")
 	}
 	sm, err := h.machine(ctx, *in.StateMachineArn)
 	if err != nil {
@@ -471,7 +593,7 @@ func (h *Handler) describeStateMachine(ctx context.Context, body []byte) (any, e
 	return describeStateMachineOutput{
 		StateMachineArn: sm.ARN, Name: sm.Name, Status: sm.Status, Definition: text, RoleArn: sm.RoleARN, Type: sm.Type,
 		CreationDate: epoch(sm.CreatedAt), LoggingConfiguration: loggingOf(sm), TracingConfiguration: tracingOf(sm),
-		RevisionID: publicRevision(sm.RevisionID),
+		RevisionID: publicRevision(sm.RevisionID), EncryptionConfiguration: encryptionOf(sm.Encryption),
 	}, nil
 }
 

@@ -172,7 +172,6 @@ func TestCreateStateMachineErrors(t *testing.T) {
 			"1 validation error detected: Value 'FAST' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]"},
 		{"logging without destination", sfn.CreateStateMachineInput{LoggingConfiguration: &types.LoggingConfiguration{Level: types.LogLevelAll}},
 			"InvalidLoggingConfiguration", "Invalid Logging Configuration: Must specify exactly one Log Destination."},
-		{"publish", sfn.CreateStateMachineInput{Publish: true}, "UnsupportedOperation", ""},
 		{"version description", sfn.CreateStateMachineInput{VersionDescription: aws.String("v")}, "ValidationException",
 			"Version description can only be set when publish is true"},
 		{"too many tags", sfn.CreateStateMachineInput{Tags: manyTags(51)}, "TooManyTags", ""},
@@ -368,8 +367,6 @@ func TestStateMachineConfigurations(t *testing.T) {
 	wantCode(t, err, "InvalidLoggingConfiguration", "")
 	_, err = e.sfn.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: aws.String(*created.StateMachineArn + "x"), RoleArn: aws.String(roleARN)})
 	wantCode(t, err, "StateMachineDoesNotExist", "")
-	_, err = e.sfn.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: created.StateMachineArn, Publish: true, Definition: aws.String(passDef)})
-	wantCode(t, err, "UnsupportedOperation", "")
 	// An EXPRESS machine's definition is checked with the EXPRESS rules.
 	_, err = e.sfn.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: created.StateMachineArn,
 		Definition: aws.String(`{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:x","End":true}}}`)})

@@ -2,15 +2,18 @@ package engine_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stepd/stepd/engine"
+	"github.com/stepd/stepd/jsonvalue"
 	"github.com/stepd/stepd/runner"
 	"github.com/stepd/stepd/store"
 	"github.com/stepd/stepd/store/postgres/pgtest"
@@ -135,4 +138,97 @@ func benchClients(b *testing.B, run func(i int64) error) {
 		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 	}
+}
+
+// BenchmarkActivityWorkflows is the activity path below the API: b.N
+// workflows of 10 sequential activity tasks on SQLite (FULL, the default),
+// all started at once, answered by 8 pollers (PollActivity, AnswerTask).
+// It reports workflows per second, and the median and 99th percentile of a
+// workflow's start-to-end latency against the round's length: the earliest
+// started finish first.
+func BenchmarkActivityWorkflows(b *testing.B) {
+	const tasks, pollers = 10, 8
+	e, env := benchEngine(b, "FULL", nil)
+	act := "arn:aws:states:us-east-1:123456789012:activity:bench"
+	var def strings.Builder
+	def.WriteString(`{"StartAt":"A0","States":{`)
+	for i := range tasks {
+		next := fmt.Sprintf(`"Next":"A%d"`, i+1)
+		if i == tasks-1 {
+			next = `"End":true`
+		}
+		fmt.Fprintf(&def, `%s"A%d":{"Type":"Task","Resource":%q,%s}`, map[bool]string{true: "", false: ","}[i == 0], i, act, next)
+	}
+	def.WriteString(`}}`)
+	sm := env.machine(def.String())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	start, end := make([]time.Time, b.N), make([]time.Time, b.N)
+	var left sync.WaitGroup
+	left.Add(b.N)
+	var workers sync.WaitGroup
+	b.ResetTimer()
+	for w := range pollers {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			for ctx.Err() == nil {
+				task, err := e.PollActivity(ctx, act, fmt.Sprint("w", w))
+				if err != nil || task == nil {
+					continue
+				}
+				var in struct{ I, K int }
+				if err := json.Unmarshal([]byte(task.Input), &in); err != nil {
+					b.Error(err)
+					return
+				}
+				out, _ := jsonvalue.Parse([]byte(fmt.Sprintf(`{"i":%d,"k":%d}`, in.I, in.K+1)))
+				if err := e.AnswerTask(ctx, task.Token, engine.TaskAnswer{Output: out}); err != nil {
+					b.Error(err)
+					return
+				}
+				if in.K+1 == tasks {
+					end[in.I] = time.Now()
+					left.Done()
+				}
+			}
+		}()
+	}
+	var next atomic.Int64
+	var starters sync.WaitGroup
+	for range 64 {
+		starters.Add(1)
+		go func() {
+			defer starters.Done()
+			for i := int(next.Add(1)) - 1; i < b.N; i = int(next.Add(1)) - 1 {
+				start[i] = time.Now()
+				if _, _, err := e.StartExecution(ctx, engine.StartRequest{Machine: sm, Name: fmt.Sprint("w", i), Input: fmt.Sprintf(`{"i":%d,"k":0}`, i)}); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	starters.Wait()
+	left.Wait()
+	b.StopTimer()
+	cancel()
+	workers.Wait()
+	lat := make([]time.Duration, b.N)
+	first, last := start[0], end[0]
+	for i := range b.N {
+		lat[i] = end[i].Sub(start[i])
+		if start[i].Before(first) {
+			first = start[i]
+		}
+		if end[i].After(last) {
+			last = end[i]
+		}
+	}
+	slices.Sort(lat)
+	round := last.Sub(first)
+	b.ReportMetric(float64(b.N)/round.Seconds(), "workflows/s")
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(round.Microseconds())/1000, "round-ms")
 }

@@ -113,6 +113,10 @@ type Options struct {
 	// work to a step of its own (default 100ms): a stop, or another execution
 	// of the shard, waits at most this long for it.
 	StepTime time.Duration
+	// Committed, when set, is told of every committed change that appended
+	// history events, with the execution's row, in commit order. It runs in
+	// the committer: it must not block (hand the events on).
+	Committed func(x *store.Execution, events []store.Event)
 }
 
 // Engine drives executions. Create it with New, then Start it.
@@ -124,8 +128,10 @@ type Engine struct {
 	src    interp.Source
 	limits interp.Limits
 	log    *slog.Logger
-	forget bool
-	prefix string
+	// committed is Options.Committed.
+	committed func(*store.Execution, []store.Event)
+	forget    bool
+	prefix    string
 
 	seed   maphash.Seed
 	shards []chan *job
@@ -164,6 +170,7 @@ type Engine struct {
 	running  map[string]context.CancelFunc     // token → cancel of a running invocation
 	waiters  map[int64][]chan *store.Execution // execution ID → waiting for its end
 	activity map[string]chan struct{}          // activity ARN → closed when a task arrives
+	claiming map[string]struct{}               // tokens of the activity tasks this node's pollers are claiming
 	// childTasks are the .sync child tasks being started here, and those whose
 	// child runs on another engine (see childTask).
 	childTasks map[string]*childTask
@@ -210,11 +217,12 @@ func New(opts Options) *Engine {
 	}
 	e := &Engine{
 		store: opts.Store, defs: opts.Definitions, runner: opts.Runner, clock: opts.Clock, src: opts.Source,
-		limits: opts.Limits, log: opts.Logger, forget: opts.ForgetFinished, prefix: opts.ExecutionPrefix,
+		limits: opts.Limits, log: opts.Logger, committed: opts.Committed, forget: opts.ForgetFinished, prefix: opts.ExecutionPrefix,
 		node: opts.Node, lease: opts.Lease, poll: opts.Poll, children: opts.Children, tokenPrefix: opts.TokenPrefix, stepTime: opts.StepTime,
 		items: opts.ItemReader, results: opts.ResultWriter, stopCh: make(chan struct{}), mapRuns: map[string]chan struct{}{},
 		seed: maphash.MakeSeed(), commit: make(chan *commitReq, 1024), wakeTimers: make(chan struct{}, 1), wakeAdopt: make(chan struct{}, 1),
 		running: map[string]context.CancelFunc{}, waiters: map[int64][]chan *store.Execution{}, activity: map[string]chan struct{}{},
+		claiming:   map[string]struct{}{},
 		childTasks: map[string]*childTask{}, mocks: opts.Mocks,
 	}
 	if opts.TokenPrefix != "" {
@@ -685,6 +693,13 @@ func (e *Engine) committer() {
 				changes = append(changes, r.change)
 			}
 			errs := e.applyBatch(changes)
+			if e.committed != nil {
+				for i, c := range changes {
+					if errs[i] == nil && c.Execution != nil && len(c.Events) > 0 {
+						e.committed(c.Execution, c.Events)
+					}
+				}
+			}
 			for i, r := range batch {
 				r.done <- errs[i]
 			}

@@ -381,3 +381,36 @@ func checkStore(t testing.TB, s store.Store) {
 		t.Errorf("store invariant: %s", v)
 	}
 }
+
+// TestActivityTasksEarliestExecutionFirst: pollers take the task of the
+// execution that started first, even when a later execution's task was
+// scheduled before it, so that executions that started first finish first.
+func TestActivityTasksEarliestExecutionFirst(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	act := "arn:aws:states:us-east-1:123456789012:activity:fair"
+	sm := e.machine(`{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"` + act + `","Next":"B"},
+		"B":{"Type":"Task","Resource":"` + act + `","End":true}}}`)
+	ctx := context.Background()
+	poll := func() *engine.ActivityTask {
+		t.Helper()
+		task, err := e.engine.PollActivity(ctx, act, "w")
+		if err != nil || task == nil {
+			t.Fatalf("poll: %v %v", task, err)
+		}
+		return task
+	}
+	e.start(sm, "first", `{"x":"first"}`)
+	first := poll()
+	e.start(sm, "second", `{"x":"second"}`)
+	// The first execution's second task is scheduled after the second's first.
+	if err := e.engine.AnswerTask(ctx, first.Token, engine.TaskAnswer{Output: jsonvalue.MustParse(`{"x":"first, again"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := poll(); got.Input != `{"x":"first, again"}` {
+		t.Errorf("took %s, want the first execution's task", got.Input)
+	}
+	if got := poll(); got.Input != `{"x":"second"}` {
+		t.Errorf("took %s, want the second execution's", got.Input)
+	}
+}

@@ -36,6 +36,12 @@ type StartRequest struct {
 	// TestCase, when set, is the mock test case whose mocked responses
 	// answer the execution's tasks (Options.Mocks).
 	TestCase *mock.TestCase
+	// VersionARN and AliasARN are the version and alias the execution was
+	// started on (store.Execution.VersionARN); Machine then carries the
+	// version's revision and role. $$.StateMachine.Id is the ARN it was
+	// started with: the alias's, the version's, or the machine's.
+	VersionARN string
+	AliasARN   string
 }
 
 // StartExecution creates an execution and runs its first step in the same
@@ -107,9 +113,16 @@ func (e *Engine) start(ctx context.Context, req StartRequest, wait chan *store.E
 	}
 	now := e.clock.Now()
 	arn := e.ExecutionARN(req.Machine.ARN, req.Name)
+	machineID := req.Machine.ARN
+	switch {
+	case req.AliasARN != "":
+		machineID = req.AliasARN
+	case req.VersionARN != "":
+		machineID = req.VersionARN
+	}
 	info := asl.NewExecutionInfo(asl.ExecutionInfo{
 		ID: arn, Name: req.Name, RoleArn: req.Machine.RoleARN, StartTime: asl.FormatTime(now), Input: input,
-		StateMachineID: req.Machine.ARN, StateMachineName: req.Machine.Name,
+		StateMachineID: machineID, StateMachineName: req.Machine.Name,
 	})
 	x := interp.NewExecution(info, e.limits, now)
 	var res interp.Result
@@ -120,7 +133,7 @@ func (e *Engine) start(ctx context.Context, req StartRequest, wait chan *store.E
 	row = &store.Execution{
 		ARN: arn, MachineARN: req.Machine.ARN, Name: req.Name, RevisionID: req.Machine.RevisionID,
 		Input: req.Input, StartTime: now, TraceHeader: req.TraceHeader, Parent: req.Parent, ParentWaits: req.ParentWaits,
-		MapRun: req.MapRun, MapItem: req.MapItem,
+		MapRun: req.MapRun, MapItem: req.MapItem, VersionARN: req.VersionARN, AliasARN: req.AliasARN,
 	}
 	change, err := e.change(row, x, &res)
 	if err != nil {
@@ -222,7 +235,9 @@ func (e *Engine) change(prev *store.Execution, x *interp.Execution, res *interp.
 		}
 		row.State = state
 	} else {
-		row.State = nil
+		// An execution that did not succeed keeps the state a redrive
+		// resumes from (interp.Execution.Redrive).
+		row.State = x.Redrive
 		row.StopTime = x.StopTime
 		row.Error, row.Cause = x.Error, x.Cause
 		if x.Status == interp.StatusSucceeded {

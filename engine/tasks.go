@@ -307,21 +307,13 @@ func (e *Engine) PollActivity(ctx context.Context, activityARN, worker string) (
 	for {
 		// Register before looking, so that a task arriving in between wakes us.
 		wake := e.activityWaiter(activityARN)
-		t, err := e.store.ActivityTaskClaim(ctx, activityARN, worker, e.clock.Now())
+		task, err := e.claimActivity(ctx, activityARN, worker)
 		switch {
-		case err == nil:
-			d, derr := decodeDispatch(t)
-			if derr != nil {
-				return nil, derr
-			}
-			started := &job{execID: t.ExecutionID, event: interp.Event{Kind: interp.EventTaskStarted, TaskID: t.TaskID, WorkerName: worker}, internal: true}
-			if err := e.deliverWait(context.WithoutCancel(ctx), started); err != nil && !errors.Is(err, errDropped) {
-				e.log.Warn("activity task started", "token", t.Token[:8], "err", err)
-			}
-			return &ActivityTask{Token: t.Token, Input: string(jsonvalue.Marshal(d.Input))}, nil
+		case err == nil && task != nil:
+			return task, nil
 		case ctx.Err() != nil:
 			return nil, nil // the poll ended: no task for this poller
-		case !errors.Is(err, store.ErrNotFound):
+		case err != nil:
 			return nil, err
 		}
 		select {
@@ -332,6 +324,63 @@ func (e *Engine) PollActivity(ctx context.Context, activityARN, worker string) (
 		case <-e.ctx.Done():
 			return nil, nil
 		}
+	}
+}
+
+// claimLook is how many more scheduled tasks than this node is claiming a
+// poller reads to find one to claim.
+const claimLook = 8
+
+// claimActivity claims the first scheduled task of the activity that no
+// other poller of this node is claiming, and returns it; nil when there is
+// none. The claim (the task moved from scheduled to started, with the worker)
+// commits in the same change as the ActivityStarted step, through the
+// committer, so concurrent claims and answers share one transaction (one
+// fsync) and the worker is told of the task only once both are durable. A
+// claim that another poller (of any node) won, or whose execution ended, is
+// dropped, and the next task is tried.
+func (e *Engine) claimActivity(ctx context.Context, activityARN, worker string) (*ActivityTask, error) {
+	for {
+		e.mu.Lock()
+		look := len(e.claiming) + claimLook
+		e.mu.Unlock()
+		list, err := e.store.ActivityTasksScheduled(ctx, activityARN, look)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, nil
+			}
+			return nil, err
+		}
+		var t *store.Task
+		e.mu.Lock()
+		for _, c := range list {
+			if _, busy := e.claiming[c.Token]; !busy {
+				t = c
+				e.claiming[t.Token] = struct{}{}
+				break
+			}
+		}
+		e.mu.Unlock()
+		if t == nil {
+			return nil, nil
+		}
+		d, derr := decodeDispatch(t)
+		claim := store.TaskUpdate{Token: t.Token, From: []store.TaskStatus{store.TaskScheduled}, To: store.TaskStarted, Worker: worker}
+		started := &job{execID: t.ExecutionID, event: interp.Event{Kind: interp.EventTaskStarted, TaskID: t.TaskID, WorkerName: worker},
+			tasks: []store.TaskUpdate{claim}, internal: true}
+		err = e.deliverWait(context.WithoutCancel(ctx), started)
+		e.mu.Lock()
+		delete(e.claiming, t.Token)
+		e.mu.Unlock()
+		switch {
+		case errors.Is(err, errDropped):
+			continue // claimed elsewhere, or its execution ended: the next one
+		case err != nil:
+			return nil, err
+		case derr != nil:
+			return nil, derr
+		}
+		return &ActivityTask{Token: t.Token, Input: string(jsonvalue.Marshal(d.Input))}, nil
 	}
 }
 

@@ -116,7 +116,8 @@ type Event struct {
 	Location   string // EvaluationFailed
 	State      string // EvaluationFailed
 	MapRunARN  string // MapRunStarted, MapRunRedriven
-	// RedriveCount counts the redrives, for MapRunRedriven.
+	// RedriveCount counts the redrives, for MapRunRedriven and
+	// ExecutionRedriven.
 	RedriveCount int
 
 	// AssignedVariables are the variables a state set, for StateExited.
@@ -153,6 +154,7 @@ const (
 	shapeMapStarted
 	shapeEvaluationFailed
 	shapeMapRun
+	shapeRedriveCount
 )
 
 var detailsOf = map[Type]struct {
@@ -173,6 +175,7 @@ var detailsOf = map[Type]struct {
 	ExecutionStarted:             {"executionStartedEventDetails", shapeExecutionStarted},
 	ExecutionSucceeded:           {"executionSucceededEventDetails", shapeOutput},
 	ExecutionTimedOut:            {"executionTimedOutEventDetails", shapeErrorCause},
+	ExecutionRedriven:            {"executionRedrivenEventDetails", shapeRedriveCount},
 	FailStateEntered:             {"stateEnteredEventDetails", shapeStateEntered},
 	LambdaFunctionFailed:         {"lambdaFunctionFailedEventDetails", shapeErrorCause},
 	LambdaFunctionScheduled:      {"lambdaFunctionScheduledEventDetails", shapeLambdaScheduled},
@@ -400,6 +403,8 @@ func (e *Event) appendDetails(dst []byte, s shape, opts EncodeOptions) []byte {
 		if e.Type == MapRunRedriven {
 			o.int("redriveCount", int64(e.RedriveCount))
 		}
+	case shapeRedriveCount:
+		o.int("redriveCount", int64(e.RedriveCount))
 	case shapeEvaluationFailed:
 		o.str("error", e.Error)
 		o.str("cause", e.Cause)

@@ -53,3 +53,29 @@ func BenchmarkChoiceLoop(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)*201/b.Elapsed().Seconds(), "transitions/s")
 }
+
+// BenchmarkFailWithSnapshot fails an inline Map of 40 iterations at its last
+// one: the cost of an execution's end that keeps a redrive snapshot (the
+// encoding of the execution as the failure begins, and once more at the end).
+func BenchmarkFailWithSnapshot(b *testing.B) {
+	def := mustDefinition(b, `{"StartAt":"M","States":{"M":{"Type":"Map","End":true,"ItemProcessor":{"StartAt":"C","States":{
+		"C":{"Type":"Choice","Choices":[{"Variable":"$","NumericEquals":39,"Next":"F"}],"Default":"P"},
+		"P":{"Type":"Pass","End":true},"F":{"Type":"Fail","Error":"E"}}}}}}`)
+	items := make([]any, 40)
+	for i := range items {
+		items[i] = jsonvalue.Int(int64(i))
+	}
+	src := newSource()
+	var res interp.Result
+	b.ReportAllocs()
+	for b.Loop() {
+		x := newExecution(items)
+		res.Reset()
+		if err := interp.Step(def, x, interp.Event{Kind: interp.EventStart}, epoch, src, &res); err != nil {
+			b.Fatal(err)
+		}
+		if x.Status != interp.StatusFailed || len(x.Redrive) == 0 {
+			b.Fatalf("status %s, snapshot %d bytes", x.Status, len(x.Redrive))
+		}
+	}
+}

@@ -119,6 +119,10 @@ type Execution struct {
 	// where they were, as if the step had not ended.
 	ContinueTimer int64
 	Resume        []int64
+	// Redrive is set when the execution ended FAILED, TIMED_OUT or ABORTED:
+	// its encoded state to resume from (redrive.go). It is not part of the
+	// encoding of a running execution.
+	Redrive []byte
 }
 
 // RootPathID is the ID of an execution's top-level path.

@@ -393,7 +393,36 @@ func TestParallel(t *testing.T) {
 			output:  `{"Error":"E","Cause":"c"}`,
 			elapsed: 0,
 			history: []string{"ExecutionStarted", "ParallelStateEntered", "ParallelStateStarted", "WaitStateEntered", "FailStateEntered",
+				"WaitStateAborted", "ParallelStateFailed", "ParallelStateExited", "PassStateEntered", "PassStateExited", "ExecutionSucceeded"},
+		},
+		{
+			// AWS's recording (states_variables test_parallel_catch_error,
+			// PARALLEL_CATCH_ERROR_OUTPUT_WITH_RETRY): the Task whose failure
+			// ends its branch is aborted; a retried Parallel records no
+			// ParallelStateFailed.
+			name:   "a failed Task in a branch is aborted, retried, then caught",
+			def:    `{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + lambdaARN + `","End":true}}}],"Retry":[{"ErrorEquals":["States.ALL"],"IntervalSeconds":1,"MaxAttempts":1}],"Catch":[{"ErrorEquals":["States.ALL"],"Next":"Z"}],"End":true},"Z":{"Type":"Pass","End":true}}}`,
+			tasks:  failN(2, "Boom"),
+			output: `{"Error":"Boom","Cause":"attempt 2"}`,
+			history: []string{"ExecutionStarted", "ParallelStateEntered", "ParallelStateStarted",
+				"TaskStateEntered", "LambdaFunctionScheduled", "LambdaFunctionStarted", "LambdaFunctionFailed", "TaskStateAborted",
+				"ParallelStateStarted",
+				"TaskStateEntered", "LambdaFunctionScheduled", "LambdaFunctionStarted", "LambdaFunctionFailed", "TaskStateAborted",
 				"ParallelStateFailed", "ParallelStateExited", "PassStateEntered", "PassStateExited", "ExecutionSucceeded"},
+			elapsed: time.Second,
+		},
+		{
+			name: "a running Task and a nested Parallel in sibling branches are aborted",
+			def: `{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[` +
+				`{"StartAt":"Long","States":{"Long":{"Type":"Task","Resource":"` + lambdaARN + `","End":true}}},` +
+				`{"StartAt":"In","States":{"In":{"Type":"Parallel","Branches":[{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":5,"End":true}}}],"End":true}}},` +
+				`{"StartAt":"B","States":{"B":{"Type":"Fail","Error":"E"}}}],"End":true}}}`,
+			tasks:   func(*interp.TaskDispatch) (any, string, string, bool) { return nil, "", "", true },
+			status:  interp.StatusFailed,
+			errName: "E",
+			history: []string{"ExecutionStarted", "ParallelStateEntered", "ParallelStateStarted",
+				"TaskStateEntered", "LambdaFunctionScheduled", "LambdaFunctionStarted", "ParallelStateEntered", "ParallelStateStarted", "FailStateEntered",
+				"TaskStateAborted", "ParallelStateAborted", "ParallelStateFailed", "ExecutionFailed"},
 		},
 		{
 			name:    "Retry reruns every branch",
@@ -411,6 +440,23 @@ func TestParallel(t *testing.T) {
 func TestMap(t *testing.T) {
 	t.Parallel()
 	tests := []tcase{
+		{
+			name:  "a failed iteration aborts its Task and the running iterations",
+			def:   `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + lambdaARN + `","End":true}}},"End":true}}}`,
+			input: `[1,2]`,
+			tasks: func(d *interp.TaskDispatch) (any, string, string, bool) {
+				if jsonvalue.String(d.Input) == "2" {
+					return nil, "Boom", "no", false
+				}
+				return nil, "", "", true
+			},
+			status:  interp.StatusFailed,
+			errName: "Boom",
+			history: []string{"ExecutionStarted", "MapStateEntered", "MapStateStarted",
+				"MapIterationStarted", "MapIterationStarted", "TaskStateEntered", "LambdaFunctionScheduled", "LambdaFunctionStarted",
+				"TaskStateEntered", "LambdaFunctionScheduled", "LambdaFunctionStarted", "LambdaFunctionFailed",
+				"TaskStateAborted", "MapIterationFailed", "TaskStateAborted", "MapIterationAborted", "MapStateFailed", "ExecutionFailed"},
+		},
 		{
 			name:   "ItemSelector with the context's Map.Item",
 			def:    `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","ItemSelector":{"i.$":"$$.Map.Item.Index","v.$":"$$.Map.Item.Value","k.$":"$.k"},"ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`,

@@ -20,6 +20,18 @@ func TestJSONata(t *testing.T) {
 			output: `{"sum":6,"parts":[[1,2],[3]],"ctx":"P","lit":[1,2]}`,
 		},
 		{
+			// AWS's recordings (test_array_jsonata): $range's one-item result
+			// is the item; $partition's is an array of one array.
+			name:   "$range and $partition: JSONata's sequences as AWS returns them",
+			def:    `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":{"one":"{% $range(1, 9, 9) %}","odd":"{% $range(1, 9, 2) %}","part":"{% $partition([0], 1) %}"},"End":true}}}`,
+			output: `{"one":1,"odd":[1,3,5,7,9],"part":[[0]]}`,
+		},
+		{
+			name:   "Output as a literal that is not an object: null, a number, an array with an expression",
+			def:    `{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass","Output":null,"Next":"B"},"B":{"Type":"Pass","Output":{"was":"{% $states.input %}","n":42,"list":[1,"{% 1 + 1 %}"]},"End":true}}}`,
+			output: `{"was":null,"n":42,"list":[1,2]}`,
+		},
+		{
 			name:    "Arguments go to the task; $states.result to Output",
 			def:     `{"QueryLanguage":"JSONata","StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + lambdaARN + `","Arguments":{"x":"{% $states.input.a * 10 %}"},"Output":{"got":"{% $states.result.x %}","in":"{% $states.input.a %}"},"End":true}}}`,
 			input:   `{"a":4}`,

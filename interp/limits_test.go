@@ -175,3 +175,120 @@ func TestEvaluationBudget(t *testing.T) {
 		}
 	}
 }
+
+// A task's result over the payload quota fails the task, as AWS records it:
+// the task's failed event with States.DataLimitExceeded (the result is not in
+// the history), then Retry and Catch, which match it only by name. The size is
+// the result's UTF-8 encoding: 100,000 three-byte characters are over 256 KiB.
+func TestTaskResultOverQuotaFailsTheTask(t *testing.T) {
+	const lambda = "arn:aws:lambda:us-east-1:123456789012:function:f"
+	big := strings.Repeat("€", 100000)
+	huge := func(d *interp.TaskDispatch) (any, string, string, bool) { return big, "", "", false }
+	hugeThenSmall := func() taskFunc {
+		n := 0
+		return func(d *interp.TaskDispatch) (any, string, string, bool) {
+			if n++; n == 1 {
+				return big, "", "", false
+			}
+			return "small", "", "", false
+		}
+	}
+	tests := []struct {
+		name, def string
+		tasks     taskFunc
+		status    interp.Status
+		output    string
+		history   []string
+		cause     string
+	}{
+		{
+			name:   "uncaught: the execution fails with the task's failure",
+			def:    `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + lambda + `","End":true}}}`,
+			tasks:  huge,
+			status: interp.StatusFailed,
+			cause:  "The state/task 'T' returned a result with a size exceeding the maximum number of bytes service limit.",
+			history: []string{"ExecutionStarted", "TaskStateEntered", "LambdaFunctionScheduled", "LambdaFunctionStarted",
+				"LambdaFunctionFailed", "ExecutionFailed"},
+		},
+		{
+			name:   "States.ALL does not catch it",
+			def:    `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + lambda + `","Catch":[{"ErrorEquals":["States.ALL"],"Next":"Z"}],"End":true},"Z":{"Type":"Pass","End":true}}}`,
+			tasks:  huge,
+			status: interp.StatusFailed,
+		},
+		{
+			name:   "a catcher naming it catches it; an integration's cause names its service",
+			def:    `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f"},"Catch":[{"ErrorEquals":["States.DataLimitExceeded"],"Next":"Z"}],"End":true},"Z":{"Type":"Pass","End":true}}}`,
+			tasks:  huge,
+			status: interp.StatusSucceeded,
+			output: `{"Error":"States.DataLimitExceeded","Cause":"The state/task 'lambda' returned a result with a size exceeding the maximum number of bytes service limit."}`,
+			history: []string{"ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskFailed",
+				"TaskStateExited", "PassStateEntered", "PassStateExited", "ExecutionSucceeded"},
+		},
+		{
+			name:   "a retrier naming it retries",
+			def:    `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + lambda + `","Retry":[{"ErrorEquals":["States.DataLimitExceeded"],"IntervalSeconds":1}],"End":true}}}`,
+			tasks:  hugeThenSmall(),
+			status: interp.StatusSucceeded,
+			output: `"small"`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := drive(t, mustDefinition(t, tt.def), `{}`, tt.tasks)
+			if r.x.Status != tt.status {
+				t.Fatalf("status %s (%s: %s), want %s; %v", r.x.Status, r.x.Error, r.x.Cause, tt.status, r.types())
+			}
+			if tt.status == interp.StatusFailed && r.x.Error != "States.DataLimitExceeded" {
+				t.Errorf("error %q", r.x.Error)
+			}
+			if tt.cause != "" && r.x.Cause != tt.cause {
+				t.Errorf("cause %q, want %q", r.x.Cause, tt.cause)
+			}
+			if tt.output != "" && !jsonvalue.Equal(r.x.Output, jsonvalue.MustParse(tt.output)) {
+				t.Errorf("output %s, want %s", jsonvalue.String(r.x.Output), tt.output)
+			}
+			if tt.history != nil && !slices.Equal(r.types(), tt.history) {
+				t.Errorf("history %v, want %v", r.types(), tt.history)
+			}
+			for _, e := range r.events {
+				if e.Type == history.LambdaFunctionFailed || e.Type == history.TaskFailed {
+					if e.Error != "States.DataLimitExceeded" || e.Output != nil {
+						t.Errorf("%s: %+v", e.Type, e)
+					}
+				}
+			}
+		})
+	}
+}
+
+// A tolerated-failure field that resolves to a negative count or to a
+// percentage outside 0..100 fails the Map with States.Runtime and AWS's cause,
+// before any iteration or Map Run starts, inline or distributed, by path or by
+// JSONata.
+func TestToleratedFailureOutOfRange(t *testing.T) {
+	proc := `"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`
+	inline := `"ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`
+	for _, c := range []struct{ name, ql, field, proc, input, cause string }{
+		{"count path, distributed", "JSONPath", `"ToleratedFailureCountPath":"$.n"`, proc, `{"items":[1],"n":-1}`, "ToleratedFailureCount cannot be negative."},
+		{"count path, inline", "JSONPath", `"ToleratedFailureCountPath":"$.n"`, inline, `{"items":[1],"n":-3}`, "ToleratedFailureCount cannot be negative."},
+		{"count JSONata", "JSONata", `"ToleratedFailureCount":"{% $states.input.n %}"`, proc, `{"items":[1],"n":-2}`, "ToleratedFailureCount cannot be negative."},
+		{"percentage path above 100", "JSONPath", `"ToleratedFailurePercentagePath":"$.n"`, proc, `{"items":[1],"n":100.5}`, "ToleratedFailurePercentage must be between 0 and 100."},
+		{"percentage JSONata negative", "JSONata", `"ToleratedFailurePercentage":"{% $states.input.n %}"`, proc, `{"items":[1],"n":-0.5}`, "ToleratedFailurePercentage must be between 0 and 100."},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			items := `"ItemsPath":"$.items",`
+			if c.ql == "JSONata" {
+				items = `"Items":"{% $states.input.items %}",`
+			}
+			def := mustDefinition(t, `{"QueryLanguage":"`+c.ql+`","StartAt":"M","States":{"M":{"Type":"Map",`+items+c.field+`,`+c.proc+`,"End":true}}}`)
+			r := drive(t, def, c.input, echo)
+			if r.x.Status != interp.StatusFailed || r.x.Error != "States.Runtime" || !strings.HasSuffix(r.x.Cause, c.cause) {
+				t.Fatalf("%s %s %q; %v", r.x.Status, r.x.Error, r.x.Cause, r.types())
+			}
+			if slices.Contains(r.types(), string(history.MapIterationStarted)) || slices.Contains(r.types(), string(history.MapRunStarted)) {
+				t.Errorf("started work: %v", r.types())
+			}
+		})
+	}
+}

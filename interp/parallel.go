@@ -163,13 +163,16 @@ func valueText(v any) string {
 func (s *stepper) checkTolerance(env *asl.Env, st *asl.State) error {
 	m := st.Map
 	if f := m.ToleratedFailureCount; f != nil {
-		_, v, err := integerField(env, f, st.QueryLanguage)
+		n, v, err := integerField(env, f, st.QueryLanguage)
 		if err != nil && err != errNotInteger {
 			return err
 		}
 		if err == errNotInteger {
 			return aslerr.Newf(aslerr.Runtime, "The %s field refers to value %s which is not a valid integer: %s",
 				f.Name, strconv.Quote(valueText(v)), f.Expr.String())
+		}
+		if n < 0 {
+			return aslerr.New(aslerr.Runtime, "ToleratedFailureCount cannot be negative.")
 		}
 	}
 	if f := m.ToleratedFailurePercentage; f != nil {
@@ -267,7 +270,14 @@ func (s *stepper) childFailed(p *Path, c *Path, f *aslerr.Failure) {
 		s.iterationFailed(p, c, f)
 		return
 	}
-	p.LastEventID = c.LastEventID
+	// The state whose failure ended the branch or iteration never exited:
+	// AWS records it aborted (a Task's TaskStateAborted after its TaskFailed),
+	// and the Parallel or Map state's own events follow the failure itself.
+	last := c.LastEventID
+	if c.state != nil && c.state.Type == asl.TypeTask {
+		s.emit(c, history.Event{Type: history.TaskStateAborted})
+	}
+	p.LastEventID = last
 	if p.state.Type == asl.TypeMap {
 		s.emit(p, history.Event{Type: history.MapIterationFailed, Name: p.StateName, Index: c.Index})
 	}
@@ -322,19 +332,50 @@ func (s *stepper) tolerated(p *Path) bool {
 	return limited && ok
 }
 
-// abortChildren stops every running child of p.
+// abortChildren stops every running child of p. As on AWS, the state each
+// child is blocked in is recorded aborted on the child (TaskStateAborted,
+// WaitStateAborted, and for a Parallel or Map its own children first, then
+// ParallelStateAborted or MapStateAborted), and an inline Map's iteration then
+// gets MapIterationAborted.
 func (s *stepper) abortChildren(p *Path) {
 	for _, id := range p.Children {
 		c := s.x.Paths[id]
 		if c == nil {
 			continue
 		}
+		s.abortState(c)
 		if p.state.Type == asl.TypeMap && p.state.Map.Mode != asl.MapDistributed {
 			s.emit(p, history.Event{Type: history.MapIterationAborted, Name: p.StateName, Index: c.Index})
 		}
 		s.abort(c)
 	}
 	p.Children = p.Children[:0]
+}
+
+// abortedType names the event of a state aborted while it waits, by
+// asl.StateType; the states that never wait have none.
+var abortedType = [...]history.Type{
+	asl.TypeTask: history.TaskStateAborted, asl.TypeWait: history.WaitStateAborted,
+	asl.TypeParallel: history.ParallelStateAborted, asl.TypeMap: history.MapStateAborted,
+}
+
+// abortState records the abort of the state c is blocked in: a Task waiting
+// for its result or its next attempt, a Wait, a Parallel or Map waiting for
+// its children (which are aborted first). A path about to enter or leave a
+// state is between states and records nothing.
+func (s *stepper) abortState(c *Path) {
+	st := c.state
+	if st == nil || int(st.Type) >= len(abortedType) || abortedType[st.Type] == "" {
+		return
+	}
+	switch c.Phase {
+	case PhaseTask, PhaseRetry, PhaseWait:
+	case PhaseChildren:
+		s.abortChildren(c)
+	default:
+		return
+	}
+	s.emit(c, history.Event{Type: abortedType[st.Type]})
 }
 
 func (s *stepper) dropChild(p *Path, c *Path) {

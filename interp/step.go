@@ -95,6 +95,15 @@ type stepper struct {
 	env    asl.Env
 	ctx    asl.Context
 	scope  scope
+	// snap is the execution's state for a redrive, taken when a failure
+	// begins to end it (redrive.go).
+	snap []byte
+	// redriveRuns are the Map Runs of the Distributed Maps a redrive enters
+	// again, by path: they run again rather than anew.
+	redriveRuns map[*Path]string
+	// failedRuns are the Map Runs that failed in this step, by path: a
+	// snapshot taken for the failure keeps them on their paths.
+	failedRuns map[int64]string
 
 	// Set by TestState's driver (teststate.go) only: the context object
 	// every expression sees, as the caller gave it; and causes without the
@@ -708,8 +717,16 @@ func (s *stepper) fail(p *Path, f *aslerr.Failure) { s.failFrom(p, f, false) }
 // failFrom is fail, knowing whether the failure came from a branch or an
 // iteration: only then does AWS record ParallelStateFailed or MapStateFailed.
 func (s *stepper) failFrom(p *Path, f *aslerr.Failure, fromChild bool) {
+	s.handle(p, f, fromChild, false)
+}
+
+// handle is failFrom; a terminal error (States.Runtime,
+// States.DataLimitExceeded) skips Retry and Catch unless handled is set (a
+// task's result over the quota), and then only a retrier or catcher naming it
+// matches.
+func (s *stepper) handle(p *Path, f *aslerr.Failure, fromChild, handled bool) {
 	st := p.state
-	if !aslerr.Terminal(f.Name) {
+	if handled || !aslerr.Terminal(f.Name) {
 		for i, r := range st.Retry {
 			if !aslerr.Matches(r.ErrorEquals, f.Name) {
 				continue
@@ -727,6 +744,7 @@ func (s *stepper) failFrom(p *Path, f *aslerr.Failure, fromChild bool) {
 			if o := s.res.Observer; o != nil {
 				o.RetryMatched(s.x, p, i, f, true, d)
 			}
+			s.snap, s.failedRuns = nil, nil // taken up: the execution goes on
 			p.Attempts[i]++
 			p.Retries++
 			if d <= 0 {
@@ -744,6 +762,7 @@ func (s *stepper) failFrom(p *Path, f *aslerr.Failure, fromChild bool) {
 			if o := s.res.Observer; o != nil {
 				o.Caught(s.x, p, i, f)
 			}
+			s.snap, s.failedRuns = nil, nil // taken up: the execution goes on
 			if fromChild || f.Name == aslerr.QueryEvaluationError {
 				s.emitStateFailed(p)
 			}
@@ -795,6 +814,7 @@ func (s *stepper) pathSucceeded(p *Path, output any) {
 
 // pathFailed ends a path with an uncaught failure.
 func (s *stepper) pathFailed(p *Path, f *aslerr.Failure) {
+	s.snapshot()
 	if p.Parent == 0 {
 		s.finish(StatusFailed, nil, f.Name, f.Cause)
 		return
@@ -824,6 +844,11 @@ func (s *stepper) abort(p *Path) {
 	p.Children = nil
 	if p.TaskID != 0 && p.Phase == PhaseTask {
 		s.cancelTask(p)
+		if p.MapRun != "" {
+			// The run is aborted with its Map state (the engine stops its
+			// children), and its MapRunStarted closed as on AWS.
+			s.emit(p, history.Event{Type: history.MapRunAborted})
+		}
 	}
 	s.cancelTimer(&p.TimerID)
 	s.cancelTimer(&p.TimeoutTimer)
@@ -835,6 +860,9 @@ func (s *stepper) abort(p *Path) {
 // finish ends the execution.
 func (s *stepper) finish(status Status, output any, errName, cause string) {
 	x := s.x
+	if status != StatusSucceeded {
+		s.snapshot()
+	}
 	for _, p := range x.Paths {
 		if p.Parent == 0 {
 			s.abort(p)
@@ -856,5 +884,8 @@ func (s *stepper) finish(status Status, output any, errName, cause string) {
 	}
 	s.emit(nil, ev)
 	x.Status, x.Output, x.Error, x.Cause, x.StopTime = status, output, errName, cause, s.now
+	if status != StatusSucceeded {
+		s.keepSnapshot()
+	}
 	s.effect(Effect{Kind: EffectFinish})
 }

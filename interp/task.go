@@ -198,14 +198,13 @@ func (s *stepper) taskEvent(p *Path, ev Event) {
 	case EventTaskSucceeded:
 		s.taskStarted(p, "")
 		s.endTask(p)
+		if err := s.checkSize(ev.Output); err != nil {
+			s.resultTooLarge(p, r, evs)
+			return
+		}
 		e := taskEvent(evs.succeeded, r)
 		e.Output, e.HasOutput = ev.Output, true
 		s.emit(p, e)
-		if err := s.checkSize(ev.Output); err != nil {
-			s.fail(p, aslerr.Newf(aslerr.DataLimitExceeded,
-				"The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", p.StateName))
-			return
-		}
 		out, assigned, err := s.resultOutput(p, ev.Output)
 		if err != nil {
 			s.fail(p, s.stateFailure(p, err))
@@ -218,8 +217,29 @@ func (s *stepper) taskEvent(p *Path, ev Event) {
 		e := taskEvent(evs.failed, r)
 		e.Error, e.Cause = ev.Error, ev.Cause
 		s.emit(p, e)
-		s.fail(p, aslerr.New(ev.Error, ev.Cause))
+		// A runner that found the result over the quota (an HTTP Task's
+		// response) fails the task as resultTooLarge does.
+		s.handle(p, aslerr.New(ev.Error, ev.Cause), false, ev.Error == aslerr.DataLimitExceeded)
 	}
+}
+
+// resultTooLarge fails a task whose result exceeds the payload quota, as AWS
+// records it: the task's failed event (not its succeeded one, so the result
+// is not in the history) with States.DataLimitExceeded, a cause naming the
+// service of an integration or the state of a Lambda function or activity;
+// then the state's Retry and Catch apply to it, though only a retrier or
+// catcher that names States.DataLimitExceeded matches (States.ALL does not).
+func (s *stepper) resultTooLarge(p *Path, r asl.Resource, evs taskEvents) {
+	owner := p.StateName
+	if r.Kind != asl.ResourceLambda && r.Kind != asl.ResourceActivity && r.Service != "" {
+		owner = r.Service
+	}
+	f := aslerr.Newf(aslerr.DataLimitExceeded,
+		"The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", owner)
+	e := taskEvent(evs.failed, r)
+	e.Error, e.Cause = f.Name, f.Cause
+	s.emit(p, e)
+	s.handle(p, f, false, true)
 }
 
 // cancelTask says the task p runs is no longer wanted: a Task's, or a Map

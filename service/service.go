@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/stepd/stepd/engine"
@@ -71,10 +72,19 @@ type Options struct {
 	// an execution started on "<machine ARN>#<test case>" runs that test
 	// case (mock.go).
 	MockConfig *mock.Config
+	// RedriveWindow is how long after its end an execution may be redriven
+	// (0: AWS's 14 days).
+	RedriveWindow time.Duration
+	// MaxVersions is the most versions a state machine may have (0: AWS's
+	// 1,000; negative: no limit).
+	MaxVersions int
 	// MachineTTL is how long a start may use a state machine read before, so
 	// that another node's update or deletion is seen within it (default 1s;
 	// this service's own changes are seen at once through MachineChanged).
 	MachineTTL time.Duration
+	// ExecutionLogs receives the log events of machines whose
+	// loggingConfiguration's level is not OFF; nil writes them to Logger.
+	ExecutionLogs ExecutionLogSink
 }
 
 // Service is the Step Functions service of one stepd node. Create it with
@@ -90,6 +100,19 @@ type Service struct {
 	mockConfig   *mock.Config  // mock.go
 	mocks        *mock.Mocks
 	defs         engine.DefinitionSource
+	maxVersions  int
+	redrive      time.Duration
+	random       interp.Source // routes starts on aliases
+
+	// Execution logs (logs.go): committed events wait in logQueue for the
+	// writer, which sends what the machines' loggingConfiguration asks for
+	// to logSink.
+	log        *slog.Logger
+	logSink    ExecutionLogSink
+	logQueue   chan logBatch
+	logDropped atomic.Int64
+	logStop    context.CancelFunc
+	logDone    chan struct{}
 }
 
 var _ engine.Children = (*Service)(nil)
@@ -104,6 +127,27 @@ func New(opts Options) *Service {
 	}
 	s := &Service{store: opts.Store, expressStore: opts.ExpressStore, maxPayload: opts.Limits.MaxPayloadBytes, runner: opts.Runner}
 	s.machines.ttl = opts.MachineTTL
+	s.maxVersions = opts.MaxVersions
+	if s.maxVersions == 0 {
+		s.maxVersions = DefaultMaxVersions
+	}
+	s.redrive = opts.RedriveWindow
+	if s.redrive <= 0 {
+		s.redrive = engine.DefaultRedriveWindow
+	}
+	s.random = opts.Source
+	if s.random == nil {
+		s.random = engine.CryptoSource{}
+	}
+	s.log = opts.Logger
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.logSink = opts.ExecutionLogs
+	if s.logSink == nil {
+		s.logSink = SlogSink{Log: s.log}
+	}
+	s.logQueue = make(chan logBatch, 4096)
 	if opts.MockConfig != nil {
 		s.mockConfig, s.mocks = opts.MockConfig, mock.NewMocks()
 	}
@@ -111,11 +155,13 @@ func New(opts Options) *Service {
 	s.defs = defs
 	s.standard = engine.New(engine.Options{Store: opts.Store, Definitions: defs, Runner: opts.Runner, Clock: opts.Clock,
 		Source: opts.Source, Limits: opts.Limits, Logger: opts.Logger, Node: opts.Node, Lease: opts.Lease, Poll: opts.Poll,
-		Shards: opts.Shards, Children: s, ItemReader: opts.ItemReader, ResultWriter: opts.ResultWriter, Mocks: s.mocks})
+		Shards: opts.Shards, Children: s, ItemReader: opts.ItemReader, ResultWriter: opts.ResultWriter, Mocks: s.mocks,
+		Committed: s.committed})
 	if opts.ExpressStore != nil {
 		s.express = engine.New(engine.Options{Store: opts.ExpressStore, Definitions: defs, Runner: opts.Runner, Clock: opts.Clock,
 			Source: opts.Source, Limits: opts.Limits, Logger: opts.Logger, Shards: opts.Shards, ForgetFinished: true,
-			ExecutionPrefix: "express", TokenPrefix: ExpressTokenPrefix, Children: s, ItemReader: opts.ItemReader, ResultWriter: opts.ResultWriter, Mocks: s.mocks})
+			ExecutionPrefix: "express", TokenPrefix: ExpressTokenPrefix, Children: s, ItemReader: opts.ItemReader, ResultWriter: opts.ResultWriter, Mocks: s.mocks,
+			Committed: s.committed})
 	}
 	return s
 }
@@ -123,6 +169,11 @@ func New(opts Options) *Service {
 // Start starts the engines: EXPRESS first, which has nothing to resume, so
 // that the STANDARD engine's resumed tasks can start EXPRESS children.
 func (s *Service) Start(ctx context.Context) error {
+	if s.logStop == nil {
+		logCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+		s.logStop, s.logDone = stop, make(chan struct{})
+		go func() { defer close(s.logDone); s.writeLogs(logCtx) }()
+	}
 	engines := s.engines()
 	for i := len(engines) - 1; i >= 0; i-- {
 		if err := engines[i].Start(ctx); err != nil {
@@ -145,6 +196,10 @@ func (s *Service) StopWithin(grace time.Duration) {
 		go func() { defer wg.Done(); e.StopWithin(grace) }()
 	}
 	wg.Wait()
+	if s.logStop != nil {
+		s.logStop()
+		<-s.logDone
+	}
 }
 
 func (s *Service) engines() []*engine.Engine {
@@ -266,7 +321,7 @@ func (s *Service) check(ctx context.Context, req StartRequest) (*store.StateMach
 	if err := CheckInput(req.Input, s.maxPayload); err != nil {
 		return nil, nil, er, err
 	}
-	sm, err := s.Machine(ctx, req.MachineARN)
+	sm, versionARN, aliasARN, err := s.machineFor(ctx, req.MachineARN)
 	if err != nil {
 		return nil, nil, er, err
 	}
@@ -282,7 +337,7 @@ func (s *Service) check(ctx context.Context, req StartRequest) (*store.StateMach
 		}
 	}
 	er = engine.StartRequest{Machine: sm, Name: req.Name, Input: req.Input, TraceHeader: req.TraceHeader,
-		Parent: req.Parent, ParentWaits: req.ParentWaits, TestCase: tc}
+		Parent: req.Parent, ParentWaits: req.ParentWaits, TestCase: tc, VersionARN: versionARN, AliasARN: aliasARN}
 	return sm, eng, er, nil
 }
 
@@ -338,6 +393,17 @@ func (s *Service) engineOfToken(token string) *engine.Engine {
 		return s.express
 	}
 	return s.standard
+}
+
+// RedriveExecution redrives an ended STANDARD execution
+// (engine.Engine.RedriveExecution) within the service's redrive window.
+func (s *Service) RedriveExecution(ctx context.Context, arn, clientToken string) (*store.Execution, error) {
+	return s.engineOfARN(arn).RedriveExecution(ctx, arn, clientToken, s.redrive)
+}
+
+// Redrivable reports whether an execution can be redriven, and why not.
+func (s *Service) Redrivable(row *store.Execution) (bool, string) {
+	return s.engineOfARN(row.ARN).Redrivable(row, s.redrive)
 }
 
 // StopExecution stops a running execution (engine.Engine.StopExecution), on

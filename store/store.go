@@ -38,9 +38,24 @@ var (
 	// execution name of a state machine).
 	ErrExists = errors.New("already exists")
 	// ErrConflict: a Change's precondition failed — the execution's version moved
-	// on (another writer stepped it), or a task was no longer open.
+	// on (another writer stepped it), or a task was no longer open; or a
+	// version to publish is not the machine's current revision, or a version
+	// to delete is routed to by an alias (*VersionInUseError).
 	ErrConflict = errors.New("conflict")
+	// ErrLimit: a machine has as many versions as VersionPublish allows.
+	ErrLimit = errors.New("limit reached")
 )
+
+// VersionInUseError is VersionDelete's refusal of a version that aliases
+// route to; it is ErrConflict for errors.Is.
+type VersionInUseError struct {
+	Aliases []string // the names of the aliases, by name
+}
+
+func (e *VersionInUseError) Error() string { return "version is routed to by aliases" }
+
+// Is makes a VersionInUseError match ErrConflict.
+func (e *VersionInUseError) Is(target error) bool { return target == ErrConflict }
 
 // Store is implemented by each driver. All methods are safe for concurrent use.
 type Store interface {
@@ -49,12 +64,46 @@ type Store interface {
 	// StateMachineUpdate replaces the machine's mutable fields; a non-nil def
 	// becomes its new current revision.
 	StateMachineUpdate(ctx context.Context, sm *StateMachine, def *Definition) error
-	// StateMachineDelete removes the machine and its tags; its executions and
-	// their definitions stay until they are deleted themselves.
+	// StateMachineDelete removes the machine and its tags, its versions and
+	// its aliases (with theirs); its executions and their definitions stay
+	// until they are deleted themselves.
 	StateMachineDelete(ctx context.Context, arn string) error
 	// StateMachineList lists machines by ARN, after the given ARN.
 	StateMachineList(ctx context.Context, after string, limit int) ([]*StateMachine, error)
 	DefinitionGet(ctx context.Context, revisionID string) (*Definition, error)
+
+	// VersionPublish publishes the machine's current revision as a version:
+	// v names the machine (MachineARN) and the revision it expects to be
+	// current (RevisionID), with the version's Description, RoleARN, Logging,
+	// Tracing and CreatedAt. If the machine's newest version has that
+	// revision already, it is returned and nothing is published. Otherwise
+	// the new version takes the next number the machine never used (numbers
+	// of deleted versions are not reused) and is returned with its Version
+	// and ARN (MachineARN:Version). ErrNotFound: no such machine;
+	// ErrConflict: RevisionID is not the current revision; ErrLimit: the
+	// machine has max versions already (max <= 0: no limit).
+	VersionPublish(ctx context.Context, v *StateMachineVersion, max int) (*StateMachineVersion, error)
+	VersionGet(ctx context.Context, arn string) (*StateMachineVersion, error)
+	// VersionList lists a machine's versions newest first, those numbered
+	// below before (0: from the newest).
+	VersionList(ctx context.Context, machineARN string, before int64, limit int) ([]*StateMachineVersion, error)
+	// VersionDelete deletes a version and its tags: ErrNotFound if there is
+	// none, a *VersionInUseError if an alias routes to it.
+	VersionDelete(ctx context.Context, arn string) error
+
+	// AliasCreate creates an alias: ErrExists if the machine has one of that
+	// name, ErrNotFound if the machine or a version it routes to does not
+	// exist (checked in the same transaction, so no alias routes to a deleted
+	// version).
+	AliasCreate(ctx context.Context, a *Alias) error
+	AliasGet(ctx context.Context, arn string) (*Alias, error)
+	// AliasUpdate replaces an alias's description, routing and update time:
+	// ErrNotFound if the alias or a version it routes to does not exist.
+	AliasUpdate(ctx context.Context, a *Alias) error
+	// AliasDelete deletes an alias and its tags (ErrNotFound if none).
+	AliasDelete(ctx context.Context, arn string) error
+	// AliasList lists a machine's aliases by name, after the given name.
+	AliasList(ctx context.Context, machineARN, after string, limit int) ([]*Alias, error)
 
 	ActivityCreate(ctx context.Context, a *Activity) error
 	ActivityGet(ctx context.Context, arn string) (*Activity, error)
@@ -121,6 +170,13 @@ type Store interface {
 	// ActivityTaskClaim hands the oldest scheduled task of an activity to a
 	// worker: it becomes started. ErrNotFound when none is waiting.
 	ActivityTaskClaim(ctx context.Context, activityARN, worker string, now time.Time) (*Task, error)
+	// ActivityTasksScheduled lists up to limit scheduled tasks of an activity,
+	// those of the earliest started executions first (by execution ID), and an
+	// execution's oldest first. It claims nothing: a claim is a guarded
+	// TaskUpdate (scheduled → started, with the worker) in a Change, committed
+	// with the step that records the start, so that the claim and the step
+	// share a transaction, and executions that started first finish first.
+	ActivityTasksScheduled(ctx context.Context, activityARN string, limit int) ([]*Task, error)
 
 	// MapRunCreate creates a Map Run (ErrExists if its ARN is taken).
 	MapRunCreate(ctx context.Context, r *MapRun) error
@@ -128,6 +184,16 @@ type Store interface {
 	// MapRunUpdate replaces a Map Run's mutable fields (everything but its
 	// identity: ARN, execution, machine, state, token, child type, spec, start).
 	MapRunUpdate(ctx context.Context, r *MapRun) error
+	// MapRunConfigure changes the concurrency and tolerated failures of a
+	// running Map Run (UpdateMapRun): only the fields c sets, and only while
+	// the run is RUNNING (ErrConflict otherwise; ErrNotFound for no run).
+	MapRunConfigure(ctx context.Context, arn string, c MapRunConfig) error
+	// MapRunRedrive redrives a Map Run for its parent's redrive: in one
+	// transaction, its failed, aborted and timed-out items become pending
+	// again (without their child and outcome), and the run becomes RUNNING
+	// under the parent's new task token, with RedriveCount counted and
+	// RedriveTime at. ErrNotFound if there is no such run.
+	MapRunRedrive(ctx context.Context, arn, token string, at time.Time) error
 	// MapRunList lists an execution's Map Runs by ARN, after the given ARN.
 	MapRunList(ctx context.Context, executionARN, after string, limit int) ([]*MapRun, error)
 	// MapItemsAdd adds items to a Map Run; an item whose index the run has
@@ -154,8 +220,42 @@ type StateMachine struct {
 	Description string
 	Logging     string // LoggingConfiguration, JSON ("" for none)
 	Tracing     string // TracingConfiguration, JSON ("" for none)
+	Encryption  string // EncryptionConfiguration, JSON ("" for none)
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+}
+
+// StateMachineVersion is a published, immutable version of a state machine:
+// one revision of its definition with the role, logging and tracing it had.
+type StateMachineVersion struct {
+	ARN         string // MachineARN:Version
+	MachineARN  string
+	Version     int64
+	RevisionID  string
+	Description string
+	RoleARN     string
+	Logging     string
+	Tracing     string
+	CreatedAt   time.Time
+}
+
+// Alias is a state machine alias: a name that routes executions to one or
+// two versions by weight.
+type Alias struct {
+	ARN         string // MachineARN:Name
+	MachineARN  string
+	Name        string
+	Description string
+	Routing     []Route
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Route is one version of an alias's routing, with its weight (0 to 100;
+// an alias's weights sum to 100).
+type Route struct {
+	VersionARN string
+	Weight     int
 }
 
 // Definition is one revision of a state machine's definition.
@@ -213,6 +313,15 @@ type Execution struct {
 	// execution of a Distributed Map); MapRun is "" otherwise.
 	MapRun  string
 	MapItem int64
+	// VersionARN is the version the execution runs, when it was started on
+	// a version or an alias; AliasARN the alias, when it was started on one.
+	VersionARN string
+	AliasARN   string
+	// RedriveCount counts the execution's redrives; RedriveTime is the last
+	// one's, and RedriveToken its client token.
+	RedriveCount int
+	RedriveTime  time.Time
+	RedriveToken string
 }
 
 // HistoryQuery selects events of one execution for HistoryList.
@@ -243,6 +352,13 @@ type ExecutionQuery struct {
 	Status        string // "" for any status
 	// MapRun, when set, keeps to the child executions of a Map Run.
 	MapRun string
+	// VersionARN and AliasARN, when set, keep to the executions started on
+	// that version (directly or through an alias) or on that alias.
+	VersionARN string
+	AliasARN   string
+	// Redriven, when set, keeps to the executions redriven at least once
+	// ("REDRIVEN") or never ("NOT_REDRIVEN").
+	Redriven string
 	// After continues a listing: only executions after this position in the
 	// order (newest first).
 	After *ExecutionCursor
@@ -565,4 +681,12 @@ type MapItemUpdate struct {
 	HasOutput    bool
 	Error, Cause string
 	Optional     bool
+}
+
+// MapRunConfig is what UpdateMapRun changes of a running Map Run; a nil
+// field is left as it is.
+type MapRunConfig struct {
+	MaxConcurrency             *int
+	ToleratedFailureCount      *int64
+	ToleratedFailurePercentage *float64
 }

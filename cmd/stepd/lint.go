@@ -16,8 +16,10 @@ func lintCommand(_ context.Context, args []string, io *streams) error {
 	fs := newFlagSet("stepd lint", io.err)
 	smType := fs.String("type", "STANDARD", "state machine type: STANDARD or EXPRESS")
 	format := fs.String("format", "text", "output format: text or json")
+	configFile := fs.String("config", "", "configuration file whose functions and services the resources are checked against (as stepd serve --config)")
+	strict := fs.Bool("strict", false, "a Task resource this stepd cannot run makes the file invalid (by default it is a warning)")
 	fs.Usage = func() {
-		fmt.Fprintln(io.err, "Usage: stepd lint [flags] FILE...\n\nValidate state machine definitions (JSON or YAML).")
+		fmt.Fprintln(io.err, "Usage: stepd lint [flags] FILE...\n\nValidate state machine definitions (JSON or YAML), and report the Task resources\nthis stepd cannot run, as CreateStateMachine refuses them.")
 		fs.PrintDefaults()
 	}
 	files, err := parseInterspersed(fs, args)
@@ -34,6 +36,11 @@ func lintCommand(_ context.Context, args []string, io *streams) error {
 	if *format != "text" && *format != "json" {
 		return usageErr("--format must be text or json")
 	}
+	tasks, err := loadTasks(*configFile, taskOptions{})
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	defer tasks.Close()
 	invalid := false
 	report := make([]any, 0, len(files))
 	for _, f := range files {
@@ -42,6 +49,7 @@ func lintCommand(_ context.Context, args []string, io *streams) error {
 			return usageErr("%v", err)
 		}
 		diags := validate.Text(text, validate.Options{Type: *smType})
+		diags = append(diags, resourceDiagnostics(text, *smType, tasks.Check, *strict)...)
 		valid := true
 		for _, d := range diags {
 			if d.Severity != asl.SeverityWarning {
@@ -68,6 +76,33 @@ func lintCommand(_ context.Context, args []string, io *streams) error {
 		return &exitError{code: 1}
 	}
 	return nil
+}
+
+// resourceDiagnostics reports the Task resources of a valid definition that
+// check refuses, with the code and message CreateStateMachine answers for them
+// (stepd serve refuses such a definition): warnings, or errors when strict.
+func resourceDiagnostics(text []byte, typ string, check func(asl.Resource) error, strict bool) []asl.Diagnostic {
+	def, err := validate.Parse(text, validate.Options{Type: typ})
+	if err != nil {
+		return nil // the validator's diagnostics say why
+	}
+	sev := asl.SeverityWarning
+	if strict {
+		sev = asl.SeverityError
+	}
+	var diags []asl.Diagnostic
+	for _, g := range def.Graphs() {
+		for _, st := range g.States {
+			if st.Task == nil {
+				continue
+			}
+			if err := check(st.Task.Resource); err != nil {
+				diags = append(diags, asl.Diagnostic{Severity: sev, Code: asl.CodeSchemaValidationFailed,
+					Location: st.Location + "/Resource", Message: err.Error()})
+			}
+		}
+	}
+	return diags
 }
 
 func location(l string) string {

@@ -8,6 +8,7 @@
 //	stepd test [flags] [PATH...]    run test files of state machines, with coverage
 //	stepd migrate [flags]           apply the durable store's migrations
 //	stepd check [flags]             check the durable store's invariants
+//	stepd bench [flags]             run the standard workloads through the API
 package main
 
 import (
@@ -29,6 +30,7 @@ Usage:
   stepd test [--json] [--junit FILE] [--cover-min N] [PATH...]
   stepd migrate [--store sqlite|postgres://...] [--data DIR]
   stepd check [--store sqlite|postgres://...] [--data DIR]
+  stepd bench [--workload NAME,...] [--runs 3] [--endpoint URL] [--json FILE]
   stepd version
 
 Run "stepd COMMAND -h" for a command's flags.
@@ -64,6 +66,8 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		err = migrateCommand(ctx, args[1:], io)
 	case "check":
 		err = checkCommand(ctx, args[1:], io)
+	case "bench":
+		err = benchCommand(ctx, args[1:], io)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "stepd", version)
 	case "help", "-h", "--help":

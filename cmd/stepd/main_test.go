@@ -207,3 +207,22 @@ func TestLint(t *testing.T) {
 		t.Errorf("bad --type: exit %d, want 2", code)
 	}
 }
+
+// stepd lint reports the resources stepd serve refuses at CreateStateMachine,
+// with the same code and message: a warning, or an error with --strict.
+func TestLintUnrunnableResources(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	def := write(t, dir, "ecs.json", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::ecs:runTask.sync","Parameters":{},"Next":"B"},`+
+		`"B":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage","Parameters":{"QueueUrl":"q","MessageBody":"m"},"End":true}}}`)
+	want := def + ": /States/A/Resource: SCHEMA_VALIDATION_FAILED: the resource arn:aws:states:::ecs:runTask.sync is not supported by this stepd"
+	if code, out, _ := stepd(t, "", "lint", def); code != 0 || out != want+" (warning)\n" {
+		t.Errorf("default: exit %d, out %q", code, out)
+	}
+	if code, out, _ := stepd(t, "", "lint", "--strict", def); code != 1 || out != want+"\n" {
+		t.Errorf("--strict: exit %d, out %q", code, out)
+	}
+	if code, _, errOut := stepd(t, "", "lint", "--config", filepath.Join(dir, "missing.yaml"), def); code != 2 {
+		t.Errorf("a missing --config: exit %d: %s", code, errOut)
+	}
+}

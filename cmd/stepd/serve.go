@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -15,6 +16,9 @@ import (
 	"github.com/stepd/stepd/console"
 	"github.com/stepd/stepd/engine"
 	"github.com/stepd/stepd/interp"
+	"github.com/stepd/stepd/jsonvalue"
+	"github.com/stepd/stepd/runner/awssdk"
+	"github.com/stepd/stepd/runner/itemio"
 	"github.com/stepd/stepd/runner/mock"
 	"github.com/stepd/stepd/runner/outbound"
 	"github.com/stepd/stepd/service"
@@ -24,6 +28,7 @@ import (
 // serveCommand is "stepd serve": the Step Functions API on one port, STANDARD
 // executions durable in SQLite, EXPRESS executions in memory.
 func serveCommand(ctx context.Context, args []string, io *streams) error {
+	began := time.Now()
 	fs := newFlagSet("stepd serve", io.err)
 	addr := fs.String("addr", "127.0.0.1:8083", "listen `address`")
 	dataDir := fs.String("data", envOr("STEPD_DATA", "stepd-data"), "`directory` of the SQLite database (env STEPD_DATA)")
@@ -38,6 +43,11 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	evalSteps := fs.Int64("eval-steps", budget.Default.Steps, "most steps one evaluation of an expression (JSONata, JSONPath, intrinsic) may take")
 	evalBytes := fs.Int64("eval-bytes", budget.Default.Bytes, "most bytes one evaluation of an expression may build")
 	evalTime := fs.Duration("eval-time", budget.Default.Time, "longest one evaluation of an expression may run (keep it well under 1s: StopExecution waits for it)")
+	redriveWindow := fs.Duration("redrive-window", engine.DefaultRedriveWindow, "how long after its end an execution may be redriven (AWS: 14 days, 336h)")
+	maxVersions := fs.Int("max-versions", service.DefaultMaxVersions, "most versions a state machine may have (AWS: 1000; negative: no limit)")
+	pprofAddr := fs.String("pprof", envOr("STEPD_PPROF", ""), "serve Go's profiles (net/http/pprof) on this loopback `address` (127.0.0.1:6060; env STEPD_PPROF)")
+	execLogs := fs.String("execution-logs", "", "write the execution logs that machines' loggingConfiguration asks for to this `file`, a JSON object a line (default: stepd's log)")
+	execLogsEndpoint := fs.String("execution-logs-endpoint", "", "send the execution logs to the CloudWatch Logs endpoint at `URL` (AWS's: https://logs.<region>.amazonaws.com; credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
 	mockConfig := fs.String("mock-config", os.Getenv("SFN_MOCK_CONFIG"), "Step Functions Local's mock configuration `file`: executions started on <machine ARN>#<test case> run that test case (env SFN_MOCK_CONFIG)")
 	sf := addStoreFlags(fs)
 	srvFlags := addServerFlags(fs)
@@ -54,6 +64,14 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	}
 	log := slog.New(slog.NewTextHandler(io.err, &slog.HandlerOptions{Level: level}))
 
+	if *pprofAddr != "" {
+		ln, err := servePprof(*pprofAddr)
+		if err != nil {
+			return err
+		}
+		defer ln.Close()
+		log.Info("serving profiles", "addr", "http://"+ln.Addr().String()+"/debug/pprof/")
+	}
 	var mocks *mock.Config
 	if *mockConfig != "" {
 		var err error
@@ -86,8 +104,25 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	}
 	limits := interp.Limits{MaxPayloadBytes: *maxPayload, MaxHistoryEvents: *maxHistory,
 		Eval: budget.Limits{Steps: *evalSteps, Bytes: *evalBytes, Time: *evalTime}}
+	var logSink service.ExecutionLogSink
+	if *execLogs != "" && *execLogsEndpoint != "" {
+		return usageErr("--execution-logs and --execution-logs-endpoint are exclusive")
+	}
+	if *execLogsEndpoint != "" {
+		logSink = &awssdk.CloudWatchLogs{Endpoint: awssdk.Endpoint{URL: *execLogsEndpoint, Region: *region},
+			OnError: func(err error) { log.Warn("execution log not delivered", "err", err) }}
+	}
+	if *execLogs != "" {
+		f, err := os.OpenFile(*execLogs, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return usageErr("--execution-logs: %v", err)
+		}
+		defer f.Close()
+		logSink = &fileLogSink{w: f}
+	}
 	svc := service.New(service.Options{Store: durable, ExpressStore: memory.New(), Runner: router, Clock: clock, Logger: log,
-		Node: sf.nodeName(*addr), Lease: *sf.lease, Limits: limits, MockConfig: mocks})
+		Node: sf.nodeName(*addr), Lease: *sf.lease, Limits: limits, MockConfig: mocks, MaxVersions: *maxVersions, RedriveWindow: *redriveWindow,
+		ItemReader: tasks.items, ResultWriter: tasks.items, ExecutionLogs: logSink})
 	check := tasks.Check
 	if mocks != nil {
 		// A test server: a resource only its mocks answer is fine, as in Step
@@ -95,9 +130,10 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 		// resource stepd cannot run fails there.
 		check = nil
 	}
-	apiOpts := awsapi.Options{Service: svc, Region: *region, Account: *account, Logger: log, CheckResource: check}
+	apiOpts := awsapi.Options{Service: svc, Region: *region, Account: *account, Logger: log, CheckResource: check, CheckMap: itemio.Check}
 	acc.options(&apiOpts, srvFlags)
 	api := awsapi.New(apiOpts)
+	opened := time.Since(began)
 	if err := svc.Start(ctx); err != nil {
 		return err
 	}
@@ -139,7 +175,7 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 		return err
 	}
 	log.Info("stepd serving the Step Functions API", "addr", ln.Addr().String(), "scheme", srvFlags.scheme(),
-		"auth", acc.describe(), "data", dbPath)
+		"auth", acc.describe(), "data", dbPath, "store_opened_in", opened.Round(time.Millisecond), "ready_in", time.Since(began).Round(time.Millisecond))
 	served := make(chan error, 1)
 	go func() { served <- srvFlags.serve(srv, ln) }()
 
@@ -177,4 +213,18 @@ func envOr(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// fileLogSink writes execution log events as JSON lines: the event in
+// CloudWatch Logs' Step Functions format, with its log group as "log_group".
+type fileLogSink struct{ w io.Writer }
+
+func (s *fileLogSink) Write(group string, event []byte) {
+	line := make([]byte, 0, len(event)+len(group)+16)
+	line = append(line, `{"log_group":`...)
+	line = jsonvalue.AppendString(line, group)
+	line = append(line, ',')
+	line = append(line, event[1:]...) // the event's own members
+	line = append(line, '\n')
+	_, _ = s.w.Write(line)
 }

@@ -202,6 +202,60 @@ test('stops a running execution', async ({ page }) => {
   await expect(page.locator('[data-state="Sleep"]')).toHaveAttribute('data-status', 'aborted');
 });
 
+test('redrives the stopped execution, and shows versions and aliases', async ({ page }) => {
+  const [x] = (await api('ListExecutions', { stateMachineArn: machineArn('sleepy') })).executions;
+  await page.goto(execURL(x.executionArn));
+  await expect(page.locator('h1 .badge')).toHaveText('aborted');
+  await page.getByRole('button', { name: 'Redrive' }).click();
+  await expect(page.locator('h1 .badge')).toHaveText('running');
+  await expect(page.locator('.facts')).toContainText('Redrives');
+  await expect(page.getByRole('button', { name: 'Redrive' })).toHaveCount(0);
+  await shot(page, '16-execution-redriven');
+
+  const v1 = (await api('PublishStateMachineVersion', { stateMachineArn: machineArn('sleepy') })).stateMachineVersionArn;
+  await api('CreateStateMachineAlias', { name: 'PROD', routingConfiguration: [{ stateMachineVersionArn: v1, weight: 100 }] });
+  const onAlias = await api('StartExecution', { stateMachineArn: machineArn('sleepy') + ':PROD' });
+  await page.goto(machineURL('sleepy'));
+  await expect(page.getByTestId('versions')).toContainText('Alias PROD');
+  await expect(page.getByTestId('versions')).toContainText('version 1: 100%');
+  await shot(page, '17-machine-versions');
+  await page.goto(execURL(onAlias.executionArn));
+  await expect(page.locator('.facts')).toContainText(machineArn('sleepy') + ':PROD');
+  await expect(page.locator('.facts')).toContainText(v1);
+});
+
+test('draws a running state as running and counts its duration', async ({ page }) => {
+  await createMachine('dozy', { StartAt: 'Doze', States: { Doze: { Type: 'Wait', Seconds: 3600, End: true } } });
+  const x = await api('StartExecution', { stateMachineArn: machineArn('dozy'), name: 'doze' });
+  await page.goto(execURL(x.executionArn));
+  const node = page.locator('[data-state="Doze"]');
+  await expect(node).toHaveAttribute('data-status', 'running');
+  // The computed colours of the state's box are the running ones, not a
+  // state's that has not run.
+  const colours = await node.evaluate((el) => {
+    const probe = (v: string) => {
+      const d = document.createElement('div');
+      d.style.backgroundColor = `var(${v})`;
+      document.body.appendChild(d);
+      const c = getComputedStyle(d).backgroundColor;
+      d.remove();
+      return c;
+    };
+    const rect = el.querySelector('rect')!;
+    const cs = getComputedStyle(rect);
+    return { fill: cs.fill, stroke: cs.stroke, runningBg: probe('--s-running-bg'), running: probe('--s-running'), noneBg: probe('--s-none-bg') };
+  });
+  expect(colours.fill).toBe(colours.runningBg);
+  expect(colours.stroke).toBe(colours.running);
+  expect(colours.fill).not.toBe(colours.noneBg);
+  // Its duration counts up while it runs: past a second, not "0 ms so far".
+  await node.click();
+  const duration = page.getByTestId('state-panel').locator('dt:text-is("Duration") + dd');
+  await expect(duration).toHaveText(/^\d+\.\d+ s so far$/, { timeout: 10_000 });
+  await shot(page, '18-running-state');
+  await api('StopExecution', { executionArn: x.executionArn });
+});
+
 /** A long workflow: 64 states with long names, a Parallel and a Map among them. */
 function bigDefinition() {
   const states: Record<string, any> = {};

@@ -19,6 +19,16 @@
 //     DynamoDb.ResourceNotFoundException), causes in the form of the AWS SDK
 //     for Java 2 ("... (Service: Sqs, Status Code: 400, Request ID: ...)").
 //
+// sqs, sns, dynamodb, lambda, sfn and s3 are called through the typed
+// aws-sdk-go-v2 clients. Every other service whose protocol is JSON 1.0/1.1,
+// REST-JSON or query is called through one generic client (Generic), driven
+// by a table generated from botocore's service models (models/, made by
+// scripts/gen-awssdk-models.py): requests built in the service's protocol and
+// signed with SigV4, results in PascalCase member names, errors named
+// <Service>.<Exception> as the AWS SDK for Java 2 names them. On that client
+// also run the optimized events:putEvents, athena:startQueryExecution and
+// glue:startJobRun (with .sync).
+//
 // With .waitForTaskToken the runner performs the request only: the engine then
 // waits for SendTaskSuccess or SendTaskFailure with the task's token.
 package awssdk
@@ -108,11 +118,17 @@ var services = []struct {
 	}, nil},
 }
 
-// ServiceNames returns the services the AWS SDK integrations can call.
+// ServiceNames returns the services the AWS SDK integrations can call: those
+// with typed clients, then those of the generated table.
 func ServiceNames() []string {
 	names := make([]string, len(services))
 	for i, s := range services {
 		names[i] = s.name
+	}
+	for _, n := range modelNames() {
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
 	}
 	return names
 }
@@ -136,6 +152,26 @@ func Runners(cfg Config) map[string]runner.Runner {
 		out["aws-sdk:"+def.name] = &SDK{svc: svc}
 		if opt, ok := optimized[def.name]; ok {
 			out[def.name] = &Optimized{svc: svc, spec: opt}
+		}
+	}
+	// Every other service of the generated table goes through the generic
+	// client, built from the service's model.
+	for _, name := range modelNames() {
+		if _, typed := out["aws-sdk:"+name]; typed {
+			continue
+		}
+		ep, ok := cfg.Endpoints[name]
+		if !ok {
+			ep = cfg.Endpoints[""]
+		}
+		out["aws-sdk:"+name] = &Generic{name: name, ep: ep, getenv: cfg.Getenv}
+	}
+	if g, ok := out["aws-sdk:eventbridge"].(*Generic); ok {
+		out["events"] = &PutEvents{events: g} // at services.eventbridge's endpoint
+	}
+	for _, spec := range jobs {
+		if g, ok := out["aws-sdk:"+spec.model].(*Generic); ok {
+			out[spec.service] = &Job{spec: spec, client: g}
 		}
 	}
 	return out

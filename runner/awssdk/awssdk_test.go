@@ -257,6 +257,31 @@ func TestCheck(t *testing.T) {
 		"arn:aws:states:::aws-sdk:sqs:noSuchAction":                  false,
 		"arn:aws:states:::aws-sdk:sqs:sendMessage.sync":              false,
 		"arn:aws:states:::aws-sdk:dynamodb:putItem.waitForTaskToken": true,
+		// Services of the generated table.
+		"arn:aws:states:::aws-sdk:secretsmanager:getSecretValue":       true,
+		"arn:aws:states:::aws-sdk:iam:createUser.waitForTaskToken":     true,
+		"arn:aws:states:::aws-sdk:apigateway:getRestApis":              true,
+		"arn:aws:states:::aws-sdk:cloudwatchlogs:putLogEvents":         true,
+		"arn:aws:states:::aws-sdk:secretsmanager:GetSecretValue":       false, // actions are camelCase
+		"arn:aws:states:::aws-sdk:secretsmanager:getSecret":            false,
+		"arn:aws:states:::aws-sdk:secretsmanager:getSecretValue.sync":  false,
+		"arn:aws:states:::aws-sdk:ssm:getParameter.sync:2":             false,
+		"arn:aws:states:::events:putEvents":                            true,
+		"arn:aws:states:::events:putEvents.waitForTaskToken":           true,
+		"arn:aws:states:::events:putEvents.sync":                       false,
+		"arn:aws:states:::events:putRule":                              false,
+		"arn:aws:states:::athena:startQueryExecution.sync":             true,
+		"arn:aws:states:::athena:startQueryExecution.waitForTaskToken": false,
+		"arn:aws:states:::glue:startJobRun":                            true,
+		"arn:aws:states:::glue:startJobRun.sync":                       true,
+		"arn:aws:states:::glue:getJobRun":                              false,
+	}
+	// Services whose protocol is rest-xml (other than S3) or ec2 have no runner:
+	// the router refuses them.
+	for _, service := range []string{"ec2", "cloudfront", "route53"} {
+		if runners["aws-sdk:"+service] != nil {
+			t.Errorf("a runner for %s, whose protocol stepd does not speak", service)
+		}
 	}
 	for arn, ok := range tests {
 		res := resource(t, arn)

@@ -30,6 +30,9 @@ type Store struct {
 	nodes      map[string]time.Time // node → end of its lease
 	mapRuns    map[string]*store.MapRun
 	mapItems   map[string]map[int64]*store.MapItem // run ARN → index → item
+	versions   map[string]*store.StateMachineVersion
+	published  map[string]int64 // machine ARN → versions it ever published
+	aliases    map[string]*store.Alias
 	nextID     int64
 }
 
@@ -43,6 +46,7 @@ func New() *Store {
 		execs: map[int64]*store.Execution{}, execByARN: map[string]int64{}, execByName: map[[2]string]int64{},
 		history: map[int64][]store.Event{}, timers: map[store.TimerRef]*timer{}, tasks: map[string]*store.Task{},
 		nodes: map[string]time.Time{}, mapRuns: map[string]*store.MapRun{}, mapItems: map[string]map[int64]*store.MapItem{},
+		versions: map[string]*store.StateMachineVersion{}, published: map[string]int64{}, aliases: map[string]*store.Alias{},
 	}
 }
 
@@ -100,6 +104,19 @@ func (s *Store) StateMachineDelete(_ context.Context, arn string) error {
 	}
 	delete(s.machines, arn)
 	delete(s.tags, arn)
+	delete(s.published, arn)
+	for varn, v := range s.versions {
+		if v.MachineARN == arn {
+			delete(s.versions, varn)
+			delete(s.tags, varn)
+		}
+	}
+	for aarn, a := range s.aliases {
+		if a.MachineARN == arn {
+			delete(s.aliases, aarn)
+			delete(s.tags, aarn)
+		}
+	}
 	return nil
 }
 
@@ -273,7 +290,9 @@ func (s *Store) ExecutionList(_ context.Context, q store.ExecutionQuery) ([]*sto
 	var out []*store.Execution
 	for _, x := range s.execs {
 		if q.MachineARN != "" && x.MachineARN != q.MachineARN || q.Status != "" && x.Status != q.Status ||
-			!strings.HasPrefix(x.MachineARN, q.MachinePrefix) || q.MapRun != "" && x.MapRun != q.MapRun {
+			!strings.HasPrefix(x.MachineARN, q.MachinePrefix) || q.MapRun != "" && x.MapRun != q.MapRun ||
+			q.VersionARN != "" && x.VersionARN != q.VersionARN || q.AliasARN != "" && x.AliasARN != q.AliasARN ||
+			q.Redriven == "REDRIVEN" && x.RedriveCount == 0 || q.Redriven == "NOT_REDRIVEN" && x.RedriveCount > 0 {
 			continue
 		}
 		if q.After != nil && newerFirst(&store.Execution{StartTime: q.After.StartTime, ID: q.After.ID}, x) >= 0 {
@@ -616,6 +635,32 @@ func (s *Store) TasksOpen(_ context.Context, kind store.TaskKind, statuses []sto
 	return out, nil
 }
 
+// ActivityTasksScheduled implements store.Store.
+func (s *Store) ActivityTasksScheduled(_ context.Context, activityARN string, limit int) ([]*store.Task, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []*store.Task
+	for _, t := range s.tasks {
+		if t.Kind == store.TaskActivity && t.ActivityARN == activityARN && t.Status == store.TaskScheduled {
+			out = append(out, t)
+		}
+	}
+	slices.SortFunc(out, func(a, b *store.Task) int {
+		if c := cmp.Compare(a.ExecutionID, b.ExecutionID); c != 0 {
+			return c
+		}
+		if c := a.Created.Compare(b.Created); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Token, b.Token)
+	})
+	out = out[:min(limit, len(out))]
+	for i, t := range out {
+		out[i] = clone(t)
+	}
+	return out, nil
+}
+
 // ActivityTaskClaim implements store.Store.
 func (s *Store) ActivityTaskClaim(_ context.Context, activityARN, worker string, _ time.Time) (*store.Task, error) {
 	s.mu.Lock()
@@ -677,6 +722,31 @@ func (s *Store) MapRunUpdate(_ context.Context, r *store.MapRun) error {
 	next.ExecutionID, next.ExecutionARN, next.MachineARN, next.StateName, next.Token = cur.ExecutionID, cur.ExecutionARN, cur.MachineARN, cur.StateName, cur.Token
 	next.ChildType, next.Spec, next.StartTime = cur.ChildType, cur.Spec, cur.StartTime
 	s.mapRuns[r.ARN] = next
+	return nil
+}
+
+// MapRunConfigure implements store.Store.
+func (s *Store) MapRunConfigure(_ context.Context, arn string, c store.MapRunConfig) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur, ok := s.mapRuns[arn]
+	if !ok {
+		return store.ErrNotFound
+	}
+	if cur.Status != "RUNNING" {
+		return store.ErrConflict
+	}
+	next := cloneMapRun(cur)
+	if c.MaxConcurrency != nil {
+		next.MaxConcurrency = *c.MaxConcurrency
+	}
+	if c.ToleratedFailureCount != nil {
+		next.ToleratedFailureCount = *c.ToleratedFailureCount
+	}
+	if c.ToleratedFailurePercentage != nil {
+		next.ToleratedFailurePercentage = *c.ToleratedFailurePercentage
+	}
+	s.mapRuns[arn] = next
 	return nil
 }
 

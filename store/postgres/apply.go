@@ -98,15 +98,17 @@ func plan(c *store.Change) []stmt {
 			state = x.State
 		}
 		if c.ExpectVersion == 0 {
-			out = append(out, stmt{sql: `INSERT INTO executions (id, arn, machine_arn, name, revision_id, status, input, output, error, cause, start_ms, stop_ms, state, version, last_event_id, trace_header, parent, parent_waits, map_run, map_item)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) ON CONFLICT DO NOTHING`,
+			out = append(out, stmt{sql: `INSERT INTO executions (id, arn, machine_arn, name, revision_id, status, input, output, error, cause, start_ms, stop_ms, state, version, last_event_id, trace_header, parent, parent_waits, map_run, map_item, version_arn, alias_arn, redrive_count, redrive_ms, redrive_token)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) ON CONFLICT DO NOTHING`,
 				args: []any{x.ID, x.ARN, x.MachineARN, x.Name, x.RevisionID, x.Status, x.Input, output, x.Error, x.Cause, sqlrow.Millis(x.StartTime), sqlrow.Millis(x.StopTime),
-					state, x.Version, x.LastEventID, x.TraceHeader, x.Parent, x.ParentWaits, x.MapRun, x.MapItem},
+					state, x.Version, x.LastEventID, x.TraceHeader, x.Parent, x.ParentWaits, x.MapRun, x.MapItem, x.VersionARN, x.AliasARN, x.RedriveCount, sqlrow.Millis(x.RedriveTime), x.RedriveToken},
 				want: 1, onMiss: store.ErrExists})
 		} else {
-			out = append(out, stmt{sql: `UPDATE executions SET status = $1, output = $2, error = $3, cause = $4, stop_ms = $5, state = $6, version = $7, last_event_id = $8
-				WHERE id = $9 AND version = $10`,
-				args: []any{x.Status, output, x.Error, x.Cause, sqlrow.Millis(x.StopTime), state, x.Version, x.LastEventID, x.ID, c.ExpectVersion},
+			out = append(out, stmt{sql: `UPDATE executions SET status = $1, output = $2, error = $3, cause = $4, stop_ms = $5, state = $6, version = $7, last_event_id = $8,
+				redrive_count = $9, redrive_ms = $10, redrive_token = $11
+				WHERE id = $12 AND version = $13`,
+				args: []any{x.Status, output, x.Error, x.Cause, sqlrow.Millis(x.StopTime), state, x.Version, x.LastEventID,
+					x.RedriveCount, sqlrow.Millis(x.RedriveTime), x.RedriveToken, x.ID, c.ExpectVersion},
 				want: 1, onMiss: store.ErrConflict})
 		}
 		execID = x.ID

@@ -203,9 +203,9 @@ func collect[T any](rows pgx.Rows, scan func(sqlrow.Scanner) (T, error)) ([]T, e
 // StateMachineCreate implements store.Store.
 func (s *Store) StateMachineCreate(ctx context.Context, sm *store.StateMachine, def *store.Definition) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO state_machines (arn, name, type, status, role_arn, revision_id, description, logging, tracing, created_ms, updated_ms)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-			sm.ARN, sm.Name, sm.Type, sm.Status, sm.RoleARN, sm.RevisionID, sm.Description, sm.Logging, sm.Tracing, sqlrow.Millis(sm.CreatedAt), sqlrow.Millis(sm.UpdatedAt))
+		_, err := tx.Exec(ctx, `INSERT INTO state_machines (arn, name, type, status, role_arn, revision_id, description, logging, tracing, created_ms, updated_ms, encryption)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			sm.ARN, sm.Name, sm.Type, sm.Status, sm.RoleARN, sm.RevisionID, sm.Description, sm.Logging, sm.Tracing, sqlrow.Millis(sm.CreatedAt), sqlrow.Millis(sm.UpdatedAt), sm.Encryption)
 		if isUnique(err) {
 			return store.ErrExists
 		}
@@ -230,8 +230,8 @@ func (s *Store) StateMachineGet(ctx context.Context, arn string) (*store.StateMa
 // StateMachineUpdate implements store.Store.
 func (s *Store) StateMachineUpdate(ctx context.Context, sm *store.StateMachine, def *store.Definition) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE state_machines SET type = $1, status = $2, role_arn = $3, revision_id = $4, description = $5, logging = $6, tracing = $7, updated_ms = $8 WHERE arn = $9`,
-			sm.Type, sm.Status, sm.RoleARN, sm.RevisionID, sm.Description, sm.Logging, sm.Tracing, sqlrow.Millis(sm.UpdatedAt), sm.ARN)
+		tag, err := tx.Exec(ctx, `UPDATE state_machines SET type = $1, status = $2, role_arn = $3, revision_id = $4, description = $5, logging = $6, tracing = $7, updated_ms = $8, encryption = $9 WHERE arn = $10`,
+			sm.Type, sm.Status, sm.RoleARN, sm.RevisionID, sm.Description, sm.Logging, sm.Tracing, sqlrow.Millis(sm.UpdatedAt), sm.Encryption, sm.ARN)
 		if err != nil {
 			return err
 		}
@@ -262,7 +262,27 @@ func (s *Store) deleteWithTags(ctx context.Context, table, arn string) error {
 
 // StateMachineDelete implements store.Store.
 func (s *Store) StateMachineDelete(ctx context.Context, arn string) error {
-	return s.deleteWithTags(ctx, "state_machines", arn)
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM state_machines WHERE arn = $1`, arn)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return store.ErrNotFound
+		}
+		for _, q := range []string{
+			`DELETE FROM tags WHERE resource_arn = $1 OR resource_arn IN (SELECT arn FROM machine_versions WHERE machine_arn = $1)
+				OR resource_arn IN (SELECT arn FROM machine_aliases WHERE machine_arn = $1)`,
+			`DELETE FROM alias_routes WHERE alias_arn IN (SELECT arn FROM machine_aliases WHERE machine_arn = $1)`,
+			`DELETE FROM machine_aliases WHERE machine_arn = $1`,
+			`DELETE FROM machine_versions WHERE machine_arn = $1`,
+		} {
+			if _, err := tx.Exec(ctx, q, arn); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // StateMachineList implements store.Store.
@@ -390,6 +410,18 @@ func (s *Store) ExecutionList(ctx context.Context, q store.ExecutionQuery) ([]*s
 	}
 	if q.MapRun != "" {
 		where = append(where, "map_run = "+arg(q.MapRun))
+	}
+	if q.VersionARN != "" {
+		where = append(where, "version_arn = "+arg(q.VersionARN))
+	}
+	if q.AliasARN != "" {
+		where = append(where, "alias_arn = "+arg(q.AliasARN))
+	}
+	switch q.Redriven {
+	case "REDRIVEN":
+		where = append(where, "redrive_count > 0")
+	case "NOT_REDRIVEN":
+		where = append(where, "redrive_count = 0")
 	}
 	if q.After != nil {
 		start := arg(sqlrow.Millis(q.After.StartTime))
@@ -595,6 +627,16 @@ func statusStrings(list []store.TaskStatus) []string {
 	return out
 }
 
+// ActivityTasksScheduled implements store.Store.
+func (s *Store) ActivityTasksScheduled(ctx context.Context, activityARN string, limit int) ([]*store.Task, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+sqlrow.TaskColumns+` FROM tasks
+		WHERE activity_arn = $1 AND status = 'scheduled' ORDER BY execution_id, created_ms, token LIMIT $2`, activityARN, limit)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, read.Task)
+}
+
 // ActivityTaskClaim implements store.Store.
 func (s *Store) ActivityTaskClaim(ctx context.Context, activityARN, worker string, _ time.Time) (*store.Task, error) {
 	return read.Task(s.pool.QueryRow(ctx, `UPDATE tasks SET status = 'started', worker = $1
@@ -628,6 +670,26 @@ func (s *Store) MapRunUpdate(ctx context.Context, r *store.MapRun) error {
 	}
 	if tag.RowsAffected() == 0 {
 		return store.ErrNotFound
+	}
+	return nil
+}
+
+// MapRunConfigure implements store.Store.
+func (s *Store) MapRunConfigure(ctx context.Context, arn string, c store.MapRunConfig) error {
+	var status string
+	// One statement: the update, guarded, and the run's status either way.
+	err := s.pool.QueryRow(ctx, `WITH u AS (UPDATE map_runs SET max_concurrency = COALESCE($1, max_concurrency),
+			tolerated_count = COALESCE($2, tolerated_count), tolerated_percent = COALESCE($3, tolerated_percent)
+			WHERE arn = $4 AND status = 'RUNNING' RETURNING status)
+		SELECT COALESCE((SELECT status FROM u), (SELECT status FROM map_runs WHERE arn = $4), '')`,
+		c.MaxConcurrency, c.ToleratedFailureCount, c.ToleratedFailurePercentage, arn).Scan(&status)
+	switch {
+	case err != nil:
+		return err
+	case status == "":
+		return store.ErrNotFound
+	case status != "RUNNING":
+		return store.ErrConflict
 	}
 	return nil
 }

@@ -24,6 +24,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"modernc.org/sqlite"
@@ -52,6 +53,45 @@ type Store struct {
 	w      *sql.DB // the one writer
 	r      *sql.DB // readers
 	writes *writeStmts
+	// reads are the readers' statements, prepared once each (by query text):
+	// preparing a statement on every read was a sixth of stepd's CPU under
+	// the activities workload.
+	reads sync.Map // string → *sql.Stmt
+}
+
+// prepared returns the readers' statement of query, preparing it on first
+// use.
+func (s *Store) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := s.reads.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.r.PrepareContext(context.WithoutCancel(ctx), query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.reads.LoadOrStore(query, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// query runs a read with the readers' prepared statement of query.
+func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := s.prepared(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// queryRow is query for one row.
+func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := s.prepared(ctx, query)
+	if err != nil {
+		return s.r.QueryRowContext(ctx, query, args...) // reports the error through Scan
+	}
+	return st.QueryRowContext(ctx, args...)
 }
 
 var _ store.Store = (*Store)(nil)
@@ -115,6 +155,7 @@ func Open(path string, opts Options) (*Store, error) {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	s.reads.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
@@ -198,9 +239,9 @@ func collect[T any](rows *sql.Rows, scan func(sqlrow.Scanner) (T, error)) ([]T, 
 // StateMachineCreate implements store.Store.
 func (s *Store) StateMachineCreate(ctx context.Context, sm *store.StateMachine, def *store.Definition) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO state_machines (arn, name, type, status, role_arn, revision_id, description, logging, tracing, created_ms, updated_ms)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			sm.ARN, sm.Name, sm.Type, sm.Status, sm.RoleARN, sm.RevisionID, sm.Description, sm.Logging, sm.Tracing, sqlrow.Millis(sm.CreatedAt), sqlrow.Millis(sm.UpdatedAt))
+		_, err := tx.ExecContext(ctx, `INSERT INTO state_machines (arn, name, type, status, role_arn, revision_id, description, logging, tracing, created_ms, updated_ms, encryption)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			sm.ARN, sm.Name, sm.Type, sm.Status, sm.RoleARN, sm.RevisionID, sm.Description, sm.Logging, sm.Tracing, sqlrow.Millis(sm.CreatedAt), sqlrow.Millis(sm.UpdatedAt), sm.Encryption)
 		if isUnique(err) {
 			return store.ErrExists
 		}
@@ -234,14 +275,14 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // StateMachineGet implements store.Store.
 func (s *Store) StateMachineGet(ctx context.Context, arn string) (*store.StateMachine, error) {
-	return read.Machine(s.r.QueryRowContext(ctx, `SELECT `+sqlrow.MachineColumns+` FROM state_machines WHERE arn = ?`, arn))
+	return read.Machine(s.queryRow(ctx, `SELECT `+sqlrow.MachineColumns+` FROM state_machines WHERE arn = ?`, arn))
 }
 
 // StateMachineUpdate implements store.Store.
 func (s *Store) StateMachineUpdate(ctx context.Context, sm *store.StateMachine, def *store.Definition) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE state_machines SET type = ?, status = ?, role_arn = ?, revision_id = ?, description = ?, logging = ?, tracing = ?, updated_ms = ? WHERE arn = ?`,
-			sm.Type, sm.Status, sm.RoleARN, sm.RevisionID, sm.Description, sm.Logging, sm.Tracing, sqlrow.Millis(sm.UpdatedAt), sm.ARN)
+		res, err := tx.ExecContext(ctx, `UPDATE state_machines SET type = ?, status = ?, role_arn = ?, revision_id = ?, description = ?, logging = ?, tracing = ?, updated_ms = ?, encryption = ? WHERE arn = ?`,
+			sm.Type, sm.Status, sm.RoleARN, sm.RevisionID, sm.Description, sm.Logging, sm.Tracing, sqlrow.Millis(sm.UpdatedAt), sm.Encryption, sm.ARN)
 		if err != nil {
 			return err
 		}
@@ -272,12 +313,32 @@ func (s *Store) deleteWithTags(ctx context.Context, table, arn string) error {
 
 // StateMachineDelete implements store.Store.
 func (s *Store) StateMachineDelete(ctx context.Context, arn string) error {
-	return s.deleteWithTags(ctx, "state_machines", arn)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM state_machines WHERE arn = ?`, arn)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return store.ErrNotFound
+		}
+		for _, q := range []string{
+			`DELETE FROM tags WHERE resource_arn = ?1 OR resource_arn IN (SELECT arn FROM machine_versions WHERE machine_arn = ?1)
+				OR resource_arn IN (SELECT arn FROM machine_aliases WHERE machine_arn = ?1)`,
+			`DELETE FROM alias_routes WHERE alias_arn IN (SELECT arn FROM machine_aliases WHERE machine_arn = ?1)`,
+			`DELETE FROM machine_aliases WHERE machine_arn = ?1`,
+			`DELETE FROM machine_versions WHERE machine_arn = ?1`,
+		} {
+			if _, err := tx.ExecContext(ctx, q, arn); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // StateMachineList implements store.Store.
 func (s *Store) StateMachineList(ctx context.Context, after string, limit int) ([]*store.StateMachine, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+sqlrow.MachineColumns+` FROM state_machines WHERE arn > ? ORDER BY arn LIMIT ?`, after, limit)
+	rows, err := s.query(ctx, `SELECT `+sqlrow.MachineColumns+` FROM state_machines WHERE arn > ? ORDER BY arn LIMIT ?`, after, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -288,7 +349,7 @@ func (s *Store) StateMachineList(ctx context.Context, after string, limit int) (
 func (s *Store) DefinitionGet(ctx context.Context, revisionID string) (*store.Definition, error) {
 	var d store.Definition
 	var created int64
-	err := s.r.QueryRowContext(ctx, `SELECT revision_id, machine_arn, text, created_ms FROM definitions WHERE revision_id = ?`, revisionID).
+	err := s.queryRow(ctx, `SELECT revision_id, machine_arn, text, created_ms FROM definitions WHERE revision_id = ?`, revisionID).
 		Scan(&d.RevisionID, &d.MachineARN, &d.Text, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound
@@ -311,7 +372,7 @@ func (s *Store) ActivityCreate(ctx context.Context, a *store.Activity) error {
 
 // ActivityGet implements store.Store.
 func (s *Store) ActivityGet(ctx context.Context, arn string) (*store.Activity, error) {
-	return read.Activity(s.r.QueryRowContext(ctx, `SELECT `+sqlrow.ActivityColumns+` FROM activities WHERE arn = ?`, arn))
+	return read.Activity(s.queryRow(ctx, `SELECT `+sqlrow.ActivityColumns+` FROM activities WHERE arn = ?`, arn))
 }
 
 // ActivityDelete implements store.Store.
@@ -321,7 +382,7 @@ func (s *Store) ActivityDelete(ctx context.Context, arn string) error {
 
 // ActivityList implements store.Store.
 func (s *Store) ActivityList(ctx context.Context, after string, limit int) ([]*store.Activity, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+sqlrow.ActivityColumns+` FROM activities WHERE arn > ? ORDER BY arn LIMIT ?`, after, limit)
+	rows, err := s.query(ctx, `SELECT `+sqlrow.ActivityColumns+` FROM activities WHERE arn > ? ORDER BY arn LIMIT ?`, after, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -355,7 +416,7 @@ func (s *Store) TagsRemove(ctx context.Context, arn string, keys []string) error
 
 // TagsList implements store.Store.
 func (s *Store) TagsList(ctx context.Context, arn string) ([]store.Tag, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT key, value FROM tags WHERE resource_arn = ? ORDER BY key`, arn)
+	rows, err := s.query(ctx, `SELECT key, value FROM tags WHERE resource_arn = ? ORDER BY key`, arn)
 	if err != nil {
 		return nil, err
 	}
@@ -372,17 +433,17 @@ func (s *Store) TagsList(ctx context.Context, arn string) ([]store.Tag, error) {
 
 // ExecutionGet implements store.Store.
 func (s *Store) ExecutionGet(ctx context.Context, arn string) (*store.Execution, error) {
-	return read.ExecutionState(s.r.QueryRowContext(ctx, `SELECT `+sqlrow.ExecutionColumns+`, state FROM executions WHERE arn = ?`, arn))
+	return read.ExecutionState(s.queryRow(ctx, `SELECT `+sqlrow.ExecutionColumns+`, state FROM executions WHERE arn = ?`, arn))
 }
 
 // ExecutionGetByID implements store.Store.
 func (s *Store) ExecutionGetByID(ctx context.Context, id int64) (*store.Execution, error) {
-	return read.ExecutionState(s.r.QueryRowContext(ctx, `SELECT `+sqlrow.ExecutionColumns+`, state FROM executions WHERE id = ?`, id))
+	return read.ExecutionState(s.queryRow(ctx, `SELECT `+sqlrow.ExecutionColumns+`, state FROM executions WHERE id = ?`, id))
 }
 
 // ExecutionFind implements store.Store.
 func (s *Store) ExecutionFind(ctx context.Context, machineARN, name string) (*store.Execution, error) {
-	return read.ExecutionState(s.r.QueryRowContext(ctx, `SELECT `+sqlrow.ExecutionColumns+`, state FROM executions WHERE machine_arn = ? AND name = ?`, machineARN, name))
+	return read.ExecutionState(s.queryRow(ctx, `SELECT `+sqlrow.ExecutionColumns+`, state FROM executions WHERE machine_arn = ? AND name = ?`, machineARN, name))
 }
 
 // ExecutionList implements store.Store.
@@ -407,6 +468,20 @@ func (s *Store) ExecutionList(ctx context.Context, q store.ExecutionQuery) ([]*s
 		where = append(where, "map_run = ?")
 		args = append(args, q.MapRun)
 	}
+	if q.VersionARN != "" {
+		where = append(where, "version_arn = ?")
+		args = append(args, q.VersionARN)
+	}
+	if q.AliasARN != "" {
+		where = append(where, "alias_arn = ?")
+		args = append(args, q.AliasARN)
+	}
+	switch q.Redriven {
+	case "REDRIVEN":
+		where = append(where, "redrive_count > 0")
+	case "NOT_REDRIVEN":
+		where = append(where, "redrive_count = 0")
+	}
 	if q.After != nil {
 		where = append(where, "(start_ms < ? OR (start_ms = ? AND id < ?))")
 		args = append(args, sqlrow.Millis(q.After.StartTime), sqlrow.Millis(q.After.StartTime), q.After.ID)
@@ -419,7 +494,7 @@ func (s *Store) ExecutionList(ctx context.Context, q store.ExecutionQuery) ([]*s
 	if q.Limit > 0 {
 		query += " LIMIT " + strconv.Itoa(q.Limit)
 	}
-	rows, err := s.r.QueryContext(ctx, query, args...)
+	rows, err := s.query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -428,7 +503,7 @@ func (s *Store) ExecutionList(ctx context.Context, q store.ExecutionQuery) ([]*s
 
 // ExecutionRunning implements store.Store.
 func (s *Store) ExecutionRunning(ctx context.Context, afterID int64, limit int) ([]int64, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id FROM executions WHERE status = 'RUNNING' AND id > ? ORDER BY id LIMIT ?`, afterID, limit)
+	rows, err := s.query(ctx, `SELECT id FROM executions WHERE status = 'RUNNING' AND id > ? ORDER BY id LIMIT ?`, afterID, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -468,9 +543,9 @@ func (s *Store) HistoryList(ctx context.Context, q store.HistoryQuery) ([]store.
 		if before == 0 {
 			before = 1<<62 - 1
 		}
-		rows, err = s.r.QueryContext(ctx, `SELECT events FROM history WHERE execution_id = ? AND first_id < ? ORDER BY first_id DESC`, executionID, before)
+		rows, err = s.query(ctx, `SELECT events FROM history WHERE execution_id = ? AND first_id < ? ORDER BY first_id DESC`, executionID, before)
 	} else {
-		rows, err = s.r.QueryContext(ctx, `SELECT events FROM history WHERE execution_id = ? AND last_id > ? ORDER BY first_id`, executionID, from)
+		rows, err = s.query(ctx, `SELECT events FROM history WHERE execution_id = ? AND last_id > ? ORDER BY first_id`, executionID, from)
 	}
 	if err != nil {
 		return nil, err
@@ -520,7 +595,7 @@ func (s *Store) TimersClaim(ctx context.Context, c store.TimerClaim) ([]store.Ti
 // TimerNext implements store.Store.
 func (s *Store) TimerNext(ctx context.Context) (time.Time, bool, error) {
 	var due sql.NullInt64
-	if err := s.r.QueryRowContext(ctx, `SELECT MIN(claim_ms) FROM timers`).Scan(&due); err != nil {
+	if err := s.queryRow(ctx, `SELECT MIN(claim_ms) FROM timers`).Scan(&due); err != nil {
 		return time.Time{}, false, err
 	}
 	if !due.Valid {
@@ -531,7 +606,7 @@ func (s *Store) TimerNext(ctx context.Context) (time.Time, bool, error) {
 
 // TimerList implements store.Store.
 func (s *Store) TimerList(ctx context.Context, after store.TimerRef, limit int) ([]store.Timer, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT execution_id, timer_id, due_ms FROM timers
+	rows, err := s.query(ctx, `SELECT execution_id, timer_id, due_ms FROM timers
 		WHERE (execution_id, timer_id) > (?, ?) ORDER BY execution_id, timer_id LIMIT ?`, after.ExecutionID, after.TimerID, limit)
 	if err != nil {
 		return nil, err
@@ -590,7 +665,7 @@ func (s *Store) TasksAdopt(ctx context.Context, node string, now time.Time, limi
 
 // TaskGet implements store.Store.
 func (s *Store) TaskGet(ctx context.Context, token string) (*store.Task, error) {
-	return read.Task(s.r.QueryRowContext(ctx, `SELECT `+sqlrow.TaskColumns+` FROM tasks WHERE token = ?`, token))
+	return read.Task(s.queryRow(ctx, `SELECT `+sqlrow.TaskColumns+` FROM tasks WHERE token = ?`, token))
 }
 
 // TasksOpen implements store.Store.
@@ -605,7 +680,20 @@ func (s *Store) TasksOpen(ctx context.Context, kind store.TaskKind, statuses []s
 		args = append(args, st)
 	}
 	args = append(args, after, limit)
-	rows, err := s.r.QueryContext(ctx, `SELECT `+sqlrow.TaskColumns+` FROM tasks WHERE kind = ? AND status IN (`+strings.Join(marks, ",")+`) AND token > ? ORDER BY token LIMIT ?`, args...)
+	rows, err := s.query(ctx, `SELECT `+sqlrow.TaskColumns+` FROM tasks WHERE kind = ? AND status IN (`+strings.Join(marks, ",")+`) AND token > ? ORDER BY token LIMIT ?`, args...)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, read.Task)
+}
+
+// ActivityTasksScheduled implements store.Store.
+func (s *Store) ActivityTasksScheduled(ctx context.Context, activityARN string, limit int) ([]*store.Task, error) {
+	// The limit is in the text: a bound LIMIT that changes between runs
+	// makes SQLite prepare the statement again at every run (a sixth of
+	// GetActivityTask's CPU). Pollers use a few limits, each prepared once.
+	rows, err := s.query(ctx, `SELECT `+sqlrow.TaskColumns+` FROM tasks
+		WHERE activity_arn = ? AND status = 'scheduled' ORDER BY execution_id, created_ms, token LIMIT `+strconv.Itoa(max(limit, 0)), activityARN)
 	if err != nil {
 		return nil, err
 	}
@@ -712,9 +800,10 @@ func prepareWrites(ctx context.Context, db *sql.DB) (*writeStmts, error) {
 		dst   **sql.Stmt
 		query string
 	}{
-		{&w.createExec, `INSERT INTO executions (arn, machine_arn, name, revision_id, status, input, output, error, cause, start_ms, stop_ms, state, version, last_event_id, trace_header, parent, parent_waits, map_run, map_item)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`},
-		{&w.updateExec, `UPDATE executions SET status = ?, output = ?, error = ?, cause = ?, stop_ms = ?, state = ?, version = ?, last_event_id = ?
+		{&w.createExec, `INSERT INTO executions (arn, machine_arn, name, revision_id, status, input, output, error, cause, start_ms, stop_ms, state, version, last_event_id, trace_header, parent, parent_waits, map_run, map_item, version_arn, alias_arn, redrive_count, redrive_ms, redrive_token)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`},
+		{&w.updateExec, `UPDATE executions SET status = ?, output = ?, error = ?, cause = ?, stop_ms = ?, state = ?, version = ?, last_event_id = ?,
+			redrive_count = ?, redrive_ms = ?, redrive_token = ?
 			WHERE id = ? AND version = ?`},
 		{&w.appendHistory, `INSERT INTO history (execution_id, first_id, last_id, events) VALUES (?, ?, ?, ?)`},
 		{&w.armTimer, `INSERT OR REPLACE INTO timers (execution_id, timer_id, due_ms, claim_ms, owner) VALUES (?, ?, ?, ?, '')`},
@@ -754,7 +843,7 @@ func (w *writeStmts) apply(ctx context.Context, tx *sql.Tx, c *store.Change) err
 		if c.ExpectVersion == 0 {
 			err := w.createExec.QueryRowContext(ctx,
 				x.ARN, x.MachineARN, x.Name, x.RevisionID, x.Status, x.Input, output, x.Error, x.Cause, sqlrow.Millis(x.StartTime), sqlrow.Millis(x.StopTime),
-				state, x.Version, x.LastEventID, x.TraceHeader, x.Parent, x.ParentWaits, x.MapRun, x.MapItem).Scan(&x.ID)
+				state, x.Version, x.LastEventID, x.TraceHeader, x.Parent, x.ParentWaits, x.MapRun, x.MapItem, x.VersionARN, x.AliasARN, x.RedriveCount, sqlrow.Millis(x.RedriveTime), x.RedriveToken).Scan(&x.ID)
 			if isUnique(err) {
 				return store.ErrExists
 			}
@@ -763,7 +852,8 @@ func (w *writeStmts) apply(ctx context.Context, tx *sql.Tx, c *store.Change) err
 			}
 		} else {
 			res, err := w.updateExec.ExecContext(ctx,
-				x.Status, output, x.Error, x.Cause, sqlrow.Millis(x.StopTime), state, x.Version, x.LastEventID, x.ID, c.ExpectVersion)
+				x.Status, output, x.Error, x.Cause, sqlrow.Millis(x.StopTime), state, x.Version, x.LastEventID,
+				x.RedriveCount, sqlrow.Millis(x.RedriveTime), x.RedriveToken, x.ID, c.ExpectVersion)
 			if err != nil {
 				return err
 			}
@@ -888,7 +978,7 @@ func (s *Store) MapRunCreate(ctx context.Context, r *store.MapRun) error {
 
 // MapRunGet implements store.Store.
 func (s *Store) MapRunGet(ctx context.Context, arn string) (*store.MapRun, error) {
-	return read.MapRun(s.r.QueryRowContext(ctx, `SELECT `+sqlrow.MapRunColumns+` FROM map_runs WHERE arn = ?`, arn))
+	return read.MapRun(s.queryRow(ctx, `SELECT `+sqlrow.MapRunColumns+` FROM map_runs WHERE arn = ?`, arn))
 }
 
 // MapRunUpdate implements store.Store.
@@ -908,9 +998,31 @@ func (s *Store) MapRunUpdate(ctx context.Context, r *store.MapRun) error {
 	})
 }
 
+// MapRunConfigure implements store.Store.
+func (s *Store) MapRunConfigure(ctx context.Context, arn string, c store.MapRunConfig) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE map_runs SET max_concurrency = COALESCE(?, max_concurrency),
+			tolerated_count = COALESCE(?, tolerated_count), tolerated_percent = COALESCE(?, tolerated_percent)
+			WHERE arn = ? AND status = 'RUNNING'`, c.MaxConcurrency, c.ToleratedFailureCount, c.ToleratedFailurePercentage, arn)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			return nil
+		}
+		var status string
+		if err := tx.QueryRowContext(ctx, `SELECT status FROM map_runs WHERE arn = ?`, arn).Scan(&status); errors.Is(err, sql.ErrNoRows) {
+			return store.ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		return store.ErrConflict
+	})
+}
+
 // MapRunList implements store.Store.
 func (s *Store) MapRunList(ctx context.Context, executionARN, after string, limit int) ([]*store.MapRun, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+sqlrow.MapRunColumns+` FROM map_runs WHERE execution_arn = ? AND arn > ? ORDER BY arn LIMIT ?`,
+	rows, err := s.query(ctx, `SELECT `+sqlrow.MapRunColumns+` FROM map_runs WHERE execution_arn = ? AND arn > ? ORDER BY arn LIMIT ?`,
 		executionARN, after, limit)
 	if err != nil {
 		return nil, err
@@ -952,7 +1064,7 @@ func (s *Store) MapItemsList(ctx context.Context, q store.MapItemQuery) ([]store
 	if q.Limit > 0 {
 		query += ` LIMIT ` + strconv.Itoa(q.Limit)
 	}
-	rows, err := s.r.QueryContext(ctx, query, args...)
+	rows, err := s.query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -961,7 +1073,7 @@ func (s *Store) MapItemsList(ctx context.Context, q store.MapItemQuery) ([]store
 
 // MapItemCounts implements store.Store.
 func (s *Store) MapItemCounts(ctx context.Context, runARN string) (map[store.MapItemStatus]store.MapItemCount, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT status, COUNT(*), SUM(items) FROM map_items WHERE run = ? GROUP BY status`, runARN)
+	rows, err := s.query(ctx, `SELECT status, COUNT(*), SUM(items) FROM map_items WHERE run = ? GROUP BY status`, runARN)
 	if err != nil {
 		return nil, err
 	}

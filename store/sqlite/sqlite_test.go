@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"fmt"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -106,4 +107,45 @@ func BenchmarkApply(b *testing.B) {
 			}
 		}
 	}
+}
+
+// BenchmarkReads runs the reads of the activity path (a task by token, an
+// execution by ID, an activity's scheduled tasks) from 4 goroutines, on
+// 1,000 executions with a scheduled activity task each.
+func BenchmarkReads(b *testing.B) {
+	s, err := sqlite.Open(filepath.Join(b.TempDir(), "stepd.db"), sqlite.Options{Synchronous: "NORMAL"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	const n = 1000
+	var changes []*store.Change
+	for i := range n {
+		x := &store.Execution{ARN: fmt.Sprint("arn:x:", i), MachineARN: "arn:m", Name: fmt.Sprint(i), RevisionID: "r",
+			Status: "RUNNING", Input: `{"n":1}`, State: make([]byte, 200), Version: 1, LastEventID: 4}
+		changes = append(changes, &store.Change{Execution: x, AddTasks: []*store.Task{{Token: fmt.Sprint("tok", i), TaskID: 1,
+			Kind: store.TaskActivity, ActivityARN: "arn:act", Status: store.TaskScheduled, Dispatch: make([]byte, 100), Created: time.UnixMilli(int64(i))}}})
+	}
+	for _, err := range s.Apply(b.Context(), changes) {
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.SetParallelism(2)
+	var i atomic.Int64
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			k := i.Add(1) % n
+			t, err := s.TaskGet(b.Context(), fmt.Sprint("tok", k))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := s.ExecutionGetByID(b.Context(), t.ExecutionID); err != nil {
+				b.Fatal(err)
+			}
+			if list, err := s.ActivityTasksScheduled(b.Context(), "arn:act", 8); err != nil || len(list) != 8 {
+				b.Fatal(list, err)
+			}
+		}
+	})
 }

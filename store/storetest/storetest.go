@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -31,6 +32,7 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Timers", testTimers},
 		{"Tasks", testTasks},
 		{"ActivityClaimIsExclusive", testActivityClaimIsExclusive},
+		{"ActivityTasksScheduled", testActivityTasksScheduled},
 		{"TimerClaimIsExclusive", testTimerClaimIsExclusive},
 		{"TimerClaimLease", testTimerClaimLease},
 		{"NodeLeasesAndAdoption", testNodeLeasesAndAdoption},
@@ -41,6 +43,11 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"NodeStartReleasesTimerClaims", testNodeStartReleasesTimerClaims},
 		{"TimerList", testTimerList},
 		{"MapRuns", testMapRuns},
+		{"MapRunConfigure", testMapRunConfigure},
+		{"Versions", testVersions},
+		{"Aliases", testAliases},
+		{"VersionPublishIsExclusive", testVersionPublishIsExclusive},
+		{"ExecutionVersionAndAlias", testExecutionVersionAndAlias},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -93,11 +100,11 @@ func testStateMachines(t *testing.T, s store.Store) {
 	_, err = s.StateMachineGet(ctx, sm.ARN+"x")
 	wantErr(t, err, store.ErrNotFound)
 
-	got.RevisionID, got.Description, got.UpdatedAt = "a-r2", "new", t0.Add(time.Hour)
+	got.RevisionID, got.Description, got.UpdatedAt, got.Encryption = "a-r2", "new", t0.Add(time.Hour), `{"type":"AWS_OWNED_KEY"}`
 	must(t, s.StateMachineUpdate(ctx, got, &store.Definition{RevisionID: "a-r2", MachineARN: sm.ARN, Text: `{"v":2}`, CreatedAt: t0}))
 	got2, err := s.StateMachineGet(ctx, sm.ARN)
 	must(t, err)
-	if got2.RevisionID != "a-r2" || got2.Description != "new" || !got2.UpdatedAt.Equal(t0.Add(time.Hour)) {
+	if got2.RevisionID != "a-r2" || got2.Description != "new" || !got2.UpdatedAt.Equal(t0.Add(time.Hour)) || got2.Encryption != `{"type":"AWS_OWNED_KEY"}` {
 		t.Errorf("after update %+v", got2)
 	}
 	for rev, text := range map[string]string{"a-r1": `{"StartAt":"A"}`, "a-r2": `{"v":2}`} {
@@ -454,6 +461,59 @@ func testTasks(t *testing.T, s store.Store) {
 	if len(started) != 2 || started[0].Token != "tok-b" {
 		t.Errorf("open activity tasks %+v", started)
 	}
+}
+
+// testActivityTasksScheduled: an activity's scheduled tasks are listed
+// those of the earliest execution first, then oldest first; a claim is a
+// guarded update in a Change, which exactly one of concurrent claimers wins.
+func testActivityTasksScheduled(t *testing.T, s store.Store) {
+	older, newer := newExec("older", t0), newExec("newer", t0)
+	must(t, s.Apply(ctx, []*store.Change{{Execution: older}})[0])
+	must(t, s.Apply(ctx, []*store.Change{{Execution: newer}})[0])
+	task := func(token string, x *store.Execution, created time.Duration, arn string, status store.TaskStatus) *store.Task {
+		return &store.Task{Token: token, ExecutionID: x.ID, TaskID: 1, Kind: store.TaskActivity, ActivityARN: arn,
+			Status: status, Dispatch: []byte("{}"), Created: t0.Add(created)}
+	}
+	must(t, s.Apply(ctx, []*store.Change{{AddTasks: []*store.Task{
+		task("n1", newer, 0, "act", store.TaskScheduled),
+		task("o2", older, 2*time.Second, "act", store.TaskScheduled),
+		task("o1", older, time.Second, "act", store.TaskScheduled),
+		task("o0", older, 0, "act", store.TaskStarted),
+		task("x1", older, 0, "other", store.TaskScheduled),
+	}}})[0])
+	list, err := s.ActivityTasksScheduled(ctx, "act", 10)
+	must(t, err)
+	var got []string
+	for _, t := range list {
+		got = append(got, t.Token)
+	}
+	if strings.Join(got, ",") != "o1,o2,n1" {
+		t.Errorf("scheduled %v, want o1,o2,n1", got)
+	}
+	if list, err := s.ActivityTasksScheduled(ctx, "act", 1); err != nil || len(list) != 1 || list[0].Token != "o1" {
+		t.Errorf("limit 1: %v %v", list, err)
+	}
+	claimOnce(t, 3, 8, func(w int) ([]string, error) {
+		for {
+			list, err := s.ActivityTasksScheduled(ctx, "act", 10)
+			if err != nil || len(list) == 0 {
+				return nil, err
+			}
+			claim := store.TaskUpdate{Token: list[w%len(list)].Token, From: []store.TaskStatus{store.TaskScheduled}, To: store.TaskStarted, Worker: fmt.Sprint("w", w)}
+			err = s.Apply(ctx, []*store.Change{{TaskUpdates: []store.TaskUpdate{claim}}})[0]
+			if errors.Is(err, store.ErrConflict) {
+				continue // another claimer won it: look again
+			}
+			if err != nil {
+				return nil, err
+			}
+			got, err := s.TaskGet(ctx, claim.Token)
+			if err == nil && (got.Status != store.TaskStarted || got.Worker != claim.Worker) {
+				err = fmt.Errorf("claimed %+v", got)
+			}
+			return []string{claim.Token}, err
+		}
+	})
 }
 
 func testActivityClaimIsExclusive(t *testing.T, s store.Store) {
@@ -813,6 +873,37 @@ func testTimerList(t *testing.T, s store.Store) {
 	}
 }
 
+// testMapRunConfigure: UpdateMapRun's change of a running Map Run sets only
+// the fields given, and none once the run ended.
+func testMapRunConfigure(t *testing.T, s store.Store) {
+	parent := create(t, s, newExec("mrc-parent", t0))
+	run := &store.MapRun{ARN: "arn:aws:states:us-east-1:123456789012:mapRun:m/configure:1", ExecutionID: parent.ID, ExecutionARN: parent.ARN,
+		MachineARN: machineARN + "/configure", StateName: "Map", Token: "tok-c", Status: "RUNNING", MaxConcurrency: 2,
+		ToleratedFailureCount: -1, ToleratedFailurePercentage: -1, ChildType: "STANDARD", Spec: []byte(`{}`), StartTime: t0}
+	must(t, s.MapRunCreate(ctx, run))
+	conc := 7
+	must(t, s.MapRunConfigure(ctx, run.ARN, store.MapRunConfig{MaxConcurrency: &conc}))
+	got, err := s.MapRunGet(ctx, run.ARN)
+	must(t, err)
+	if got.MaxConcurrency != 7 || got.ToleratedFailureCount != -1 || got.ToleratedFailurePercentage != -1 || got.Status != "RUNNING" {
+		t.Errorf("after the concurrency: %+v", got)
+	}
+	count, pct := int64(3), 12.5
+	must(t, s.MapRunConfigure(ctx, run.ARN, store.MapRunConfig{ToleratedFailureCount: &count, ToleratedFailurePercentage: &pct}))
+	got, err = s.MapRunGet(ctx, run.ARN)
+	must(t, err)
+	if got.MaxConcurrency != 7 || got.ToleratedFailureCount != 3 || got.ToleratedFailurePercentage != 12.5 {
+		t.Errorf("after the tolerance: %+v", got)
+	}
+	got.Status, got.StopTime = "SUCCEEDED", t0.Add(time.Minute)
+	must(t, s.MapRunUpdate(ctx, got))
+	wantErr(t, s.MapRunConfigure(ctx, run.ARN, store.MapRunConfig{MaxConcurrency: &conc}), store.ErrConflict)
+	wantErr(t, s.MapRunConfigure(ctx, run.ARN+"x", store.MapRunConfig{MaxConcurrency: &conc}), store.ErrNotFound)
+	if got, _ := s.MapRunGet(ctx, run.ARN); got.Status != "SUCCEEDED" {
+		t.Errorf("an ended run changed: %+v", got)
+	}
+}
+
 // testMapRuns: a Map Run, its items (added again harmlessly), their guarded
 // transitions in a child's commit, counts, and the children it lists.
 func testMapRuns(t *testing.T, s store.Store) {
@@ -874,6 +965,25 @@ func testMapRuns(t *testing.T, s store.Store) {
 	must(t, err)
 	if len(children) != 1 || children[0].ARN != child.ARN || children[0].MapItem != 1 {
 		t.Errorf("children %+v", children)
+	}
+
+	// A redrive sets the failed item back to pending, the succeeded one not.
+	got, err = s.MapRunGet(ctx, run.ARN)
+	must(t, err)
+	got.Status, got.StopTime, got.Error = "FAILED", t0.Add(time.Minute), "States.ExceedToleratedFailureThreshold"
+	must(t, s.MapRunUpdate(ctx, got))
+	wantErr(t, s.MapRunRedrive(ctx, run.ARN+"x", "tok2", t0), store.ErrNotFound)
+	must(t, s.MapRunRedrive(ctx, run.ARN, "tok2", t0.Add(2*time.Minute)))
+	got, err = s.MapRunGet(ctx, run.ARN)
+	must(t, err)
+	if got.Status != "RUNNING" || got.Token != "tok2" || got.RedriveCount != 1 || !got.RedriveTime.Equal(t0.Add(2*time.Minute)) ||
+		!got.StopTime.IsZero() || got.Error != "" || !got.Loaded {
+		t.Errorf("redriven run %+v", got)
+	}
+	list, err = s.MapItemsList(ctx, store.MapItemQuery{Run: run.ARN, After: -1})
+	must(t, err)
+	if list[1].Status != store.MapItemSucceeded || list[1].Output != `{"ok":2}` || list[2].Status != store.MapItemPending || list[2].Error != "" || list[2].HasOutput {
+		t.Errorf("items after the redrive %+v", list)
 	}
 	runs, err := s.MapRunList(ctx, parent.ARN, "", 10)
 	must(t, err)

@@ -142,10 +142,55 @@ export interface ExecutionListItem {
 }
 
 export interface Execution extends ExecutionListItem {
+  /** mapRunArn is set for a child execution of a Distributed Map's Map Run. */
+  mapRunArn?: string;
   input?: string;
   output?: string;
   error?: string;
   cause?: string;
+  stateMachineVersionArn?: string;
+  stateMachineAliasArn?: string;
+  redriveCount?: number;
+  redriveDate?: number;
+  redriveStatus?: 'REDRIVABLE' | 'NOT_REDRIVABLE' | 'REDRIVABLE_BY_MAP_RUN';
+  redriveStatusReason?: string;
+}
+
+/** A state machine alias, as DescribeStateMachineAlias answers it. */
+export interface Alias {
+  stateMachineAliasArn: string;
+  name: string;
+  description?: string;
+  routingConfiguration: { stateMachineVersionArn: string; weight: number }[];
+}
+
+/** MapRunCounts are DescribeMapRun's itemCounts and executionCounts. */
+export interface MapRunCounts {
+  pending: number;
+  running: number;
+  succeeded: number;
+  failed: number;
+  timedOut: number;
+  aborted: number;
+  total: number;
+  resultsWritten: number;
+  failuresNotRedrivable?: number;
+  pendingRedrive?: number;
+}
+
+/** MapRun is DescribeMapRun's answer: a Distributed Map's run of child executions. */
+export interface MapRun {
+  mapRunArn: string;
+  executionArn: string;
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+  startDate: number;
+  stopDate?: number;
+  maxConcurrency: number;
+  toleratedFailurePercentage: number;
+  toleratedFailureCount: number;
+  itemCounts: MapRunCounts;
+  executionCounts: MapRunCounts;
+  redriveCount?: number;
 }
 
 export interface MachineForExecution {

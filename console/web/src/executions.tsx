@@ -206,16 +206,25 @@ export function ExecutionPage({ arn }: { arn: string }) {
   };
   const machineArn = exec.stateMachineArn;
   const end = exec.stopDate;
+  // A Distributed Map's runs, from their MapRunStarted events.
+  const mapRuns = events.filter((e) => e.type === 'MapRunStarted' && e.mapRunStartedEventDetails?.mapRunArn)
+    .map((e) => ({ arn: e.mapRunStartedEventDetails.mapRunArn as string, state: analysis.runOf.get(e.id)?.name }));
   return (
     <section>
       <nav class="crumbs" aria-label="Breadcrumb">
-        <a href={paths.executions()}>Executions</a> / <a href={paths.machine(machineArn)}>{machineNameOf(machineArn)}</a> /
+        <a href={paths.executions()}>Executions</a> / {exec.mapRunArn
+          ? <a href={paths.mapRun(exec.mapRunArn)}>Map Run {exec.mapRunArn.slice(exec.mapRunArn.lastIndexOf(':') + 1)}</a>
+          : <a href={paths.machine(machineArn)}>{machineNameOf(machineArn)}</a>} /
       </nav>
       <div class="page-head">
         <h1 class="long">{exec.name} <StatusBadge status={exec.status} /></h1>
         <div class="actions">
           {exec.status === 'RUNNING' && <button type="button" class="btn danger" onClick={() => setDialog('stop')}>Stop</button>}
-          <button type="button" class="btn" onClick={() => setDialog('start')}>New execution</button>
+          {exec.redriveStatus === 'REDRIVABLE' && (
+            <button type="button" class="btn primary" title="Run again the states that did not succeed (RedriveExecution)"
+              onClick={() => call('RedriveExecution', { executionArn: arn }).then(() => setPoke((n) => n + 1), setError)}>Redrive</button>
+          )}
+          {!exec.mapRunArn && <button type="button" class="btn" onClick={() => setDialog('start')}>New execution</button>}
           <CopyButton text={exec.executionArn} label="Copy ARN" />
         </div>
       </div>
@@ -225,7 +234,21 @@ export function ExecutionPage({ arn }: { arn: string }) {
         <div><dt>Ended</dt><dd>{fmtTime(end)}</dd></div>
         <div><dt>Duration</dt><dd>{fmtDuration((end ?? Date.now() / 1000) - exec.startDate)}</dd></div>
         <div><dt>Events</dt><dd>{events.length}</dd></div>
+        {exec.mapRunArn && <div><dt>Map Run</dt><dd><a href={paths.mapRun(exec.mapRunArn)} data-testid="parent-map-run">{exec.mapRunArn.slice(exec.mapRunArn.lastIndexOf(':') + 1)}</a></dd></div>}
+        {exec.stateMachineVersionArn && <div><dt>Version</dt><dd class="arn"><code>{exec.stateMachineVersionArn}</code></dd></div>}
+        {exec.stateMachineAliasArn && <div><dt>Alias</dt><dd class="arn"><code>{exec.stateMachineAliasArn}</code></dd></div>}
+        {!!exec.redriveCount && <div><dt>Redrives</dt><dd>{exec.redriveCount} (last {fmtTime(exec.redriveDate)})</dd></div>}
       </dl>
+      {mapRuns.length > 0 && (
+        <div class="map-runs" data-testid="map-runs">
+          <h2>Map Runs</h2>
+          <ul>
+            {mapRuns.map((r) => (
+              <li><a href={paths.mapRun(r.arn)} title={r.arn}>{r.state ?? 'Map'}: Map Run {r.arn.slice(r.arn.lastIndexOf(':') + 1)}</a></li>
+            ))}
+          </ul>
+        </div>
+      )}
       {exec.error !== undefined && (
         <div class="error-box" role="status"><strong>{exec.error}</strong> {exec.cause}</div>
       )}
@@ -330,7 +353,7 @@ function StatePanel({ name, analysis, def, focus, onClose }: { name: string; ana
         <div><dt>Type</dt><dd>{r.type}</dd></div>
         <div><dt>Entered</dt><dd>{fmtTime(r.enteredAt)}</dd></div>
         <div><dt>Exited</dt><dd>{fmtTime(r.exitedAt)}</dd></div>
-        <div><dt>Duration</dt><dd>{fmtDuration((r.exitedAt ?? r.lastEventAt) - r.enteredAt)}{r.exitedAt === undefined && r.status === 'running' ? ' so far' : ''}</dd></div>
+        <div><dt>Duration</dt><dd>{fmtDuration(runEnd(r) - r.enteredAt)}{r.exitedAt === undefined && r.status === 'running' ? ' so far' : ''}</dd></div>
         {r.attempts > 0 && <div><dt>Attempts</dt><dd>{r.attempts} ({r.attempts - 1} {r.attempts === 2 ? 'retry' : 'retries'})</dd></div>}
       </dl>
       {r.waiting && (
@@ -414,6 +437,13 @@ function EventDetails({ details }: { details: Record<string, any> }) {
       ))}
     </dl>
   );
+}
+
+// runEnd is when a state's run ended, or for one still running, now (the page
+// re-renders with every poll, so its duration counts up).
+function runEnd(r: { exitedAt?: number; lastEventAt: number; status: string }): number {
+  if (r.exitedAt !== undefined) return r.exitedAt;
+  return r.status === 'running' ? Math.max(Date.now() / 1000, r.lastEventAt) : r.lastEventAt;
 }
 
 const TIMELINE_MAX = 400;

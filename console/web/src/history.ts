@@ -115,7 +115,9 @@ export function analyze(events: HistoryEvent[], execStatus: ExecutionStatus): An
       run.waiting = undefined;
     } else if (e.type.endsWith('StateAborted') || e.type === 'MapIterationAborted') {
       if (e.type.endsWith('StateAborted')) {
-        run.status = 'aborted';
+        // AWS records the Task whose failure ended a branch or iteration
+        // aborted after its failure: it failed.
+        run.status = run.failing ? 'failed' : 'aborted';
         run.exitedAt ??= e.timestamp;
         run.waiting = undefined;
       }

@@ -1,7 +1,7 @@
 // State machines: the list, a machine's page, and the editor that creates
 // and updates them.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { call, listAll, session, type StateMachine, type StateMachineListItem, type Validation } from './api';
+import { call, listAll, session, type Alias, type StateMachine, type StateMachineListItem, type Validation } from './api';
 import { parseDefinition } from './asl';
 import { DiagnosticList, JsonEditor } from './editor';
 import type { EditorHandle } from './codemirror';
@@ -81,6 +81,7 @@ export function MachinePage({ arn }: { arn: string }) {
         <div><dt>Created</dt><dd>{fmtTime(sm.creationDate)}</dd></div>
         {sm.revisionId && <div><dt>Revision</dt><dd><code>{sm.revisionId}</code></dd></div>}
       </dl>
+      <Versions arn={arn} />
       <h2>Graph</h2>
       <StateGraph definition={def} layoutKey={sm.definition} />
       <div class="tabs" role="tablist">
@@ -103,6 +104,31 @@ export function MachinePage({ arn }: { arn: string }) {
       )}
       {starting && <StartDialog machine={sm} onClose={() => { setStarting(false); reload(); }} />}
     </section>
+  );
+}
+
+/** Versions lists a machine's published versions and its aliases with their weights. */
+function Versions({ arn }: { arn: string }) {
+  const { data } = useAsync(async () => {
+    const versions = await listAll<{ stateMachineVersionArn: string; creationDate: number }>('ListStateMachineVersions', { stateMachineArn: arn }, 'stateMachineVersions');
+    const listed = await listAll<{ stateMachineAliasArn: string }>('ListStateMachineAliases', { stateMachineArn: arn }, 'stateMachineAliases');
+    const aliases = await Promise.all(listed.map((a) => call<Alias>('DescribeStateMachineAlias', { stateMachineAliasArn: a.stateMachineAliasArn })));
+    return { versions, aliases };
+  }, [arn]);
+  if (!data || (!data.versions.length && !data.aliases.length)) return null;
+  const short = (v: string) => v.slice(v.lastIndexOf(':') + 1);
+  return (
+    <div data-testid="versions">
+      <h2>Versions and aliases</h2>
+      <dl class="facts">
+        {data.versions.length > 0 && (
+          <div><dt>Versions</dt><dd>{data.versions.map((v) => <span title={`${v.stateMachineVersionArn}, published ${fmtTime(v.creationDate)}`} class="badge">{short(v.stateMachineVersionArn)}</span>)}</dd></div>
+        )}
+        {data.aliases.map((a) => (
+          <div><dt>Alias {a.name}</dt><dd>{a.routingConfiguration.map((r) => `version ${short(r.stateMachineVersionArn)}: ${r.weight}%`).join(', ')}{a.description ? ` (${a.description})` : ''}</dd></div>
+        ))}
+      </dl>
+    </div>
   );
 }
 

@@ -55,11 +55,13 @@ func Collect[T any](rows Rows, scan func(Scanner) (T, error)) ([]T, error) {
 
 // The columns each scan of a Reader reads, in its order.
 const (
-	MachineColumns   = `arn, name, type, status, role_arn, revision_id, description, logging, tracing, created_ms, updated_ms`
+	MachineColumns   = `arn, name, type, status, role_arn, revision_id, description, logging, tracing, created_ms, updated_ms, encryption`
 	ActivityColumns  = `arn, name, created_ms`
-	ExecutionColumns = `id, arn, machine_arn, name, revision_id, status, input, output, error, cause, start_ms, stop_ms, version, last_event_id, trace_header, parent, parent_waits, map_run, map_item`
+	ExecutionColumns = `id, arn, machine_arn, name, revision_id, status, input, output, error, cause, start_ms, stop_ms, version, last_event_id, trace_header, parent, parent_waits, map_run, map_item, version_arn, alias_arn, redrive_count, redrive_ms, redrive_token`
 	MapRunColumns    = `arn, execution_id, execution_arn, machine_arn, state_name, token, status, max_concurrency, tolerated_count, tolerated_percent, ` +
 		`child_type, spec, loaded, total, error, cause, start_ms, stop_ms, redrive_count, redrive_ms`
+	VersionColumns = `arn, machine_arn, version, revision_id, description, role_arn, logging, tracing, created_ms`
+	AliasColumns   = `arn, machine_arn, name, description, created_ms, updated_ms`
 	MapItemColumns = `idx, input, items, status, child, output, error, cause`
 	TaskColumns    = `token, execution_id, task_id, kind, activity_arn, status, dispatch, owner, worker, child, created_ms, closed_reason`
 )
@@ -83,11 +85,40 @@ func (r Reader) scan(row Scanner, dest ...any) error {
 func (r Reader) Machine(row Scanner) (*store.StateMachine, error) {
 	var sm store.StateMachine
 	var created, updated int64
-	if err := r.scan(row, &sm.ARN, &sm.Name, &sm.Type, &sm.Status, &sm.RoleARN, &sm.RevisionID, &sm.Description, &sm.Logging, &sm.Tracing, &created, &updated); err != nil {
+	if err := r.scan(row, &sm.ARN, &sm.Name, &sm.Type, &sm.Status, &sm.RoleARN, &sm.RevisionID, &sm.Description, &sm.Logging, &sm.Tracing, &created, &updated, &sm.Encryption); err != nil {
 		return nil, err
 	}
 	sm.CreatedAt, sm.UpdatedAt = Time(created), Time(updated)
 	return &sm, nil
+}
+
+// Version scans VersionColumns.
+func (r Reader) Version(row Scanner) (*store.StateMachineVersion, error) {
+	var v store.StateMachineVersion
+	var created int64
+	if err := r.scan(row, &v.ARN, &v.MachineARN, &v.Version, &v.RevisionID, &v.Description, &v.RoleARN, &v.Logging, &v.Tracing, &created); err != nil {
+		return nil, err
+	}
+	v.CreatedAt = Time(created)
+	return &v, nil
+}
+
+// Alias scans AliasColumns: an alias without its routing.
+func (r Reader) Alias(row Scanner) (*store.Alias, error) {
+	var a store.Alias
+	var created, updated int64
+	if err := r.scan(row, &a.ARN, &a.MachineARN, &a.Name, &a.Description, &created, &updated); err != nil {
+		return nil, err
+	}
+	a.CreatedAt, a.UpdatedAt = Time(created), Time(updated)
+	return &a, nil
+}
+
+// Route scans an alias route's version_arn and weight.
+func (r Reader) Route(row Scanner) (store.Route, error) {
+	var rt store.Route
+	err := r.scan(row, &rt.VersionARN, &rt.Weight)
+	return rt, err
 }
 
 // Activity scans ActivityColumns.
@@ -110,9 +141,9 @@ func (r Reader) ExecutionState(row Scanner) (*store.Execution, error) { return r
 func (r Reader) execution(row Scanner, withState bool) (*store.Execution, error) {
 	var x store.Execution
 	var output *string
-	var start, stop int64
+	var start, stop, redrive int64
 	dest := []any{&x.ID, &x.ARN, &x.MachineARN, &x.Name, &x.RevisionID, &x.Status, &x.Input, &output, &x.Error, &x.Cause,
-		&start, &stop, &x.Version, &x.LastEventID, &x.TraceHeader, &x.Parent, &x.ParentWaits, &x.MapRun, &x.MapItem}
+		&start, &stop, &x.Version, &x.LastEventID, &x.TraceHeader, &x.Parent, &x.ParentWaits, &x.MapRun, &x.MapItem, &x.VersionARN, &x.AliasARN, &x.RedriveCount, &redrive, &x.RedriveToken}
 	if withState {
 		dest = append(dest, &x.State)
 	}
@@ -122,7 +153,7 @@ func (r Reader) execution(row Scanner, withState bool) (*store.Execution, error)
 	if output != nil {
 		x.Output, x.HasOutput = *output, true
 	}
-	x.StartTime, x.StopTime = Time(start), Time(stop)
+	x.StartTime, x.StopTime, x.RedriveTime = Time(start), Time(stop), Time(redrive)
 	return &x, nil
 }
 

@@ -92,7 +92,7 @@ func (l *Load) Work(t testing.TB, ctx context.Context, worker string, took func(
 		_ = json.Unmarshal([]byte(task.Input), &in)
 		err := l.Client.Call(ctx, "SendTaskSuccess", map[string]any{"taskToken": task.TaskToken, "output": fmt.Sprintf(`{"n":%d}`, in.N+1)}, nil)
 		var ae *APIError
-		if err != nil && !(errors.As(err, &ae) && (ae.Type == "TaskTimedOut" || ae.Type == "TaskDoesNotExist")) && ctx.Err() == nil {
+		if err != nil && !(errors.As(err, &ae) && (ae.Type == "TaskTimedOut" || ae.Type == "TaskDoesNotExist" || ae.Type == "InvalidToken")) && ctx.Err() == nil {
 			t.Errorf("SendTaskSuccess: %v", err)
 		}
 	}

@@ -1,0 +1,140 @@
+package awssdk
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+)
+
+// CloudWatchLogs sends execution log events to a CloudWatch Logs endpoint
+// (AWS's, or a compatible one such as moto's server): each event to the log
+// group its ARN names, in a log stream per execution
+// (states/<machine>/<execution name>), made when first needed. It is the
+// sink of stepd serve --execution-logs-endpoint; calls are sequential.
+type CloudWatchLogs struct {
+	Endpoint Endpoint
+	// OnError is told of a call that failed (the event is dropped); nil
+	// ignores it.
+	OnError func(error)
+
+	mu      sync.Mutex
+	streams map[string]bool // group + "\x00" + stream, made
+}
+
+// Write sends one event ({"execution_arn": ..., "event_timestamp": ...}).
+func (c *CloudWatchLogs) Write(groupARN string, event []byte) {
+	var ev struct {
+		ExecutionARN string `json:"execution_arn"`
+		Timestamp    string `json:"event_timestamp"`
+	}
+	if err := json.Unmarshal(event, &ev); err != nil {
+		c.fail(err)
+		return
+	}
+	group := logGroupName(groupARN)
+	stream := logStreamName(ev.ExecutionARN)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	key := group + "\x00" + stream
+	if !c.streams[key] {
+		err := c.call(ctx, "CreateLogStream", map[string]any{"logGroupName": group, "logStreamName": stream})
+		if err != nil && !strings.Contains(err.Error(), "ResourceAlreadyExistsException") {
+			c.fail(err)
+			return
+		}
+		if c.streams == nil {
+			c.streams = map[string]bool{}
+		}
+		c.streams[key] = true
+	}
+	var ms int64
+	fmt.Sscan(ev.Timestamp, &ms)
+	if err := c.call(ctx, "PutLogEvents", map[string]any{"logGroupName": group, "logStreamName": stream,
+		"logEvents": []any{map[string]any{"timestamp": ms, "message": string(event)}}}); err != nil {
+		c.fail(err)
+	}
+}
+
+func (c *CloudWatchLogs) fail(err error) {
+	if c.OnError != nil {
+		c.OnError(fmt.Errorf("execution logs: %w", err))
+	}
+}
+
+// call makes one CloudWatch Logs call (AWS JSON 1.1), signed with SigV4.
+func (c *CloudWatchLogs) call(ctx context.Context, action string, body any) error {
+	_, err := c.callOut(ctx, action, body)
+	return err
+}
+
+// callOut is call, returning the answer's body.
+func (c *CloudWatchLogs) callOut(ctx context.Context, action string, body any) ([]byte, error) {
+	cfg := c.Endpoint.AWSConfig()
+	url := c.Endpoint.URL
+	if url == "" {
+		url = "https://logs." + cfg.Region + ".amazonaws.com"
+	}
+	payload, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(url, "/")+"/", bytes.NewReader(payload))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	req.Header.Set("X-Amz-Target", "Logs_20140328."+action)
+	creds, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(payload)
+	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "logs", cfg.Region, time.Now()); err != nil {
+		return nil, err
+	}
+	client := c.Endpoint.HTTPClient
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode/100 != 2 {
+		return nil, fmt.Errorf("%s: %s: %s", action, resp.Status, out)
+	}
+	return out, nil
+}
+
+// logGroupName is the name in a log group's ARN
+// (arn:aws:logs:<region>:<account>:log-group:<name>:*).
+func logGroupName(arn string) string {
+	_, name, ok := strings.Cut(arn, ":log-group:")
+	if !ok {
+		return arn
+	}
+	return strings.TrimSuffix(name, ":*")
+}
+
+// logStreamName is an execution's log stream: states/<machine>/<name>.
+func logStreamName(executionARN string) string {
+	parts := strings.Split(executionARN, ":")
+	if len(parts) >= 8 {
+		return "states/" + parts[6] + "/" + strings.Join(parts[7:], ":")
+	}
+	return "states/" + executionARN
+}
