@@ -12,14 +12,10 @@ import (
 // lintCommand is "stepd lint": validate definitions, print every diagnostic as
 // "file: location: CODE: message", exit 1 when a file is invalid.
 func lintCommand(_ context.Context, args []string, io *streams) error {
-	fs := newFlagSet("stepd lint", io.err)
+	fs := newFlagSet("stepd lint", "stepd lint [flags] FILE...\n\nValidate state machine definitions (JSON or YAML).", io)
 	smType := fs.String("type", "STANDARD", "state machine type: STANDARD or EXPRESS")
 	format := fs.String("format", "text", "output format: text or json")
-	fs.Usage = func() {
-		fmt.Fprintln(io.err, "Usage: stepd lint [flags] FILE...\n\nValidate state machine definitions (JSON or YAML).")
-		fs.PrintDefaults()
-	}
-	files, err := parseInterspersed(fs, args)
+	files, err := fs.parse(args)
 	if err != nil {
 		return err
 	}

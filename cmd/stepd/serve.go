@@ -2,10 +2,10 @@ package main
 
 import (
 	"context"
-	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
-	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,32 +23,35 @@ import (
 // serveCommand is "stepd serve": the Step Functions API on one port, STANDARD
 // executions durable in SQLite, EXPRESS executions in memory.
 func serveCommand(ctx context.Context, args []string, io *streams) error {
-	fs := newFlagSet("stepd serve", io.err)
+	fs := newFlagSet("stepd serve", "stepd serve [flags]\n\nServe the Step Functions API (AWS JSON 1.0) for the AWS CLI and SDKs (--endpoint-url).", io)
 	addr := fs.String("addr", "127.0.0.1:8083", "listen `address`")
-	dataDir := fs.String("data", envOr("STEPD_DATA", "stepd-data"), "`directory` of the SQLite database (env STEPD_DATA)")
-	configFile := fs.String("config", envOr("STEPD_CONFIG", ""), "configuration `file` (env STEPD_CONFIG)")
+	dataDir := fs.String("data", "stepd-data", "`directory` of the SQLite database")
+	configFile := fs.String("config", "", "configuration `file`")
 	timeScale := fs.Float64("time-scale", 1, "multiply every timer by `F` (0.01 makes a 90 s Wait take 0.9 s; histories show the shortened waits)")
 	syncMode := fs.String("sync", "FULL", "SQLite synchronous mode: FULL (durable against power loss) or NORMAL (against crashes of stepd)")
-	region := fs.String("region", envOr("STEPD_REGION", "us-east-1"), "region in the ARNs stepd makes")
-	account := fs.String("account", envOr("STEPD_ACCOUNT", "123456789012"), "account ID in the ARNs stepd makes")
+	region := fs.String("region", "us-east-1", "region in the ARNs stepd makes")
+	account := fs.String("account", "123456789012", "account ID in the ARNs stepd makes")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	logFormat := fs.String("log-format", "text", "log format: text (logfmt) or json (one object a line)")
+	accessLog := fs.Bool("access-log", false, "log every HTTP request (method, path, API action, status, duration) at info level")
 	maxPayload := fs.Int("max-payload-bytes", interp.DefaultLimits.MaxPayloadBytes, "largest execution input, state output or task result (AWS: 262144)")
 	maxHistory := fs.Int64("max-history-events", interp.DefaultLimits.MaxHistoryEvents, "most history events an execution may have (AWS: 25000)")
-	mockConfig := fs.String("mock-config", os.Getenv("SFN_MOCK_CONFIG"), "Step Functions Local's mock configuration `file`: executions started on <machine ARN>#<test case> run that test case (env SFN_MOCK_CONFIG)")
-	sf := addStoreFlags(fs)
-	srvFlags := addServerFlags(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(io.err, "Usage: stepd serve [flags]\n\nServe the Step Functions API (AWS JSON 1.0) for the AWS CLI and SDKs (--endpoint-url).")
-		fs.PrintDefaults()
-	}
-	if _, err := parseInterspersed(fs, args); err != nil {
+	mockConfig := fs.String("mock-config", "", "Step Functions Local's mock configuration `file`: executions started on <machine ARN>#<test case> run that test case")
+	sf := addStoreFlags(fs.FlagSet)
+	srvFlags := addServerFlags(fs.FlagSet)
+	tf := addTaskFlags(fs.FlagSet)
+	if _, err := fs.parse(args); err != nil {
 		return err
 	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		return usageErr("--log-level: %v", err)
+	log, err := newLogger(io.err, *logLevel, *logFormat)
+	if err != nil {
+		return err
 	}
-	log := slog.New(slog.NewTextHandler(io.err, &slog.HandlerOptions{Level: level}))
+	for _, n := range sfnLocalNotices {
+		if v, ok := io.lookupEnv(n.env); ok && v != "" {
+			log.Info("Step Functions Local setting not used", "env", n.env, "why", n.notice)
+		}
+	}
 
 	var mocks *mock.Config
 	if *mockConfig != "" {
@@ -58,7 +61,11 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 		}
 	}
 	own := outbound.NewOwn(*addr) // HTTP Tasks may not call stepd's API; exact once it listens
-	tasks, err := loadTasks(*configFile, taskOptions{Region: *region, Account: *account, Log: log, Own: own})
+	topts, err := tf.options(taskOptions{Region: *region, Account: *account, Log: log, Own: own})
+	if err != nil {
+		return err
+	}
+	tasks, err := loadTasks(*configFile, topts)
 	if err != nil {
 		return usageErr("%v", err)
 	}
@@ -120,11 +127,15 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	})
 	probes := &health{store: durable}
 	probes.ready.Store(true)
-	srv, err := srvFlags.server(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	var top http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !probes.serve(w, r) {
 			routes.ServeHTTP(w, r)
 		}
-	}))
+	})
+	if *accessLog {
+		top = accessLogger(log, top)
+	}
+	srv, err := srvFlags.server(top)
 	if err != nil {
 		ln.Close()
 		svc.Stop()
@@ -164,9 +175,47 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 // tests).
 type serviceReadyKey struct{}
 
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
+// newLogger is the server's logger: --log-level and --log-format.
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, usageErr("--log-level: %v", err)
 	}
-	return def
+	opts := &slog.HandlerOptions{Level: l}
+	switch format {
+	case "text", "":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, usageErr("--log-format: %q is neither text nor json", format)
 }
+
+// accessLogger logs each request once it is answered.
+func accessLogger(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", rec.status,
+			"duration", time.Since(start).Round(time.Microsecond).String(), "remote", r.RemoteAddr}
+		if t := r.Header.Get("X-Amz-Target"); t != "" {
+			attrs = append(attrs, "action", strings.TrimPrefix(t, "AWSStepFunctions."))
+		}
+		log.Info("request", attrs...)
+	})
+}
+
+// statusRecorder remembers a response's status code.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the connection (deadlines, flush).
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
