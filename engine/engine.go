@@ -113,6 +113,9 @@ type Options struct {
 	// work to a step of its own (default 100ms): a stop, or another execution
 	// of the shard, waits at most this long for it.
 	StepTime time.Duration
+	// Observer is told of committed steps, commits and timers (observe.go);
+	// nil: nothing is observed.
+	Observer Observer
 }
 
 // Engine drives executions. Create it with New, then Start it.
@@ -124,6 +127,7 @@ type Engine struct {
 	src    interp.Source
 	limits interp.Limits
 	log    *slog.Logger
+	obs    Observer // nil: none
 	forget bool
 	prefix string
 
@@ -215,7 +219,7 @@ func New(opts Options) *Engine {
 		items: opts.ItemReader, results: opts.ResultWriter, stopCh: make(chan struct{}), mapRuns: map[string]chan struct{}{},
 		seed: maphash.MakeSeed(), commit: make(chan *commitReq, 1024), wakeTimers: make(chan struct{}, 1), wakeAdopt: make(chan struct{}, 1),
 		running: map[string]context.CancelFunc{}, waiters: map[int64][]chan *store.Execution{}, activity: map[string]chan struct{}{},
-		childTasks: map[string]*childTask{}, mocks: opts.Mocks,
+		childTasks: map[string]*childTask{}, mocks: opts.Mocks, obs: opts.Observer,
 	}
 	if opts.TokenPrefix != "" {
 		e.src = prefixedTokens{Source: opts.Source, prefix: opts.TokenPrefix}
@@ -684,7 +688,21 @@ func (e *Engine) committer() {
 			for _, r := range batch {
 				changes = append(changes, r.change)
 			}
+			var start time.Time
+			if e.obs != nil {
+				start = time.Now()
+			}
 			errs := e.applyBatch(changes)
+			if e.obs != nil {
+				var err error
+				for _, x := range errs {
+					if x != nil {
+						err = x
+						break
+					}
+				}
+				e.obs.Committed(len(changes), time.Since(start), err)
+			}
 			for i, r := range batch {
 				r.done <- errs[i]
 			}

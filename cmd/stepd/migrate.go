@@ -112,12 +112,13 @@ func migrateCommand(ctx context.Context, args []string, io *streams) error {
 	return nil
 }
 
-// health answers the health and readiness probes: /healthz is 200 while the
+// health answers the health and readiness probes and /metrics: /healthz is 200 while the
 // process serves; /readyz is 200 while the node takes work and its store
 // answers, 503 otherwise (starting, stopping, database away).
 type health struct {
-	store store.Store
-	ready atomic.Bool
+	store   store.Store
+	metrics http.Handler // /metrics; nil: none
+	ready   atomic.Bool
 }
 
 // serve answers r if it is a probe, and reports whether it was.
@@ -126,6 +127,12 @@ func (h *health) serve(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	switch r.URL.Path {
+	case "/metrics":
+		if h.metrics == nil {
+			return false
+		}
+		h.metrics.ServeHTTP(w, r)
+		return true
 	case "/healthz":
 		fmt.Fprintln(w, "ok")
 		return true

@@ -5,7 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/stepd/stepd/console"
 	"github.com/stepd/stepd/engine"
 	"github.com/stepd/stepd/interp"
+	"github.com/stepd/stepd/metrics"
 	"github.com/stepd/stepd/runner/mock"
 	"github.com/stepd/stepd/runner/outbound"
 	"github.com/stepd/stepd/service"
@@ -85,7 +85,8 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 		clock = engine.CompressedClock{Scale: *timeScale}
 	}
 	limits := interp.Limits{MaxPayloadBytes: *maxPayload, MaxHistoryEvents: *maxHistory}
-	svc := service.New(service.Options{Store: durable, ExpressStore: memory.New(), Runner: router, Clock: clock, Logger: log,
+	stats := metrics.New()
+	svc := service.New(service.Options{Observer: engine.Observers(stats, execLog{log}), Store: durable, ExpressStore: memory.New(), Runner: router, Clock: clock, Logger: log,
 		Node: sf.nodeName(*addr), Lease: *sf.lease, Limits: limits, MockConfig: mocks})
 	check := tasks.Check
 	if mocks != nil {
@@ -125,16 +126,18 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 			api.ServeHTTP(w, r)
 		}
 	})
-	probes := &health{store: durable}
+	probes := &health{store: durable, metrics: stats.Handler()}
 	probes.ready.Store(true)
 	var top http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !probes.serve(w, r) {
 			routes.ServeHTTP(w, r)
 		}
 	})
+	var reqLog *slog.Logger
 	if *accessLog {
-		top = accessLogger(log, top)
+		reqLog = log
 	}
+	top = observeRequests(stats, reqLog, top)
 	srv, err := srvFlags.server(top)
 	if err != nil {
 		ln.Close()
@@ -190,32 +193,3 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	}
 	return nil, usageErr("--log-format: %q is neither text nor json", format)
 }
-
-// accessLogger logs each request once it is answered.
-func accessLogger(log *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(rec, r)
-		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", rec.status,
-			"duration", time.Since(start).Round(time.Microsecond).String(), "remote", r.RemoteAddr}
-		if t := r.Header.Get("X-Amz-Target"); t != "" {
-			attrs = append(attrs, "action", strings.TrimPrefix(t, "AWSStepFunctions."))
-		}
-		log.Info("request", attrs...)
-	})
-}
-
-// statusRecorder remembers a response's status code.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	s.status = code
-	s.ResponseWriter.WriteHeader(code)
-}
-
-// Unwrap lets http.ResponseController reach the connection (deadlines, flush).
-func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
