@@ -18,6 +18,7 @@ import (
 	"github.com/stepd/stepd/runner/outbound"
 	"github.com/stepd/stepd/service"
 	"github.com/stepd/stepd/store/memory"
+	"github.com/stepd/stepd/tracing"
 )
 
 // serveCommand is "stepd serve": the Step Functions API on one port, STANDARD
@@ -46,6 +47,22 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	log, err := newLogger(io.err, *logLevel, *logFormat)
 	if err != nil {
 		return err
+	}
+	var observers []engine.Observer
+	if tracing.Enabled(io.lookupEnv) {
+		tracer, err := tracing.New(ctx, version)
+		if err != nil {
+			return usageErr("tracing (OTEL_* variables): %v", err)
+		}
+		defer func() {
+			shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := tracer.Shutdown(shut); err != nil {
+				log.Warn("flush traces", "err", err)
+			}
+		}()
+		observers = append(observers, tracer)
+		log.Info("exporting traces over OTLP/HTTP (OTEL_* variables)")
 	}
 	for _, n := range sfnLocalNotices {
 		if v, ok := io.lookupEnv(n.env); ok && v != "" {
@@ -86,7 +103,7 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	}
 	limits := interp.Limits{MaxPayloadBytes: *maxPayload, MaxHistoryEvents: *maxHistory}
 	stats := metrics.New()
-	svc := service.New(service.Options{Observer: engine.Observers(stats, execLog{log}), Store: durable, ExpressStore: memory.New(), Runner: router, Clock: clock, Logger: log,
+	svc := service.New(service.Options{Observer: engine.Observers(append(observers, stats, execLog{log})...), Store: durable, ExpressStore: memory.New(), Runner: router, Clock: clock, Logger: log,
 		Node: sf.nodeName(*addr), Lease: *sf.lease, Limits: limits, MockConfig: mocks})
 	check := tasks.Check
 	if mocks != nil {
