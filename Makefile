@@ -134,6 +134,7 @@ examples-test: build
 
 .PHONY: teststate mockcases mock-clients examples-test
 ci: teststate mockcases mock-clients examples-test
+ci: release-smoke image-smoke
 
 # Releases: static binaries (CGO off) for PLATFORMS, with the version, commit
 # and date stamped in (stepd version), into dist/. CI builds linux/amd64 only

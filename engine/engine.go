@@ -131,6 +131,9 @@ type Engine struct {
 	forget bool
 	prefix string
 
+	// renewals and renewalErrors count the node's lease renewals (Stats).
+	renewals, renewalErrors atomic.Int64
+
 	seed   maphash.Seed
 	shards []chan *job
 	commit chan *commitReq

@@ -61,3 +61,27 @@ func (m multiObserver) TimerFired(late time.Duration) {
 		o.TimerFired(late)
 	}
 }
+
+// Stats is a snapshot of an engine's load, for metrics.
+type Stats struct {
+	// QueueDepth is the steps waiting in the shards' queues.
+	QueueDepth int
+	// RunningTasks is the task invocations (and Map Runs) running on this
+	// node.
+	RunningTasks int
+	// LeaseRenewals and LeaseRenewalErrors count the node's lease renewals
+	// since it started, and those that failed.
+	LeaseRenewals, LeaseRenewalErrors int64
+}
+
+// Stats returns the engine's load now. It is safe to call at any time.
+func (e *Engine) Stats() Stats {
+	st := Stats{LeaseRenewals: e.renewals.Load(), LeaseRenewalErrors: e.renewalErrors.Load()}
+	for _, ch := range e.shards {
+		st.QueueDepth += len(ch)
+	}
+	e.mu.Lock()
+	st.RunningTasks = len(e.running)
+	e.mu.Unlock()
+	return st
+}

@@ -93,6 +93,22 @@ func New() *Metrics {
 	return m
 }
 
+// Engine adds the gauges of an engine's load (engine.Stats), labelled
+// engine=name: its work queue's depth, running tasks and lease renewals.
+func (m *Metrics) Engine(name string, stats func() engine.Stats) {
+	labels := prometheus.Labels{"engine": name}
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "stepd_work_queue_depth", ConstLabels: labels,
+			Help: "Steps waiting for a shard of the engine."}, func() float64 { return float64(stats().QueueDepth) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "stepd_running_tasks", ConstLabels: labels,
+			Help: "Task invocations (and Map Runs) running on this node."}, func() float64 { return float64(stats().RunningTasks) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "stepd_lease_renewals_total", ConstLabels: labels,
+			Help: "Renewals of this node's lease."}, func() float64 { return float64(stats().LeaseRenewals) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "stepd_lease_renewal_errors_total", ConstLabels: labels,
+			Help: "Renewals of this node's lease that failed."}, func() float64 { return float64(stats().LeaseRenewalErrors) }),
+	)
+}
+
 // Handler serves the metrics in the Prometheus text format.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})

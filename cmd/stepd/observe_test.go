@@ -88,6 +88,8 @@ func TestMetricsAndLogsAfterARun(t *testing.T) {
 		`ExecutionsSucceeded{state_machine="` + fast + `"}`:                   "1",
 		`ExecutionTime_count{state_machine="` + ok + `"}`:                     "3",
 		`ExecutionThrottled`:                                                  "0",
+		`stepd_running_tasks{engine="standard"}`:                              "0",
+		`stepd_work_queue_depth{engine="express"}`:                            "0",
 		`stepd_api_request_seconds_count{action="StartExecution",code="200"}`: "6",
 	}
 	var got map[string]string

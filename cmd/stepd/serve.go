@@ -112,6 +112,10 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 		// resource stepd cannot run fails there.
 		check = nil
 	}
+	stats.Engine("standard", svc.Standard().Stats)
+	if x := svc.Express(); x != nil {
+		stats.Engine("express", x.Stats)
+	}
 	apiOpts := awsapi.Options{Service: svc, Region: *region, Account: *account, Logger: log, CheckResource: check}
 	acc.options(&apiOpts, srvFlags)
 	api := awsapi.New(apiOpts)
