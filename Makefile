@@ -166,3 +166,11 @@ image-smoke:
 	VERSION=$(VERSION) COMMIT=$(COMMIT) DATE=$(DATE) scripts/smoke.sh
 
 .PHONY: release release-smoke image-smoke
+
+# Distributed Maps reading and writing S3 (moto's server) through a real
+# stepd serve, with boto3.
+dmap-clients: build
+	STEPD_BIN=$(BIN) $${PYTHON:-python3} test/clients/distributed_map.py
+
+.PHONY: dmap-clients
+ci: dmap-clients

@@ -62,6 +62,7 @@ var allowed = map[string][]string{
 	"runner/awssdk":          {"jsonvalue", "asl", "asl/aslerr", "runner"},
 	"runner/awssdk/mototest": {},
 	"runner/http":            {"jsonvalue", "asl", "asl/aslerr", "runner", "runner/outbound"},
+	"runner/itemio":          {"jsonvalue", "asl", "asl/aslerr", "runner", "runner/awssdk"}, // a Distributed Map's items from S3 and results to it
 	"runner/lambda":          {"jsonvalue", "asl", "asl/aslerr", "runner", "runner/outbound"},
 	"runner/mock":            {"jsonvalue", "asl", "asl/aslerr", "runner"},
 	"runner/outbound":        {}, // the allow-list and client every outbound request of a definition goes through

@@ -475,6 +475,7 @@ func (b *builder) itemReader(st *State, o *jsonvalue.Object, loc string) *ItemRe
 		r.CSVHeaderLocation = b.str(cfg, cloc, "CSVHeaderLocation")
 		r.CSVDelimiter = b.str(cfg, cloc, "CSVDelimiter")
 		r.ManifestType = b.str(cfg, cloc, "ManifestType")
+		r.Transformation = b.str(cfg, cloc, "Transformation")
 		if cfg.Has("CSVHeaders") {
 			r.CSVHeaders = b.strings(cfg, cloc, "CSVHeaders")
 		}

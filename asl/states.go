@@ -104,6 +104,7 @@ type ItemReader struct {
 	// ReaderConfig.
 	InputType, CSVHeaderLocation, CSVDelimiter, ManifestType string
 	CSVHeaders                                               []string
+	Transformation                                           string // NONE, LOAD_AND_FLATTEN; "" when not given
 	MaxItems                                                 *Field // MaxItems or MaxItemsPath; nil: every item
 }
 

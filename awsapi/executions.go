@@ -227,21 +227,25 @@ type describeExecutionOutput struct {
 	RedriveCount        int          `json:"redriveCount"`
 	RedriveStatus       string       `json:"redriveStatus"`
 	RedriveStatusReason string       `json:"redriveStatusReason,omitempty"`
+	MapRunArn           string       `json:"mapRunArn,omitempty"`
 }
 
 func (h *Handler) describeExecution(ctx context.Context, body []byte) (any, error) {
 	var in executionInput
+	var x *store.Execution
 	if err := executionARN(body, &in); err != nil {
-		return nil, err
-	}
-	x, err := h.execution(ctx, *in.ExecutionArn)
-	if err != nil {
+		// An EXPRESS execution is described when a Map Run dispatched it, as
+		// on AWS (while it runs: EXPRESS executions live in memory).
+		if x = h.expressMapChild(ctx, in.ExecutionArn); x == nil {
+			return nil, err
+		}
+	} else if x, err = h.execution(ctx, *in.ExecutionArn); err != nil {
 		return nil, err
 	}
 	out := describeExecutionOutput{
 		ExecutionArn: x.ARN, StateMachineArn: x.MachineARN, Name: x.Name, Status: x.Status,
 		StartDate: epoch(x.StartTime), StopDate: epochPtr(x.StopTime), Error: x.Error, Cause: x.Cause,
-		TraceHeader: x.TraceHeader, RedriveStatus: "NOT_REDRIVABLE",
+		TraceHeader: x.TraceHeader, RedriveStatus: "NOT_REDRIVABLE", MapRunArn: x.MapRun,
 	}
 	if in.IncludedData == nil || *in.IncludedData != "METADATA_ONLY" {
 		out.Input, out.InputDetails = &x.Input, &dataDetails{Included: true}
@@ -305,6 +309,9 @@ type executionListItem struct {
 	StartDate       epoch  `json:"startDate"`
 	StopDate        *epoch `json:"stopDate,omitempty"`
 	RedriveCount    int    `json:"redriveCount"`
+	// MapRunArn and ItemCount are given when the listing is a Map Run's.
+	MapRunArn string `json:"mapRunArn,omitempty"`
+	ItemCount *int64 `json:"itemCount,omitempty"`
 }
 
 type listExecutionsOutput struct {
@@ -327,9 +334,11 @@ func (h *Handler) listExecutions(ctx context.Context, body []byte) (any, error) 
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	switch {
-	case in.MapRunArn != nil:
-		return nil, unsupported("ListExecutions of a Map Run", "Distributed Map runs")
+	if in.MapRunArn != nil {
+		if in.StateMachineArn != nil {
+			return nil, errorf(CodeValidationException, "Only one of stateMachineArn or mapRunArn can be specified")
+		}
+		return h.listMapRunExecutions(ctx, &in, limit)
 	}
 	// Beyond AWS, which refuses it: with no stateMachineArn, the STANDARD
 	// executions of every machine (the web console lists them so).
@@ -476,6 +485,8 @@ type describeStateMachineForExecutionOutput struct {
 	LoggingConfiguration *loggingConfiguration `json:"loggingConfiguration,omitempty"`
 	TracingConfiguration *tracingConfiguration `json:"tracingConfiguration,omitempty"`
 	RevisionID           string                `json:"revisionId,omitempty"`
+	MapRunArn            string                `json:"mapRunArn,omitempty"`
+	Label                string                `json:"label,omitempty"`
 }
 
 // describeStateMachineForExecution answers the definition revision the
@@ -489,6 +500,9 @@ func (h *Handler) describeStateMachineForExecution(ctx context.Context, body []b
 	x, err := h.execution(ctx, *in.ExecutionArn)
 	if err != nil {
 		return nil, err
+	}
+	if x.MapRun != "" {
+		return h.describeMapChildMachine(ctx, x, in.IncludedData)
 	}
 	def, err := h.store.DefinitionGet(ctx, x.RevisionID)
 	if err != nil {

@@ -47,6 +47,10 @@ type Options struct {
 	// InvalidDefinition, so that a resource this stepd cannot run is reported
 	// when the machine is made, not when an execution reaches it.
 	CheckResource func(asl.Resource) error
+	// CheckMap, when set, is asked likewise about every Map state; an error
+	// refuses the definition, at the returned location (a JSON pointer
+	// below the state, such as "/ItemReader/ReaderConfig/InputType").
+	CheckMap func(*asl.State) (location string, err error)
 
 	// Admit, when set, is asked about every request before its body is read;
 	// an error refuses it (stepd serve checks the Host header with it when
@@ -98,6 +102,7 @@ type Handler struct {
 	log          *slog.Logger
 	now          func() time.Time
 	checkRes     func(asl.Resource) error
+	checkMap     func(*asl.State) (string, error)
 	maxPayload   int
 	admit        func(*http.Request) error
 	authenticate func(*http.Request, []byte) (string, error)
@@ -135,7 +140,7 @@ func New(opts Options) *Handler {
 	_, _ = rand.Read(key)
 	return &Handler{
 		svc: opts.Service, store: opts.Service.Store(),
-		region: opts.Region, account: opts.Account, log: opts.Logger, now: opts.Now, checkRes: opts.CheckResource,
+		region: opts.Region, account: opts.Account, log: opts.Logger, now: opts.Now, checkRes: opts.CheckResource, checkMap: opts.CheckMap,
 		tokenKey: key, pollTimeout: 60 * time.Second, maxPayload: opts.Service.MaxPayloadBytes(),
 		admit: opts.Admit, authenticate: opts.Authenticate, bodyTimeout: opts.BodyTimeout, answerTime: opts.AnswerTimeout,
 	}
@@ -352,6 +357,9 @@ func init() {
 		"UntagResource":                    (*Handler).untagResource,
 		"ListTagsForResource":              (*Handler).listTagsForResource,
 		"TestState":                        (*Handler).testState,
+		"ListMapRuns":                      (*Handler).listMapRuns,
+		"DescribeMapRun":                   (*Handler).describeMapRun,
+		"UpdateMapRun":                     (*Handler).updateMapRun,
 	}
 }
 
@@ -366,9 +374,6 @@ var unsupportedActions = map[string]string{
 	"PublishStateMachineVersion": "state machine versions",
 	"DeleteStateMachineVersion":  "state machine versions",
 	"ListStateMachineVersions":   "state machine versions",
-	"DescribeMapRun":             "Distributed Map runs",
-	"ListMapRuns":                "Distributed Map runs",
-	"UpdateMapRun":               "Distributed Map runs",
 	"RedriveExecution":           "redriving executions",
 }
 

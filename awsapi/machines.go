@@ -147,13 +147,18 @@ func (h *Handler) parseDefinition(text, typ string) error {
 	if err != nil {
 		return invalidDefinition(err)
 	}
-	if h.checkRes == nil {
+	if h.checkRes == nil && h.checkMap == nil {
 		return nil
 	}
 	var diags []asl.Diagnostic
 	for _, g := range def.Graphs() {
 		for _, st := range g.States {
-			if st.Task == nil {
+			if st.Map != nil && h.checkMap != nil {
+				if loc, err := h.checkMap(st); err != nil {
+					diags = append(diags, asl.Diagnostic{Code: asl.CodeSchemaValidationFailed, Message: err.Error(), Location: st.Location + loc})
+				}
+			}
+			if st.Task == nil || h.checkRes == nil {
 				continue
 			}
 			if err := h.checkRes(st.Task.Resource); err != nil {

@@ -109,7 +109,7 @@ func TestUnsupportedActions(t *testing.T) {
 	e := newEnv(t)
 	for _, action := range []string{"CreateStateMachineAlias", "DeleteStateMachineAlias", "DescribeStateMachineAlias", "ListStateMachineAliases",
 		"UpdateStateMachineAlias", "PublishStateMachineVersion", "DeleteStateMachineVersion", "ListStateMachineVersions",
-		"DescribeMapRun", "ListMapRuns", "UpdateMapRun", "RedriveExecution"} {
+		"RedriveExecution"} {
 		status, out, _ := e.call("AWSStepFunctions."+action, `{}`, nil)
 		if status != 400 || out["__type"] != "com.amazon.coral.service#UnsupportedOperation" ||
 			!strings.HasPrefix(out["message"].(string), "stepd does not support "+action+" yet (") {

@@ -100,7 +100,8 @@ type Function struct {
 	// Timeout is the function's own timeout ("30s", "2m", or seconds as a number).
 	Timeout Duration `yaml:"timeout" json:"timeout"`
 	// Concurrency bounds the invocations that run at once (for a Handler, its
-	// worker processes; default 10); the others wait. Zero: no bound.
+	// worker processes); the others wait. Default: 10 for a Command or a
+	// Handler, 100 for a URL or an Endpoint.
 	Concurrency int `yaml:"concurrency" json:"concurrency"`
 }
 

@@ -83,7 +83,7 @@ func (c *checker) load() error {
 			break
 		}
 	}
-	for _, kind := range []store.TaskKind{store.TaskInvoke, store.TaskActivity, store.TaskCallback, store.TaskChild} {
+	for _, kind := range []store.TaskKind{store.TaskInvoke, store.TaskActivity, store.TaskCallback, store.TaskChild, store.TaskMapRun} {
 		after := ""
 		for {
 			page, err := c.s.TasksOpen(c.ctx, kind, store.OpenStatuses, after, 1000)

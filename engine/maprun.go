@@ -14,6 +14,7 @@ import (
 	"github.com/stepd/stepd/interp"
 	"github.com/stepd/stepd/jsonvalue"
 	"github.com/stepd/stepd/runner"
+	"github.com/stepd/stepd/runner/mock"
 	"github.com/stepd/stepd/store"
 )
 
@@ -150,12 +151,10 @@ func (e *Engine) mapRunRecord(ctx context.Context, parent *store.Execution, d *i
 	if err != nil {
 		return nil, err
 	}
-	conc := spec.MaxConcurrency
-	if conc <= 0 || conc > maxMapConcurrency {
-		conc = maxMapConcurrency
-	}
+	// 0 (no MaxConcurrency) is kept as it is, as DescribeMapRun shows it:
+	// the coordinator reads it as the most (mapRunConcurrency).
 	run := &store.MapRun{ARN: spec.ARN, ExecutionID: parent.ID, ExecutionARN: parent.ARN, MachineARN: spec.MachineARN,
-		StateName: spec.State, Token: d.Token, Status: "RUNNING", MaxConcurrency: conc,
+		StateName: spec.State, Token: d.Token, Status: "RUNNING", MaxConcurrency: max(spec.MaxConcurrency, 0),
 		ToleratedFailureCount: spec.ToleratedFailureCount, ToleratedFailurePercentage: spec.ToleratedFailurePercentage,
 		ChildType: spec.ExecutionType, Spec: encoded, StartTime: e.clock.Now()}
 	if err := e.store.MapRunCreate(ctx, run); errors.Is(err, store.ErrExists) {
@@ -307,7 +306,7 @@ func (e *Engine) restartLostChildren(ctx context.Context, run *store.MapRun) err
 // startMapChildren starts children for pending items, up to the run's
 // concurrency.
 func (e *Engine) startMapChildren(ctx context.Context, run *store.MapRun, rev string, parent *store.Execution, counts map[store.MapItemStatus]store.MapItemCount) error {
-	free := int64(run.MaxConcurrency) - counts[store.MapItemRunning].Executions
+	free := int64(mapRunConcurrency(run)) - counts[store.MapItemRunning].Executions
 	if free <= 0 || counts[store.MapItemPending].Executions == 0 {
 		return nil
 	}
@@ -316,17 +315,31 @@ func (e *Engine) startMapChildren(ctx context.Context, run *store.MapRun, rev st
 	if err != nil {
 		return err
 	}
+	var tc *mock.TestCase
+	if e.mocks != nil {
+		tc = e.mocks.TestCaseOf(parent.ARN)
+	}
 	for _, it := range items {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		err := e.children.StartMapChild(ctx, MapChildStart{Run: run, Item: it, Revision: rev,
-			Name: mapChildName(run.ARN, it.Index), Parent: parent, Coordinator: e})
+			Name: mapChildName(run.ARN, it.Index), Parent: parent, Coordinator: e, TestCase: tc})
 		if err != nil && !errors.Is(err, store.ErrConflict) && !errors.Is(err, ErrExecutionExists) {
 			return err
 		}
 	}
 	return nil
+}
+
+// mapRunConcurrency is how many children of a run may run at once: its
+// MaxConcurrency, or when that is 0 (none given, or UpdateMapRun's 0) the
+// most, as on AWS.
+func mapRunConcurrency(run *store.MapRun) int {
+	if run.MaxConcurrency <= 0 || run.MaxConcurrency > maxMapConcurrency {
+		return maxMapConcurrency
+	}
+	return run.MaxConcurrency
 }
 
 // mapChildName names the child of a run's item: a UUID derived from both, so
@@ -418,7 +431,22 @@ func (e *Engine) mapRunResult(ctx context.Context, run *store.MapRun, spec *inte
 				return nil, aslerr.New(aslerr.ResultWriterFailed, err.Error())
 			}
 		}
-		details, err := e.results.WriteResults(ctx, rw, results)
+		written := results
+		if run.ChildType != "EXPRESS" {
+			// The files give each child's start and stop, which its row
+			// has (EXPRESS children are gone by now).
+			written = func(yield func(runner.MapResult) error) error {
+				return results(func(r runner.MapResult) error {
+					if r.ExecutionARN != "" {
+						if x, err := e.store.ExecutionGet(ctx, r.ExecutionARN); err == nil {
+							r.Start, r.Stop = x.StartTime, x.StopTime
+						}
+					}
+					return yield(r)
+				})
+			}
+		}
+		details, err := e.results.WriteResults(ctx, rw, written)
 		if err != nil {
 			var f *aslerr.Failure
 			if errors.As(err, &f) {
@@ -541,6 +569,11 @@ func (e *Engine) mapRunDone(arn string) {
 	e.mu.Unlock()
 }
 
+// WakeMapRun wakes a run's coordinator if it runs on this engine, so that it
+// reads the run again at once (UpdateMapRun changed it); a coordinator on
+// another node reads it at its next poll (within a second).
+func (e *Engine) WakeMapRun(arn string) { e.wakeMapRun(arn) }
+
 // wakeMapRun wakes a run's coordinator if it runs here.
 func (e *Engine) wakeMapRun(arn string) {
 	e.mu.Lock()
@@ -611,6 +644,8 @@ type MapChildStart struct {
 	Parent   *store.Execution
 	// Coordinator is the engine of the run's store.
 	Coordinator *Engine
+	// TestCase is the parent's mock test case, which the child runs too.
+	TestCase *mock.TestCase
 }
 
 // MoveMapItem moves a Map Run's item in this engine's store (the move of an
@@ -626,6 +661,7 @@ func (e *Engine) MoveMapItem(ctx context.Context, u store.MapItemUpdate) error {
 func (e *Engine) StartMapChild(ctx context.Context, c MapChildStart) (*store.Execution, error) {
 	sm := &store.StateMachine{ARN: c.Run.MachineARN, Name: machineName(c.Run.MachineARN), Type: c.Run.ChildType,
 		RoleARN: c.RoleARN, RevisionID: c.Revision}
-	row, _, err := e.start(ctx, StartRequest{Machine: sm, Name: c.Name, Input: c.Item.Input, MapRun: c.Run.ARN, MapItem: c.Item.Index}, nil)
+	row, _, err := e.start(ctx, StartRequest{Machine: sm, Name: c.Name, Input: c.Item.Input, MapRun: c.Run.ARN, MapItem: c.Item.Index,
+		TestCase: c.TestCase}, nil)
 	return row, err
 }

@@ -156,7 +156,9 @@ func (s *stepper) mapRunSpec(p *Path, env *asl.Env, input any, maxConc int64) (*
 	}
 	label := m.Label
 	if label == "" {
-		label = s.src.UUID()
+		// As AWS names it: a UUID of the Map state, the same in every run, so
+		// that the run's machine (<machine>/<label>) is the state's.
+		label = stateUUID(s.x.Info.StateMachineID + "#" + st.Location)
 	}
 	spec.MachineARN = s.x.Info.StateMachineID + "/" + label
 	spec.ARN = strings.Replace(s.x.Info.StateMachineID, ":stateMachine:", ":mapRun:", 1) + "/" + label + ":" + s.src.UUID()
@@ -233,6 +235,36 @@ func (s *stepper) mapRunSpec(p *Path, env *asl.Env, input any, maxConc int64) (*
 		}
 	}
 	return spec, nil
+}
+
+// stateUUID is a name-based UUID (version 3's layout) of key: two 64-bit
+// FNV-1a hashes of it, so that the interpreter stays free of I/O and
+// randomness.
+func stateUUID(key string) string {
+	h := func(seed uint64) uint64 {
+		x := seed
+		for i := 0; i < len(key); i++ {
+			x ^= uint64(key[i])
+			x *= 1099511628211
+		}
+		return x
+	}
+	var b [16]byte
+	hi, lo := h(14695981039346656037), h(14695981039346656037^0x9e3779b97f4a7c15)
+	for i := range 8 {
+		b[i], b[8+i] = byte(hi>>(56-8*i)), byte(lo>>(56-8*i))
+	}
+	b[6] = b[6]&0x0f | 0x30
+	b[8] = b[8]&0x3f | 0x80
+	const hex = "0123456789abcdef"
+	out := make([]byte, 0, 36)
+	for i, c := range b {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			out = append(out, '-')
+		}
+		out = append(out, hex[c>>4], hex[c&0x0f])
+	}
+	return string(out)
 }
 
 // visibleVars returns the variables p's state sees, as one object.

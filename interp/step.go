@@ -820,6 +820,11 @@ func (s *stepper) abort(p *Path) {
 	p.Children = nil
 	if p.TaskID != 0 && p.Phase == PhaseTask {
 		s.cancelTask(p)
+		if p.MapRun != "" {
+			// The run is aborted with its Map state (the engine stops its
+			// children), and its MapRunStarted closed as on AWS.
+			s.emit(p, history.Event{Type: history.MapRunAborted})
+		}
 	}
 	s.cancelTimer(&p.TimerID)
 	s.cancelTimer(&p.TimeoutTimer)

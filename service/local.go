@@ -47,6 +47,10 @@ type LocalOptions struct {
 	// (Options.MockConfig); its nested executions may name test cases too.
 	MockConfig *mock.Config
 	TestCase   string
+	// ItemReader and ResultWriter read Distributed Maps' items and write
+	// their results (Options.ItemReader, Options.ResultWriter).
+	ItemReader   runner.ItemReader
+	ResultWriter runner.ResultWriter
 }
 
 // LocalResult is a finished local execution: its row and its history, as the
@@ -74,7 +78,8 @@ func RunLocal(ctx context.Context, m LocalMachine, input string, opts LocalOptio
 		m.Name = "local"
 	}
 	s := New(Options{Store: opts.Store, ExpressStore: opts.ExpressStore, Runner: opts.Runner,
-		Clock: engine.NewScaledClock(opts.TimeScale), Source: opts.Source, Limits: opts.Limits, Shards: 4, MockConfig: opts.MockConfig})
+		Clock: engine.NewScaledClock(opts.TimeScale), Source: opts.Source, Limits: opts.Limits, Shards: 4, MockConfig: opts.MockConfig,
+		ItemReader: opts.ItemReader, ResultWriter: opts.ResultWriter})
 	arns := map[string]string{}
 	for _, lm := range append([]LocalMachine{m}, opts.Machines...) {
 		arn, err := s.createLocal(ctx, lm, opts)

@@ -75,3 +75,29 @@ func TestMockedTaskKinds(t *testing.T) {
 		t.Errorf("no configuration: %v", err)
 	}
 }
+
+// TestMockedDistributedMapChildren: the child executions of a Distributed
+// Map run their parent's test case (STANDARD and EXPRESS children alike),
+// each counting its own invocations, as in Step Functions Local.
+func TestMockedDistributedMapChildren(t *testing.T) {
+	cfg, err := mock.Parse([]byte(`{"StateMachines":{"dmap":{"TestCases":{"Items":{"Work":"W"}}}},
+	 "MockedResponses":{"W":{"0":{"Throw":{"Error":"Busy","Cause":"first"}},"1":{"Return":{"StatusCode":200,"Payload":"done"}}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, typ := range []string{"STANDARD", "EXPRESS"} {
+		def := `{"StartAt":"Each","States":{"Each":{"Type":"Map","ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"` + typ + `"},
+		  "StartAt":"Work","States":{"Work":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"absent","Payload.$":"$"},
+		    "Retry":[{"ErrorEquals":["Busy"],"IntervalSeconds":1,"BackoffRate":1}],"OutputPath":"$.Payload","End":true}}},"End":true}}}`
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		res, err := service.RunLocal(ctx, service.LocalMachine{Name: "dmap", Definition: def}, "[1,2,3]", service.LocalOptions{
+			Store: memory.New(), ExpressStore: memory.New(), MockConfig: cfg, TestCase: "Items", TimeScale: 0.001})
+		cancel()
+		if err != nil {
+			t.Fatal(typ, err)
+		}
+		if x := res.Execution; x.Status != "SUCCEEDED" || x.Output != `["done","done","done"]` {
+			t.Errorf("%s children: %s %s %s %s", typ, x.Status, x.Output, x.Error, x.Cause)
+		}
+	}
+}

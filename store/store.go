@@ -128,6 +128,10 @@ type Store interface {
 	// MapRunUpdate replaces a Map Run's mutable fields (everything but its
 	// identity: ARN, execution, machine, state, token, child type, spec, start).
 	MapRunUpdate(ctx context.Context, r *MapRun) error
+	// MapRunConfigure changes the concurrency and tolerated failures of a
+	// running Map Run (UpdateMapRun): only the fields c sets, and only while
+	// the run is RUNNING (ErrConflict otherwise; ErrNotFound for no run).
+	MapRunConfigure(ctx context.Context, arn string, c MapRunConfig) error
 	// MapRunList lists an execution's Map Runs by ARN, after the given ARN.
 	MapRunList(ctx context.Context, executionARN, after string, limit int) ([]*MapRun, error)
 	// MapItemsAdd adds items to a Map Run; an item whose index the run has
@@ -565,4 +569,12 @@ type MapItemUpdate struct {
 	HasOutput    bool
 	Error, Cause string
 	Optional     bool
+}
+
+// MapRunConfig is what UpdateMapRun changes of a running Map Run; a nil
+// field is left as it is.
+type MapRunConfig struct {
+	MaxConcurrency             *int
+	ToleratedFailureCount      *int64
+	ToleratedFailurePercentage *float64
 }

@@ -56,8 +56,12 @@ func runCommand(ctx context.Context, args []string, io *streams) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	if _, err := asl.Parse(text, asl.ParseOptions{Type: *smType}); err != nil {
+	def, err := asl.Parse(text, asl.ParseOptions{Type: *smType})
+	if err != nil {
 		return usageErr("%s: invalid definition: %v", pos[0], err)
+	}
+	if err := checkMaps(def); err != nil {
+		return usageErr("%s: %v", pos[0], err)
 	}
 	var others []service.LocalMachine
 	for _, list := range []struct {
@@ -105,7 +109,7 @@ func runCommand(ctx context.Context, args []string, io *streams) error {
 
 	res, err := service.RunLocal(ctx, service.LocalMachine{Name: *machineName, Definition: string(text), Type: *smType}, input, service.LocalOptions{
 		Store: memory.New(), ExpressStore: memory.New(), Runner: tasks.router, TimeScale: *timeScale, Name: *name, Machines: others,
-		MockConfig: mocks, TestCase: *testCase,
+		MockConfig: mocks, TestCase: *testCase, ItemReader: tasks.items, ResultWriter: tasks.items,
 	})
 	if err != nil {
 		return err

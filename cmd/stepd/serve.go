@@ -14,6 +14,7 @@ import (
 	"github.com/stepd/stepd/engine"
 	"github.com/stepd/stepd/interp"
 	"github.com/stepd/stepd/metrics"
+	"github.com/stepd/stepd/runner/itemio"
 	"github.com/stepd/stepd/runner/mock"
 	"github.com/stepd/stepd/runner/outbound"
 	"github.com/stepd/stepd/service"
@@ -24,6 +25,7 @@ import (
 // serveCommand is "stepd serve": the Step Functions API on one port, STANDARD
 // executions durable in SQLite, EXPRESS executions in memory.
 func serveCommand(ctx context.Context, args []string, io *streams) error {
+	began := time.Now()
 	fs := newFlagSet("stepd serve", "stepd serve [flags]\n\nServe the Step Functions API (AWS JSON 1.0) for the AWS CLI and SDKs (--endpoint-url).", io)
 	addr := fs.String("addr", "127.0.0.1:8083", "listen `address`")
 	dataDir := fs.String("data", "stepd-data", "`directory` of the SQLite database")
@@ -104,7 +106,8 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	limits := interp.Limits{MaxPayloadBytes: *maxPayload, MaxHistoryEvents: *maxHistory}
 	stats := metrics.New()
 	svc := service.New(service.Options{Observer: engine.Observers(append(observers, stats, execLog{log})...), Store: durable, ExpressStore: memory.New(), Runner: router, Clock: clock, Logger: log,
-		Node: sf.nodeName(*addr), Lease: *sf.lease, Limits: limits, MockConfig: mocks})
+		Node: sf.nodeName(*addr), Lease: *sf.lease, Limits: limits, MockConfig: mocks,
+		ItemReader: tasks.items, ResultWriter: tasks.items})
 	check := tasks.Check
 	if mocks != nil {
 		// A test server: a resource only its mocks answer is fine, as in Step
@@ -116,9 +119,10 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	if x := svc.Express(); x != nil {
 		stats.Engine("express", x.Stats)
 	}
-	apiOpts := awsapi.Options{Service: svc, Region: *region, Account: *account, Logger: log, CheckResource: check}
+	apiOpts := awsapi.Options{Service: svc, Region: *region, Account: *account, Logger: log, CheckResource: check, CheckMap: itemio.Check}
 	acc.options(&apiOpts, srvFlags)
 	api := awsapi.New(apiOpts)
+	opened := time.Since(began)
 	if err := svc.Start(ctx); err != nil {
 		return err
 	}
@@ -166,7 +170,7 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 		return err
 	}
 	log.Info("stepd serving the Step Functions API", "addr", ln.Addr().String(), "scheme", srvFlags.scheme(),
-		"auth", acc.describe(), "data", dbPath)
+		"auth", acc.describe(), "data", dbPath, "store_opened_in", opened.Round(time.Millisecond), "ready_in", time.Since(began).Round(time.Millisecond))
 	served := make(chan error, 1)
 	go func() { served <- srvFlags.serve(srv, ln) }()
 

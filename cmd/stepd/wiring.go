@@ -20,6 +20,7 @@ import (
 	"github.com/stepd/stepd/runner"
 	"github.com/stepd/stepd/runner/awssdk"
 	httptask "github.com/stepd/stepd/runner/http"
+	"github.com/stepd/stepd/runner/itemio"
 	"github.com/stepd/stepd/runner/lambda"
 	"github.com/stepd/stepd/runner/outbound"
 	"github.com/stepd/stepd/runner/sfn"
@@ -75,8 +76,11 @@ func (f *taskFlags) options(o taskOptions) (taskOptions, error) {
 // Close for the handlers' worker processes. (Child executions,
 // states:startExecution, are the engine's own.)
 type tasks struct {
-	cfg     *config.Config // the configuration they come from
-	router  *runner.Router
+	cfg    *config.Config // the configuration they come from
+	router *runner.Router
+	// items reads Distributed Maps' ItemReaders from S3 and writes their
+	// ResultWriters to it, at the endpoint of services.s3 (or default).
+	items   *itemio.S3
 	closers []func() error
 }
 
@@ -136,6 +140,7 @@ func loadTasks(path string, opts taskOptions) (*tasks, error) {
 	}
 	integrations["http"] = &httptask.Runner{Outbound: outboundPolicy(cfg, opts, hosts, "http.allowed_hosts"),
 		Timeout: time.Duration(cfg.HTTP.Timeout), Region: opts.Region, Connections: conns}
+	t.items = itemio.New(serviceEndpoint(cfg.ServiceFor("s3")))
 	t.router = &runner.Router{
 		Lambda:       &lambda.Runner{Functions: reg, Region: opts.Region, Account: opts.Account, Fallback: lambdaFallback(cfg, opts)},
 		Integrations: integrations,
@@ -220,9 +225,23 @@ func (t *tasks) functions(cfg *config.Config, opts taskOptions) (lambda.Registry
 		default:
 			return nil, fmt.Errorf("function %q has no implementation", name)
 		}
-		reg[name] = lambda.Limit(f, fn.Concurrency)
+		reg[name] = lambda.Limit(f, concurrency(fn))
 	}
 	return reg, nil
+}
+
+// concurrency is how many invocations of a function run at once: as
+// configured, or 10 programs of a command (as a handler's pool), 100 requests
+// to a URL or an endpoint. Never unbounded: a node that adopts a thousand
+// tasks at once forks no thousand programs.
+func concurrency(fn config.Function) int {
+	switch {
+	case fn.Concurrency > 0:
+		return fn.Concurrency
+	case fn.Kind() == "command":
+		return 10
+	}
+	return 100
 }
 
 // functionLogger sends function output to stepd's log, one record per line,
@@ -262,6 +281,20 @@ func (t *tasks) Check(res asl.Resource) error {
 	}
 	if c, ok := r.(runner.Checker); ok {
 		return c.Check(res)
+	}
+	return nil
+}
+
+// checkMaps refuses a definition with a Distributed Map that stepd cannot
+// honour (itemio.Check), naming the field, as stepd serve's
+// CreateStateMachine does.
+func checkMaps(def *asl.Definition) error {
+	for _, g := range def.Graphs() {
+		for _, st := range g.States {
+			if loc, err := itemio.Check(st); err != nil {
+				return fmt.Errorf("%s%s: %w", st.Location, loc, err)
+			}
+		}
 	}
 	return nil
 }

@@ -1,10 +1,17 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stepd/stepd/asl"
+	"github.com/stepd/stepd/config"
+	"github.com/stepd/stepd/runner/lambda"
 )
 
 func TestTasksCheck(t *testing.T) {
@@ -63,5 +70,43 @@ func TestLoadTasksRefusesABadAllowedHost(t *testing.T) {
 	_, err := loadTasks(cfg, taskOptions{})
 	if err == nil || !strings.Contains(err.Error(), `http.allowed_hosts: "https://api.example.org/v1": give a host ("api.example.org"), not a URL`) {
 		t.Fatalf("error %v", err)
+	}
+}
+
+// A command function with no concurrency configured still runs at most 10
+// programs at once: 30 invocations at once never see more than 10 running.
+func TestCommandFunctionsAreBoundedByDefault(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	// Each program leaves a file while it runs, counts the files, and says
+	// how many it saw.
+	script := `touch "$D/$$"; n=$(ls "$D" | wc -l); sleep 0.2; rm "$D/$$"; echo "{\"n\": $n}"`
+	cfg := &config.Config{Functions: map[string]config.Function{"f": {Command: []string{"sh", "-c", script}, Env: map[string]string{"D": dir}}}}
+	tk := &tasks{}
+	reg, err := tk.functions(cfg, taskOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var most atomic.Int64
+	var wg sync.WaitGroup
+	for i := range 30 {
+		wg.Go(func() {
+			resp, err := reg["f"].Invoke(context.Background(), &lambda.Invocation{FunctionName: "f", RequestID: fmt.Sprint(i), Payload: []byte("{}")})
+			if err != nil || resp.FunctionError != "" {
+				t.Errorf("invoke: %v %+v", err, resp)
+				return
+			}
+			var out struct{ N int64 }
+			if err := json.Unmarshal(resp.Payload, &out); err != nil {
+				t.Errorf("%s: %v", resp.Payload, err)
+				return
+			}
+			for m := most.Load(); out.N > m && !most.CompareAndSwap(m, out.N); m = most.Load() {
+			}
+		})
+	}
+	wg.Wait()
+	if m := most.Load(); m > 10 || m < 1 {
+		t.Fatalf("at most %d programs ran at once, want 1..10", m)
 	}
 }

@@ -58,6 +58,9 @@ func AnyStatus(int) bool { return true }
 // StatusOK accepts 200 only, as /readyz answers when stepd is ready.
 func StatusOK(status int) bool { return status == http.StatusOK }
 
+// errExited is WaitHTTP's error when the process exited first.
+var errExited = errors.New("the process exited")
+
 // WaitHTTP waits until a GET of url is answered with a status accept takes,
 // and fails when exited is closed (the process died), ctx ends, or within
 // passes first.
@@ -74,7 +77,7 @@ func WaitHTTP(ctx context.Context, url string, exited <-chan struct{}, within ti
 		}
 		select {
 		case <-exited:
-			return errors.New("the process exited")
+			return errExited
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-deadline.C:
@@ -132,6 +135,15 @@ func (p *Process) Start(ctx context.Context, within time.Duration) error {
 		accept = StatusOK
 	}
 	if err := WaitHTTP(ctx, p.Ready, exited, within, accept); err != nil {
+		if !errors.Is(err, errExited) {
+			// Alive but not ready: SIGQUIT makes a Go process write every
+			// goroutine's stack to its output, which says where it hangs.
+			_ = cmd.Process.Signal(syscall.SIGQUIT)
+			select {
+			case <-exited:
+			case <-time.After(5 * time.Second):
+			}
+		}
 		p.Kill()
 		return err
 	}

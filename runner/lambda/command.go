@@ -54,7 +54,7 @@ func (c *Command) Invoke(ctx context.Context, inv *Invocation) (*Response, error
 		cmd.Env = append(cmd.Env, "STEPD_EXECUTION_ARN="+inv.Task.ExecutionARN, "STEPD_IDEMPOTENCY_KEY="+inv.Task.IdempotencyKey())
 	}
 	// Kill the whole process group on cancel, so a shell's children go too.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = groupAttr()
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = time.Second
 	cmd.Stdin = bytes.NewReader(inv.Payload)

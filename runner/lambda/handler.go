@@ -496,7 +496,7 @@ func (h *Handler) start(inv *Invocation) (*worker, error) {
 	cmd.Dir = dir
 	cmd.Env = h.environment(inv, dir)
 	cmd.ExtraFiles = []*os.File{reqR, respW} // fd 3 and fd 4
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = groupAttr()
 	log := h.Logger
 	if log == nil {
 		log = func(LogLine) {}

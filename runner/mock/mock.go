@@ -371,6 +371,17 @@ func (m *Mocks) Mock(t *runner.Task) (runner.Outcome, bool) {
 	return resp.Answer(t.StateName, n).Outcome(t.Resource), true
 }
 
+// TestCaseOf is the test case an execution runs, or nil. A Distributed
+// Map's children run their parent's, as in Step Functions Local.
+func (m *Mocks) TestCaseOf(executionARN string) *TestCase {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if r := m.runs[executionARN]; r != nil {
+		return r.tc
+	}
+	return nil
+}
+
 // Bound reports whether the execution runs a test case.
 func (m *Mocks) Bound(executionARN string) bool {
 	m.mu.Lock()

@@ -680,6 +680,31 @@ func (s *Store) MapRunUpdate(_ context.Context, r *store.MapRun) error {
 	return nil
 }
 
+// MapRunConfigure implements store.Store.
+func (s *Store) MapRunConfigure(_ context.Context, arn string, c store.MapRunConfig) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur, ok := s.mapRuns[arn]
+	if !ok {
+		return store.ErrNotFound
+	}
+	if cur.Status != "RUNNING" {
+		return store.ErrConflict
+	}
+	next := cloneMapRun(cur)
+	if c.MaxConcurrency != nil {
+		next.MaxConcurrency = *c.MaxConcurrency
+	}
+	if c.ToleratedFailureCount != nil {
+		next.ToleratedFailureCount = *c.ToleratedFailureCount
+	}
+	if c.ToleratedFailurePercentage != nil {
+		next.ToleratedFailurePercentage = *c.ToleratedFailurePercentage
+	}
+	s.mapRuns[arn] = next
+	return nil
+}
+
 // MapRunList implements store.Store.
 func (s *Store) MapRunList(_ context.Context, executionARN, after string, limit int) ([]*store.MapRun, error) {
 	s.mu.Lock()

@@ -632,6 +632,26 @@ func (s *Store) MapRunUpdate(ctx context.Context, r *store.MapRun) error {
 	return nil
 }
 
+// MapRunConfigure implements store.Store.
+func (s *Store) MapRunConfigure(ctx context.Context, arn string, c store.MapRunConfig) error {
+	var status string
+	// One statement: the update, guarded, and the run's status either way.
+	err := s.pool.QueryRow(ctx, `WITH u AS (UPDATE map_runs SET max_concurrency = COALESCE($1, max_concurrency),
+			tolerated_count = COALESCE($2, tolerated_count), tolerated_percent = COALESCE($3, tolerated_percent)
+			WHERE arn = $4 AND status = 'RUNNING' RETURNING status)
+		SELECT COALESCE((SELECT status FROM u), (SELECT status FROM map_runs WHERE arn = $4), '')`,
+		c.MaxConcurrency, c.ToleratedFailureCount, c.ToleratedFailurePercentage, arn).Scan(&status)
+	switch {
+	case err != nil:
+		return err
+	case status == "":
+		return store.ErrNotFound
+	case status != "RUNNING":
+		return store.ErrConflict
+	}
+	return nil
+}
+
 // MapRunList implements store.Store.
 func (s *Store) MapRunList(ctx context.Context, executionARN, after string, limit int) ([]*store.MapRun, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+sqlrow.MapRunColumns+` FROM map_runs WHERE execution_arn = $1 AND arn > $2 ORDER BY arn LIMIT $3`,

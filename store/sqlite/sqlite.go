@@ -908,6 +908,28 @@ func (s *Store) MapRunUpdate(ctx context.Context, r *store.MapRun) error {
 	})
 }
 
+// MapRunConfigure implements store.Store.
+func (s *Store) MapRunConfigure(ctx context.Context, arn string, c store.MapRunConfig) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE map_runs SET max_concurrency = COALESCE(?, max_concurrency),
+			tolerated_count = COALESCE(?, tolerated_count), tolerated_percent = COALESCE(?, tolerated_percent)
+			WHERE arn = ? AND status = 'RUNNING'`, c.MaxConcurrency, c.ToleratedFailureCount, c.ToleratedFailurePercentage, arn)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			return nil
+		}
+		var status string
+		if err := tx.QueryRowContext(ctx, `SELECT status FROM map_runs WHERE arn = ?`, arn).Scan(&status); errors.Is(err, sql.ErrNoRows) {
+			return store.ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		return store.ErrConflict
+	})
+}
+
 // MapRunList implements store.Store.
 func (s *Store) MapRunList(ctx context.Context, executionARN, after string, limit int) ([]*store.MapRun, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT `+sqlrow.MapRunColumns+` FROM map_runs WHERE execution_arn = ? AND arn > ? ORDER BY arn LIMIT ?`,

@@ -41,6 +41,7 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"NodeStartReleasesTimerClaims", testNodeStartReleasesTimerClaims},
 		{"TimerList", testTimerList},
 		{"MapRuns", testMapRuns},
+		{"MapRunConfigure", testMapRunConfigure},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -810,6 +811,37 @@ func testTimerList(t *testing.T, s store.Store) {
 	want := []store.TimerRef{{ExecutionID: x.ID, TimerID: 2}, {ExecutionID: x.ID, TimerID: 5}, {ExecutionID: y.ID, TimerID: 1}}
 	if !slices.Equal(got, want) {
 		t.Errorf("TimerList %v, want %v", got, want)
+	}
+}
+
+// testMapRunConfigure: UpdateMapRun's change of a running Map Run sets only
+// the fields given, and none once the run ended.
+func testMapRunConfigure(t *testing.T, s store.Store) {
+	parent := create(t, s, newExec("mrc-parent", t0))
+	run := &store.MapRun{ARN: "arn:aws:states:us-east-1:123456789012:mapRun:m/configure:1", ExecutionID: parent.ID, ExecutionARN: parent.ARN,
+		MachineARN: machineARN + "/configure", StateName: "Map", Token: "tok-c", Status: "RUNNING", MaxConcurrency: 2,
+		ToleratedFailureCount: -1, ToleratedFailurePercentage: -1, ChildType: "STANDARD", Spec: []byte(`{}`), StartTime: t0}
+	must(t, s.MapRunCreate(ctx, run))
+	conc := 7
+	must(t, s.MapRunConfigure(ctx, run.ARN, store.MapRunConfig{MaxConcurrency: &conc}))
+	got, err := s.MapRunGet(ctx, run.ARN)
+	must(t, err)
+	if got.MaxConcurrency != 7 || got.ToleratedFailureCount != -1 || got.ToleratedFailurePercentage != -1 || got.Status != "RUNNING" {
+		t.Errorf("after the concurrency: %+v", got)
+	}
+	count, pct := int64(3), 12.5
+	must(t, s.MapRunConfigure(ctx, run.ARN, store.MapRunConfig{ToleratedFailureCount: &count, ToleratedFailurePercentage: &pct}))
+	got, err = s.MapRunGet(ctx, run.ARN)
+	must(t, err)
+	if got.MaxConcurrency != 7 || got.ToleratedFailureCount != 3 || got.ToleratedFailurePercentage != 12.5 {
+		t.Errorf("after the tolerance: %+v", got)
+	}
+	got.Status, got.StopTime = "SUCCEEDED", t0.Add(time.Minute)
+	must(t, s.MapRunUpdate(ctx, got))
+	wantErr(t, s.MapRunConfigure(ctx, run.ARN, store.MapRunConfig{MaxConcurrency: &conc}), store.ErrConflict)
+	wantErr(t, s.MapRunConfigure(ctx, run.ARN+"x", store.MapRunConfig{MaxConcurrency: &conc}), store.ErrNotFound)
+	if got, _ := s.MapRunGet(ctx, run.ARN); got.Status != "SUCCEEDED" {
+		t.Errorf("an ended run changed: %+v", got)
 	}
 }
 

@@ -7,7 +7,9 @@ Starts stepd on a free port with a fresh data directory, then exercises the API
 as users do: create, start, describe, history with pagination (both directions,
 with and without data), list, stop, an activity worker with heartbeats, a
 .waitForTaskToken callback answered with SendTaskSuccess, StartSyncExecution on
-an Express machine, AWS-shaped errors, and the same through the AWS CLI.
+an Express machine, a Distributed Map's Map Run (ListMapRuns, DescribeMapRun,
+UpdateMapRun, its children listed, its abort), AWS-shaped errors, and the same
+through the AWS CLI.
 Then a second stepd with --auth sigv4 and two accounts: both clients work
 with the right keys, get AWS's errors with wrong ones (a wrong secret, an
 unknown key, no signature, a clock 20 minutes off, a missing session token),
@@ -212,6 +214,76 @@ def boto3_suite(sfn, stepd):
     check(tags == [{"key": "team", "value": "core"}], tags)
 
 
+def map_run_of(sfn, execution_arn, timeout=30):
+    deadline = time.time() + timeout
+    while True:
+        runs = sfn.list_map_runs(executionArn=execution_arn)["mapRuns"]
+        if runs:
+            return runs[0]["mapRunArn"]
+        check(time.time() < deadline, f"no Map Run in {execution_arn}")
+        time.sleep(0.05)
+
+
+def wait_map_run(sfn, run, cond, timeout=30):
+    deadline = time.time() + timeout
+    while True:
+        d = sfn.describe_map_run(mapRunArn=run)
+        if cond(d):
+            return d
+        check(time.time() < deadline, f"Map Run {run}: {d}")
+        time.sleep(0.05)
+
+
+def map_run_suite(sfn):
+    """A Distributed Map's run through boto3: its actions, its children, its
+    update and its abort, and the errors."""
+    def fan(processor, **extra):
+        return json.dumps({"StartAt": "Fan", "States": {"Fan": {"Type": "Map", "ItemsPath": "$.items", "Label": "Fan", **extra,
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, **processor}, "End": True}}})
+    done = sfn.create_state_machine(name="fanout", roleArn=ROLE, definition=fan(
+        {"StartAt": "P", "States": {"P": {"Type": "Pass", "Parameters": {"got.$": "$"}, "End": True}}}))
+    ex = sfn.start_execution(stateMachineArn=done["stateMachineArn"], input=json.dumps({"items": [1, 2, 3]}))
+    d = wait_done(sfn, ex["executionArn"])
+    check(d["status"] == "SUCCEEDED" and json.loads(d["output"]) == [{"got": 1}, {"got": 2}, {"got": 3}], d)
+    runs = sfn.list_map_runs(executionArn=ex["executionArn"])["mapRuns"]
+    check(len(runs) == 1 and runs[0]["stateMachineArn"] == done["stateMachineArn"] + "/Fan" and "stopDate" in runs[0], runs)
+    run = runs[0]["mapRunArn"]
+    check(run.startswith("arn:aws:states:us-east-1:123456789012:mapRun:fanout/Fan:"), run)
+    m = sfn.describe_map_run(mapRunArn=run)
+    check(m["status"] == "SUCCEEDED" and m["executionArn"] == ex["executionArn"] and m["itemCounts"]["succeeded"] == 3
+          and m["executionCounts"]["total"] == 3 and m["executionCounts"]["resultsWritten"] == 3 and m["redriveCount"] == 0, m)
+    children = sfn.list_executions(mapRunArn=run)["executions"]
+    check(len(children) == 3 and all(c["mapRunArn"] == run and c["itemCount"] == 1 and c["status"] == "SUCCEEDED" for c in children), children)
+    child = sfn.describe_execution(executionArn=children[0]["executionArn"])
+    check(child["mapRunArn"] == run and child["stateMachineArn"] == done["stateMachineArn"] + "/Fan", child)
+    paginator = sfn.get_paginator("list_executions")
+    pages = list(paginator.paginate(mapRunArn=run, PaginationConfig={"PageSize": 2}))
+    check(sum(len(p["executions"]) for p in pages) == 3 and len(pages) == 2, pages)
+
+    # A run held by its children, updated, then aborted with its parent.
+    held = sfn.create_state_machine(name="held", roleArn=ROLE, definition=fan(
+        {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 100000, "End": True}}}, MaxConcurrency=1))
+    ex = sfn.start_execution(stateMachineArn=held["stateMachineArn"], input=json.dumps({"items": [1, 2, 3, 4]}))
+    run = map_run_of(sfn, ex["executionArn"])
+    m = wait_map_run(sfn, run, lambda d: d["executionCounts"]["running"] == 1)
+    check(m["status"] == "RUNNING" and m["maxConcurrency"] == 1 and m["executionCounts"]["pending"] == 3 and "stopDate" not in m, m)
+    sfn.update_map_run(mapRunArn=run, maxConcurrency=3, toleratedFailurePercentage=25.5)
+    m = wait_map_run(sfn, run, lambda d: d["executionCounts"]["running"] == 3)
+    check(m["maxConcurrency"] == 3 and m["toleratedFailurePercentage"] == 25.5, m)
+    sfn.stop_execution(executionArn=ex["executionArn"])
+    m = wait_map_run(sfn, run, lambda d: d["status"] == "ABORTED" and d["executionCounts"]["running"] == 0)
+    check(m["executionCounts"]["aborted"] == 3 and m["executionCounts"]["pending"] == 1, m)
+    types = [e["type"] for e in sfn.get_execution_history(executionArn=ex["executionArn"])["events"]]
+    check(types[-3:] == ["MapRunStarted", "MapRunAborted", "ExecutionAborted"], types)
+
+    missing = run[:-1] + ("0" if run[-1] != "0" else "1")
+    refused(lambda: sfn.describe_map_run(mapRunArn=missing), "ResourceNotFound")
+    refused(lambda: sfn.update_map_run(mapRunArn=run, maxConcurrency=2), "ValidationException")
+    refused(lambda: sfn.describe_map_run(mapRunArn=ex["executionArn"]), "InvalidArn")
+    refused(lambda: sfn.list_executions(mapRunArn=run, stateMachineArn=held["stateMachineArn"]), "ValidationException")
+    return done["stateMachineArn"]
+
+
 def cli_suite(stepd, workdir):
     env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="us-east-1", AWS_PAGER="")
 
@@ -256,6 +328,23 @@ def cli_suite(stepd, workdir):
     r = subprocess.run(["aws", "stepfunctions", "--endpoint-url", stepd.url, "describe-state-machine",
                         "--state-machine-arn", sm["stateMachineArn"] + "-nope"], capture_output=True, text=True, env=env)
     check(r.returncode != 0 and "StateMachineDoesNotExist" in r.stderr, r.stderr)
+
+    # Map Runs, through the CLI's commands.
+    fan = "arn:aws:states:us-east-1:123456789012:stateMachine:fanout"  # map_run_suite made it
+    ex = aws("start-execution", "--state-machine-arn", fan, "--input", '{"items": [1, 2]}')
+    deadline = time.time() + 30
+    while aws("describe-execution", "--execution-arn", ex["executionArn"])["status"] == "RUNNING":
+        check(time.time() < deadline, "the fan-out did not end")
+        time.sleep(0.05)
+    runs = aws("list-map-runs", "--execution-arn", ex["executionArn"])["mapRuns"]
+    check(len(runs) == 1, runs)
+    m = aws("describe-map-run", "--map-run-arn", runs[0]["mapRunArn"])
+    check(m["status"] == "SUCCEEDED" and m["itemCounts"]["total"] == 2, m)
+    kids = aws("list-executions", "--map-run-arn", runs[0]["mapRunArn"])["executions"]
+    check(len(kids) == 2 and all(k["mapRunArn"] == runs[0]["mapRunArn"] for k in kids), kids)
+    r = subprocess.run(["aws", "stepfunctions", "--endpoint-url", stepd.url, "update-map-run", "--map-run-arn", runs[0]["mapRunArn"],
+                        "--max-concurrency", "5"], capture_output=True, text=True, env=env)
+    check(r.returncode != 0 and "ValidationException" in r.stderr, r.stderr)
 
 
 # The key pairs of the --auth sigv4 server: two accounts, and a temporary key
@@ -362,6 +451,7 @@ def main():
                            config=Config(retries={"max_attempts": 1}, read_timeout=70,
                                          inject_host_prefix=False))  # StartSyncExecution: no sync- host
         boto3_suite(sfn, stepd)
+        map_run_suite(sfn)
         print("boto3: ok")
         if shutil.which("aws"):
             cli_suite(stepd, workdir)

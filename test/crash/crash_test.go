@@ -53,6 +53,7 @@ func TestCrash(t *testing.T) {
 	killCtx, stopKilling := context.WithCancel(ctx)
 	var killer sync.WaitGroup
 	var kills atomic.Int32
+	var slowest atomic.Int64 // the longest restart to ready
 	killer.Go(func() {
 		for killCtx.Err() == nil && kills.Load() < maxKills {
 			select {
@@ -62,10 +63,12 @@ func TestCrash(t *testing.T) {
 			}
 			srv.Kill()
 			kills.Add(1)
+			began := time.Now()
 			if err := srv.Start(); err != nil {
-				t.Errorf("%v\n%s", err, stepdtest.Tail(logf.Name(), 40))
+				t.Errorf("%v\n%s\n%s", err, stepdtest.DataSizes(filepath.Join(dir, "data")), stepdtest.Tail(logf.Name(), 120))
 				return
 			}
+			slowest.Store(max(slowest.Load(), int64(time.Since(began))))
 		}
 	})
 	defer func() { stopKilling(); killer.Wait() }() // before srv.Stop
@@ -82,7 +85,7 @@ func TestCrash(t *testing.T) {
 	}
 	stopKilling()
 	killer.Wait()
-	t.Logf("killed and restarted the server %d times", kills.Load())
+	t.Logf("killed and restarted the server %d times; the slowest restart was ready in %v", kills.Load(), time.Duration(slowest.Load()).Round(time.Millisecond))
 
 	// Every execution ends, right, and the store at rest holds every
 	// invariant.

@@ -142,10 +142,41 @@ export interface ExecutionListItem {
 }
 
 export interface Execution extends ExecutionListItem {
+  /** mapRunArn is set for a child execution of a Distributed Map's Map Run. */
+  mapRunArn?: string;
   input?: string;
   output?: string;
   error?: string;
   cause?: string;
+}
+
+/** MapRunCounts are DescribeMapRun's itemCounts and executionCounts. */
+export interface MapRunCounts {
+  pending: number;
+  running: number;
+  succeeded: number;
+  failed: number;
+  timedOut: number;
+  aborted: number;
+  total: number;
+  resultsWritten: number;
+  failuresNotRedrivable?: number;
+  pendingRedrive?: number;
+}
+
+/** MapRun is DescribeMapRun's answer: a Distributed Map's run of child executions. */
+export interface MapRun {
+  mapRunArn: string;
+  executionArn: string;
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+  startDate: number;
+  stopDate?: number;
+  maxConcurrency: number;
+  toleratedFailurePercentage: number;
+  toleratedFailureCount: number;
+  itemCounts: MapRunCounts;
+  executionCounts: MapRunCounts;
+  redriveCount?: number;
 }
 
 export interface MachineForExecution {

@@ -206,16 +206,21 @@ export function ExecutionPage({ arn }: { arn: string }) {
   };
   const machineArn = exec.stateMachineArn;
   const end = exec.stopDate;
+  // A Distributed Map's runs, from their MapRunStarted events.
+  const mapRuns = events.filter((e) => e.type === 'MapRunStarted' && e.mapRunStartedEventDetails?.mapRunArn)
+    .map((e) => ({ arn: e.mapRunStartedEventDetails.mapRunArn as string, state: analysis.runOf.get(e.id)?.name }));
   return (
     <section>
       <nav class="crumbs" aria-label="Breadcrumb">
-        <a href={paths.executions()}>Executions</a> / <a href={paths.machine(machineArn)}>{machineNameOf(machineArn)}</a> /
+        <a href={paths.executions()}>Executions</a> / {exec.mapRunArn
+          ? <a href={paths.mapRun(exec.mapRunArn)}>Map Run {exec.mapRunArn.slice(exec.mapRunArn.lastIndexOf(':') + 1)}</a>
+          : <a href={paths.machine(machineArn)}>{machineNameOf(machineArn)}</a>} /
       </nav>
       <div class="page-head">
         <h1 class="long">{exec.name} <StatusBadge status={exec.status} /></h1>
         <div class="actions">
           {exec.status === 'RUNNING' && <button type="button" class="btn danger" onClick={() => setDialog('stop')}>Stop</button>}
-          <button type="button" class="btn" onClick={() => setDialog('start')}>New execution</button>
+          {!exec.mapRunArn && <button type="button" class="btn" onClick={() => setDialog('start')}>New execution</button>}
           <CopyButton text={exec.executionArn} label="Copy ARN" />
         </div>
       </div>
@@ -225,7 +230,18 @@ export function ExecutionPage({ arn }: { arn: string }) {
         <div><dt>Ended</dt><dd>{fmtTime(end)}</dd></div>
         <div><dt>Duration</dt><dd>{fmtDuration((end ?? Date.now() / 1000) - exec.startDate)}</dd></div>
         <div><dt>Events</dt><dd>{events.length}</dd></div>
+        {exec.mapRunArn && <div><dt>Map Run</dt><dd><a href={paths.mapRun(exec.mapRunArn)} data-testid="parent-map-run">{exec.mapRunArn.slice(exec.mapRunArn.lastIndexOf(':') + 1)}</a></dd></div>}
       </dl>
+      {mapRuns.length > 0 && (
+        <div class="map-runs" data-testid="map-runs">
+          <h2>Map Runs</h2>
+          <ul>
+            {mapRuns.map((r) => (
+              <li><a href={paths.mapRun(r.arn)} title={r.arn}>{r.state ?? 'Map'}: Map Run {r.arn.slice(r.arn.lastIndexOf(':') + 1)}</a></li>
+            ))}
+          </ul>
+        </div>
+      )}
       {exec.error !== undefined && (
         <div class="error-box" role="status"><strong>{exec.error}</strong> {exec.cause}</div>
       )}

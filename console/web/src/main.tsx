@@ -6,6 +6,7 @@ import { ApprovalsPage, TaskPage } from './approvals';
 import { ExecutionPage, ExecutionsPage } from './executions';
 import { MachineEditorPage, MachinePage, MachinesPage } from './machines';
 import { LoginPage } from './login';
+import { MapRunPage } from './maprun';
 import { navigate, paths, useLocation } from './router';
 import './style.css';
 
@@ -20,6 +21,9 @@ function route(path: string) {
       return <MachinePage arn={parts[1]} />;
     case 'executions':
       return parts.length === 1 ? <ExecutionsPage /> : <ExecutionPage arn={parts[1]} />;
+    case 'map-runs':
+      if (parts.length === 2) return <MapRunPage arn={parts[1]} />;
+      break;
     case 'approvals':
       return <ApprovalsPage />;
     case 'task':

@@ -55,6 +55,7 @@ export const paths = {
   newMachine: () => '/state-machines/new',
   executions: () => '/executions',
   execution: (arn: string) => `/executions/${encodeURIComponent(arn)}`,
+  mapRun: (arn: string) => `/map-runs/${encodeURIComponent(arn)}`,
   approvals: () => '/approvals',
   task: (token: string, action?: 'approve' | 'reject') =>
     `/task?taskToken=${encodeURIComponent(token)}${action ? `&action=${action}` : ''}`,

@@ -217,6 +217,22 @@ func Tail(path string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
+// DataSizes lists the files of a data directory with their sizes (a
+// database's WAL among them), for a failure's report.
+func DataSizes(dir string) string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err.Error()
+	}
+	var b strings.Builder
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil {
+			fmt.Fprintf(&b, "%s: %d bytes\n", e.Name(), info.Size())
+		}
+	}
+	return b.String()
+}
+
 // CheckStore runs `stepd check` with args (the store's flags) on a store at
 // rest, and fails the test with what it says unless every invariant holds.
 func CheckStore(t testing.TB, bin string, args ...string) {
