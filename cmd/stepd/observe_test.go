@@ -139,6 +139,14 @@ func TestMetricsAndLogsAfterARun(t *testing.T) {
 	if started != 7 || ended != 7 || requests < 7 {
 		t.Errorf("log: %d starts, %d ends, %d requests; want 7, 7, >= 7", started, ended, requests)
 	}
+	// Without authentication, another host's page cannot read it.
+	req, _ := http.NewRequest(http.MethodGet, "http://"+s.addr+"/metrics", nil)
+	req.Host = "evil.example"
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusMisdirectedRequest {
+		t.Errorf("/metrics for another host: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
 	resp, err := http.Get("http://" + s.addr + "/")
 	if err != nil {
 		t.Fatal(err)

@@ -151,7 +151,9 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 			api.ServeHTTP(w, r)
 		}
 	})
-	probes := &health{store: durable, metrics: stats.Handler()}
+	// /metrics names state machines: without authentication, only for this
+	// machine's hosts (and --allowed-host), as the console.
+	probes := &health{store: durable, metrics: acc.pages(stats.Handler())}
 	probes.ready.Store(true)
 	var top http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !probes.serve(w, r) {
