@@ -14,6 +14,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"strings"
 	"sync"
 	"time"
 
@@ -81,22 +82,62 @@ func NewWithExporter(exp sdktrace.SpanExporter, res *resource.Resource) *Tracer 
 func (t *Tracer) Shutdown(ctx context.Context) error { return t.provider.Shutdown(ctx) }
 
 // executionContext is the span context of an execution's span, derived from
-// its ARN.
-func executionContext(arn string) trace.SpanContext {
+// its ARN, and the caller's span it continues, if any: the trace of a
+// traceHeader (X-Ray's "Root=1-...;Parent=...", or W3C's traceparent) is
+// the execution's trace.
+func executionContext(arn, traceHeader string) (self, caller trace.SpanContext) {
 	sum := sha256.Sum256([]byte(arn))
 	var tid trace.TraceID
 	var sid trace.SpanID
 	copy(tid[:], sum[:16])
 	copy(sid[:], sum[16:24])
-	return trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: trace.FlagsSampled})
+	if c, ok := ParseTraceHeader(traceHeader); ok {
+		tid, caller = c.TraceID(), c
+	}
+	return trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: trace.FlagsSampled}), caller
 }
 
 // TraceID is the trace ID of an execution's spans (hex).
-func TraceID(executionARN string) string { return executionContext(executionARN).TraceID().String() }
+func TraceID(executionARN, traceHeader string) string {
+	self, _ := executionContext(executionARN, traceHeader)
+	return self.TraceID().String()
+}
+
+// ParseTraceHeader reads a StartExecution traceHeader: X-Ray's
+// "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+// or W3C's "00-<trace id>-<parent id>-01".
+func ParseTraceHeader(h string) (trace.SpanContext, bool) {
+	var root, parent string
+	if parts := strings.Split(h, "-"); len(parts) == 4 && len(parts[1]) == 32 && len(parts[2]) == 16 {
+		root, parent = parts[1], parts[2]
+	} else {
+		for _, kv := range strings.Split(h, ";") {
+			k, v, _ := strings.Cut(strings.TrimSpace(kv), "=")
+			switch k {
+			case "Root":
+				if p := strings.Split(v, "-"); len(p) == 3 && p[0] == "1" {
+					root = p[1] + p[2]
+				}
+			case "Parent":
+				parent = v
+			}
+		}
+	}
+	tid, err := trace.TraceIDFromHex(root)
+	if err != nil {
+		return trace.SpanContext{}, false
+	}
+	sid, err := trace.SpanIDFromHex(parent)
+	if err != nil {
+		return trace.SpanContext{}, false
+	}
+	return trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: trace.FlagsSampled, Remote: true}), true
+}
 
 // Events opens and ends spans for a committed step's events.
 func (t *Tracer) Events(row *store.Execution, events []history.Event) {
-	parent := trace.ContextWithRemoteSpanContext(context.Background(), executionContext(row.ARN))
+	self, _ := executionContext(row.ARN, row.TraceHeader)
+	parent := trace.ContextWithRemoteSpanContext(context.Background(), self)
 	for i := range events {
 		ev := &events[i]
 		switch ev.Type {
@@ -170,8 +211,12 @@ func (t *Tracer) endExecution(row *store.Execution, ev *history.Event) {
 		}
 	}
 	t.mu.Unlock()
-	sc := executionContext(row.ARN)
-	ctx := context.WithValue(context.Background(), fixedIDs{}, sc)
+	sc, caller := executionContext(row.ARN, row.TraceHeader)
+	ctx := context.Background()
+	if caller.IsValid() {
+		ctx = trace.ContextWithRemoteSpanContext(ctx, caller)
+	}
+	ctx = context.WithValue(ctx, fixedIDs{}, sc)
 	start := row.StartTime
 	if start.IsZero() {
 		start = ev.Timestamp
@@ -225,7 +270,10 @@ func (ids) NewIDs(ctx context.Context) (tid trace.TraceID, sid trace.SpanID) {
 	return tid, sid
 }
 
-func (ids) NewSpanID(context.Context, trace.TraceID) (sid trace.SpanID) {
+func (ids) NewSpanID(ctx context.Context, _ trace.TraceID) (sid trace.SpanID) {
+	if sc, ok := ctx.Value(fixedIDs{}).(trace.SpanContext); ok {
+		return sc.SpanID() // an execution's span, in its caller's trace
+	}
 	_, _ = rand.Read(sid[:])
 	return sid
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/hex"
 	"io"
 	"net/http"
@@ -8,6 +9,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	coltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
@@ -47,6 +50,13 @@ func TestTracesToAnOTLPCollector(t *testing.T) {
 	m := s.machine("traced", "STANDARD", `{"StartAt":"P","States":{"P":{"Type":"Pass","Next":"W"},"W":{"Type":"Wait","Seconds":0,"End":true}}}`)
 	arn := s.start(m, `{}`)
 	s.waitStatus(arn, types.ExecutionStatusSucceeded)
+	// An execution started with X-Ray's traceHeader continues the caller's trace.
+	out, err := s.client.StartExecution(context.Background(), &sfn.StartExecutionInput{StateMachineArn: aws.String(m), Name: aws.String("called"),
+		TraceHeader: aws.String("Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.waitStatus(*out.ExecutionArn, types.ExecutionStatusSucceeded)
 	s.stop() // flushes the exporter
 
 	mu.Lock()
@@ -59,11 +69,21 @@ func TestTracesToAnOTLPCollector(t *testing.T) {
 	if ex == nil {
 		t.Fatalf("no execution span among %d spans: %v", len(spans), byName)
 	}
-	if got := hex.EncodeToString(ex.TraceId); got != tracing.TraceID(arn) {
-		t.Errorf("trace ID %s, want %s", got, tracing.TraceID(arn))
+	if got := hex.EncodeToString(ex.TraceId); got != tracing.TraceID(arn, "") {
+		t.Errorf("trace ID %s, want %s", got, tracing.TraceID(arn, ""))
+	}
+	if called := byName["execution called"]; called == nil {
+		t.Errorf("no span of the execution with a traceHeader")
+	} else if hex.EncodeToString(called.TraceId) != "5759e988bd862e3fe1be46a994272793" || hex.EncodeToString(called.ParentSpanId) != "53995c3f42cd8ad8" {
+		t.Errorf("traceHeader not continued: trace %x, parent %x", called.TraceId, called.ParentSpanId)
 	}
 	for _, name := range []string{"state P", "state W"} {
-		sp := byName[name]
+		var sp *tracepb.Span
+		for _, x := range spans {
+			if x.Name == name && string(x.TraceId) == string(ex.TraceId) {
+				sp = x
+			}
+		}
 		if sp == nil {
 			t.Errorf("no span %q", name)
 			continue
