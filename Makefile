@@ -152,7 +152,7 @@ release:
 		echo "== $$out"; \
 		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $$out ./cmd/stepd; \
 	done
-	@cd dist && sha256sum stepd-* > SHA256SUMS
+	@cd dist && sha256sum stepd-$(VERSION)-* > SHA256SUMS
 
 # The release binary of this machine through the API smoke test.
 release-smoke:
