@@ -75,6 +75,8 @@ var allowed = map[string][]string{
 	"service/shapes": {"jsonvalue", "asl"}, // the AWS APIs' result shapes TestState checks mocks against
 	"awsapi":         {"jsonvalue", "asl", "asl/validate", "asl/aslerr", "history", "interp", "engine", "service", "service/shapes", "store"},
 	"config":         {},
+	"metrics":        {"engine", "history", "store"},
+	"tracing":        {"engine", "history", "store"},                                                                                 // Prometheus: an engine.Observer
 	"testrun":        {"jsonvalue", "asl", "asl/validate", "asl/aslerr", "history", "interp", "runner", "runner/mock", "runner/sfn"}, // stepd test
 
 	"auth":      {}, // SigV4, console sessions, Host checks: the standard library only

@@ -15,17 +15,24 @@ import (
 // driving stepd through DNS rebinding: such a page's requests carry its own
 // host name. The zero value admits loopback names only.
 type Hosts struct {
+	any   bool            // "*": every host (a container on a private network)
 	names map[string]bool // lower case, without a port
 	ports map[string]bool // "name:port" entries: that port only
 }
 
 // NewHosts returns a Hosts that also admits the given names: host names or IP
 // addresses, each optionally with a port ("stepd", "stepd:8083",
-// "10.0.0.5").
+// "10.0.0.5"), or "*" for every host, which gives up the DNS-rebinding
+// guard: for a port only a private network reaches (the image's compose
+// networks).
 func NewHosts(allowed []string) (*Hosts, error) {
 	h := &Hosts{names: map[string]bool{}, ports: map[string]bool{}}
 	for _, a := range allowed {
 		a = strings.ToLower(strings.TrimSpace(a))
+		if a == "*" {
+			h.any = true
+			continue
+		}
 		name, port, err := net.SplitHostPort(a)
 		if err != nil {
 			name, port = strings.Trim(a, "[]"), ""
@@ -61,6 +68,9 @@ func validHostName(s string) bool {
 
 // Allows reports whether a Host header's value names this machine.
 func (h *Hosts) Allows(host string) bool {
+	if h != nil && h.any {
+		return true
+	}
 	host = strings.ToLower(host)
 	name, port, err := net.SplitHostPort(host)
 	if err != nil {

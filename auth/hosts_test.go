@@ -56,3 +56,15 @@ func TestHostsAdmitLoopbackAndAllowedNames(t *testing.T) {
 		t.Errorf("a URL is not a host")
 	}
 }
+
+func TestHostsStarAdmitsEveryHost(t *testing.T) {
+	h, err := auth.NewHosts([]string{"*"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, host := range []string{"stepfunctions:8083", "sync-stepfunctions:8083", "evil.example", "10.1.2.3"} {
+		if !h.Allows(host) {
+			t.Errorf("* does not admit %q", host)
+		}
+	}
+}

@@ -35,6 +35,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -233,6 +234,15 @@ func Load(path string) (*Config, error) {
 // not silently do nothing.
 func Parse(data []byte) (*Config, error) {
 	cfg := &Config{}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, err
+	}
+	if len(doc.Content) > 0 {
+		if err := checkSchema(doc.Content[0], reflect.TypeOf(cfg).Elem(), ""); err != nil {
+			return nil, err
+		}
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
@@ -244,6 +254,87 @@ func Parse(data []byte) (*Config, error) {
 		}
 	}
 	return cfg, nil
+}
+
+// checkSchema checks a YAML node against the type it decodes into, field by
+// field, so that an error names the field: "functions.f: unknown field
+// \"comand\"", "http.timeout: ...".
+func checkSchema(n *yaml.Node, t reflect.Type, path string) error {
+	where := func() string {
+		if path == "" {
+			return "the top level"
+		}
+		return path
+	}
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	if n.Tag == "!!null" {
+		return nil
+	}
+	if reflect.PointerTo(t).Implements(reflect.TypeFor[yaml.Unmarshaler]()) {
+		if err := n.Decode(reflect.New(t).Interface()); err != nil {
+			return fmt.Errorf("%s: %v", where(), strings.TrimPrefix(err.Error(), "yaml: "))
+		}
+		return nil
+	}
+	join := func(k string) string {
+		if path == "" {
+			return k
+		}
+		return path + "." + k
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			return fmt.Errorf("line %d: %s must be a mapping of fields", n.Line, where())
+		}
+		fields := map[string]reflect.Type{}
+		var names []string
+		for i := 0; i < t.NumField(); i++ {
+			tag, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+			if tag != "" && tag != "-" {
+				fields[tag] = t.Field(i).Type
+				names = append(names, tag)
+			}
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i].Value
+			ft, ok := fields[k]
+			if !ok {
+				return fmt.Errorf("line %d: %s: unknown field %q (it has %s)", n.Content[i].Line, where(), k, strings.Join(names, ", "))
+			}
+			if err := checkSchema(n.Content[i+1], ft, join(k)); err != nil {
+				return err
+			}
+		}
+	case reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			return fmt.Errorf("line %d: %s must be a mapping", n.Line, where())
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if err := checkSchema(n.Content[i+1], t.Elem(), join(n.Content[i].Value)); err != nil {
+				return err
+			}
+		}
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			return fmt.Errorf("line %d: %s must be a list", n.Line, where())
+		}
+		for i, c := range n.Content {
+			if err := checkSchema(c, t.Elem(), fmt.Sprintf("%s[%d]", where(), i)); err != nil {
+				return err
+			}
+		}
+	default:
+		if n.Kind != yaml.ScalarNode {
+			return fmt.Errorf("line %d: %s must be a %s value", n.Line, where(), t.Kind())
+		}
+		if err := n.Decode(reflect.New(t).Interface()); err != nil {
+			return fmt.Errorf("line %d: %s: %q is not a %s", n.Line, where(), n.Value, t.Kind())
+		}
+	}
+	return nil
 }
 
 func checkFunction(fn Function) error {

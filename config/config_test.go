@@ -63,8 +63,8 @@ func TestParseErrors(t *testing.T) {
 		"an unknown runtime":        {`functions: {f: {handler: a.b, runtime: java21}}`, `runtime "java21"`},
 		"a url that is not one":     {`functions: {f: {url: "ftp://x"}}`, "not an http or https URL"},
 		"a bad endpoint":            {`functions: {f: {endpoint: somewhere}}`, "or aws"},
-		"a typo in a field":         {`functions: {f: {comand: [x]}}`, "field comand not found"},
-		"a typo in a service":       {`services: {sqs: {endpont: x}}`, "field endpont not found"},
+		"a typo in a field":         {`functions: {f: {comand: [x]}}`, `functions.f: unknown field "comand"`},
+		"a typo in a service":       {`services: {sqs: {endpont: x}}`, `services.sqs: unknown field "endpont"`},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -117,6 +117,9 @@ type Options struct {
 	// history events, with the execution's row, in commit order. It runs in
 	// the committer: it must not block (hand the events on).
 	Committed func(x *store.Execution, events []store.Event)
+	// Observer is told of committed steps, commits and timers (observe.go);
+	// nil: nothing is observed.
+	Observer Observer
 }
 
 // Engine drives executions. Create it with New, then Start it.
@@ -130,8 +133,12 @@ type Engine struct {
 	log    *slog.Logger
 	// committed is Options.Committed.
 	committed func(*store.Execution, []store.Event)
+	obs       Observer // nil: none
 	forget    bool
 	prefix    string
+
+	// renewals and renewalErrors count the node's lease renewals (Stats).
+	renewals, renewalErrors atomic.Int64
 
 	seed   maphash.Seed
 	shards []chan *job
@@ -223,7 +230,7 @@ func New(opts Options) *Engine {
 		seed: maphash.MakeSeed(), commit: make(chan *commitReq, 1024), wakeTimers: make(chan struct{}, 1), wakeAdopt: make(chan struct{}, 1),
 		running: map[string]context.CancelFunc{}, waiters: map[int64][]chan *store.Execution{}, activity: map[string]chan struct{}{},
 		claiming:   map[string]struct{}{},
-		childTasks: map[string]*childTask{}, mocks: opts.Mocks,
+		childTasks: map[string]*childTask{}, mocks: opts.Mocks, obs: opts.Observer,
 	}
 	if opts.TokenPrefix != "" {
 		e.src = prefixedTokens{Source: opts.Source, prefix: opts.TokenPrefix}
@@ -692,6 +699,10 @@ func (e *Engine) committer() {
 			for _, r := range batch {
 				changes = append(changes, r.change)
 			}
+			var start time.Time
+			if e.obs != nil {
+				start = time.Now()
+			}
 			errs := e.applyBatch(changes)
 			if e.committed != nil {
 				for i, c := range changes {
@@ -699,6 +710,16 @@ func (e *Engine) committer() {
 						e.committed(c.Execution, c.Events)
 					}
 				}
+			}
+			if e.obs != nil {
+				var err error
+				for _, x := range errs {
+					if x != nil {
+						err = x
+						break
+					}
+				}
+				e.obs.Committed(len(changes), time.Since(start), err)
 			}
 			for i, r := range batch {
 				r.done <- errs[i]

@@ -282,6 +282,9 @@ func (e *Engine) change(prev *store.Execution, x *interp.Execution, res *interp.
 
 // after carries out a committed step's effects.
 func (e *Engine) after(row *store.Execution, x *interp.Execution, res *interp.Result) {
+	if e.obs != nil && len(res.Events) > 0 {
+		e.obs.Events(row, res.Events)
+	}
 	var earliest time.Time
 	for _, eff := range res.Effects {
 		switch eff.Kind {

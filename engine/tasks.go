@@ -167,7 +167,10 @@ func (e *Engine) leases() {
 			return
 		case <-tick.C:
 			if err := e.store.NodeLease(e.ctx, e.node, time.Now().Add(e.lease)); err != nil && e.ctx.Err() == nil {
+				e.renewalErrors.Add(1)
 				e.log.Warn("renew the node's lease", "err", err)
+			} else if err == nil {
+				e.renewals.Add(1)
 			}
 		case <-e.wakeAdopt:
 		}

@@ -84,6 +84,9 @@ func (e *Engine) timers() {
 				continue
 			}
 			fired++
+			if e.obs != nil {
+				e.obs.TimerFired(max(0, at.Sub(t.Due)))
+			}
 			e.inFlight.Add(1)
 			e.clock.Reach(t.Due)
 			go e.fire(ref)

@@ -42,6 +42,8 @@ const (
 
 // Options configure a Service.
 type Options struct {
+	// Observer is told what both engines do (metrics, logs); nil: nothing.
+	Observer engine.Observer
 	// Store is durable: state machines, definitions, activities, tags,
 	// STANDARD executions and their history. Required.
 	Store store.Store
@@ -156,12 +158,12 @@ func New(opts Options) *Service {
 	s.standard = engine.New(engine.Options{Store: opts.Store, Definitions: defs, Runner: opts.Runner, Clock: opts.Clock,
 		Source: opts.Source, Limits: opts.Limits, Logger: opts.Logger, Node: opts.Node, Lease: opts.Lease, Poll: opts.Poll,
 		Shards: opts.Shards, Children: s, ItemReader: opts.ItemReader, ResultWriter: opts.ResultWriter, Mocks: s.mocks,
-		Committed: s.committed})
+		Committed: s.committed, Observer: opts.Observer})
 	if opts.ExpressStore != nil {
 		s.express = engine.New(engine.Options{Store: opts.ExpressStore, Definitions: defs, Runner: opts.Runner, Clock: opts.Clock,
 			Source: opts.Source, Limits: opts.Limits, Logger: opts.Logger, Shards: opts.Shards, ForgetFinished: true,
 			ExecutionPrefix: "express", TokenPrefix: ExpressTokenPrefix, Children: s, ItemReader: opts.ItemReader, ResultWriter: opts.ResultWriter, Mocks: s.mocks,
-			Committed: s.committed})
+			Committed: s.committed, Observer: opts.Observer})
 	}
 	return s
 }

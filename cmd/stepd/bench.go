@@ -26,7 +26,7 @@ import (
 // the AWS SDK for Go v2. It prints each run's figures and their medians, and
 // writes a JSON report with --json.
 func benchCommand(ctx context.Context, args []string, io *streams) error {
-	fs := newFlagSet("stepd bench", io.err)
+	fs := newFlagSet("stepd bench", "stepd bench [flags]\n\nRun stepd's standard workloads through the API and report their figures (docs/performance.md).", io)
 	endpoint := fs.String("endpoint", "", "run against this stepd (`URL`) instead of one started for each workload")
 	var workloads listFlag
 	fs.Var(&workloads, "workload", "the `workloads` to run, comma-separated or repeated (default all): "+workloadNames())
@@ -41,11 +41,7 @@ func benchCommand(ctx context.Context, args []string, io *streams) error {
 	syncMode := fs.String("sync", "FULL", "--sync of the stepd the benchmark starts")
 	pprofAddr := fs.String("pprof", "", "--pprof of the stepd the benchmark starts (a loopback `address`), to profile it under a workload")
 	serveArgs := fs.String("serve-args", "", "more `flags` for the stepd the benchmark starts (space-separated)")
-	fs.Usage = func() {
-		fmt.Fprintln(io.err, "Usage: stepd bench [flags]\n\nRun stepd's standard workloads through the API and report their figures (docs/performance.md).")
-		fs.PrintDefaults()
-	}
-	if _, err := parseInterspersed(fs, args); err != nil {
+	if _, err := fs.parse(args); err != nil {
 		return err
 	}
 	if len(workloads) == 0 {

@@ -12,16 +12,12 @@ import (
 // every one holds, 1 when one does not. Run it on a store at rest (no stepd
 // serving from it), after a crash or before an upgrade.
 func checkCommand(ctx context.Context, args []string, io *streams) error {
-	fs := newFlagSet("stepd check", io.err)
-	dataDir := fs.String("data", envOr("STEPD_DATA", "stepd-data"), "`directory` of the SQLite database (env STEPD_DATA)")
-	sf := addStoreFlags(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(io.err, "Usage: stepd check [--store sqlite|postgres://...] [--data DIR]\n\n"+
-			"Check the durable store's invariants: every running execution's state decodes and has what will wake it,\n"+
-			"no timer or open task belongs to an ended execution, histories are whole. Run it on a store at rest.")
-		fs.PrintDefaults()
-	}
-	if _, err := parseInterspersed(fs, args); err != nil {
+	fs := newFlagSet("stepd check", "stepd check [--store sqlite|postgres://...] [--data DIR]\n\n"+
+		"Check the durable store's invariants: every running execution's state decodes and has what will wake it,\n"+
+		"no timer or open task belongs to an ended execution, histories are whole. Run it on a store at rest.", io)
+	dataDir := fs.String("data", "stepd-data", "`directory` of the SQLite database")
+	sf := addStoreFlags(fs.FlagSet)
+	if _, err := fs.parse(args); err != nil {
 		return err
 	}
 	s, where, err := sf.open(ctx, *dataDir, "FULL")

@@ -13,16 +13,12 @@ import (
 // lintCommand is "stepd lint": validate definitions, print every diagnostic as
 // "file: location: CODE: message", exit 1 when a file is invalid.
 func lintCommand(_ context.Context, args []string, io *streams) error {
-	fs := newFlagSet("stepd lint", io.err)
+	fs := newFlagSet("stepd lint", "stepd lint [flags] FILE...\n\nValidate state machine definitions (JSON or YAML).", io)
 	smType := fs.String("type", "STANDARD", "state machine type: STANDARD or EXPRESS")
 	format := fs.String("format", "text", "output format: text or json")
 	configFile := fs.String("config", "", "configuration file whose functions and services the resources are checked against (as stepd serve --config)")
 	strict := fs.Bool("strict", false, "a Task resource this stepd cannot run makes the file invalid (by default it is a warning)")
-	fs.Usage = func() {
-		fmt.Fprintln(io.err, "Usage: stepd lint [flags] FILE...\n\nValidate state machine definitions (JSON or YAML), and report the Task resources\nthis stepd cannot run, as CreateStateMachine refuses them.")
-		fs.PrintDefaults()
-	}
-	files, err := parseInterspersed(fs, args)
+	files, err := fs.parse(args)
 	if err != nil {
 		return err
 	}

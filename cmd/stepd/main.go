@@ -9,15 +9,20 @@
 //	stepd migrate [flags]           apply the durable store's migrations
 //	stepd check [flags]             check the durable store's invariants
 //	stepd bench [flags]             run the standard workloads through the API
+//	stepd config check FILE         validate a configuration file
+//	stepd healthcheck [flags]       probe a running stepd (an image's HEALTHCHECK)
+//	stepd version                   print the version, commit and build date
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 )
 
@@ -31,13 +36,31 @@ Usage:
   stepd migrate [--store sqlite|postgres://...] [--data DIR]
   stepd check [--store sqlite|postgres://...] [--data DIR]
   stepd bench [--workload NAME,...] [--runs 3] [--endpoint URL] [--json FILE]
+  stepd config check FILE
+  stepd healthcheck [--url http://127.0.0.1:8083/healthz]
   stepd version
 
-Run "stepd COMMAND -h" for a command's flags.
+Run "stepd COMMAND -h" for a command's flags. Every flag can also be set by
+the environment: STEPD_ and its name in capitals (--log-format: STEPD_LOG_FORMAT).
 `
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
+// version, commit and date are stamped in at build time (make release):
+// -ldflags "-X main.version=v1.2.3 -X main.commit=... -X main.date=...".
+var version, commit, date = "dev", "none", "unknown"
+
+// commands are stepd's subcommands.
+var commands = map[string]func(context.Context, []string, *streams) error{
+	"run":         runCommand,
+	"lint":        lintCommand,
+	"test":        testCommand,
+	"serve":       serveCommand,
+	"migrate":     migrateCommand,
+	"check":       checkCommand,
+	"bench":       benchCommand,
+	"config":      configCommand,
+	"healthcheck": healthcheckCommand,
+	"version":     versionCommand,
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -47,42 +70,51 @@ func main() {
 
 // Main runs the command line and returns the process's exit code.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return 2
-	}
-	io := &streams{in: stdin, out: stdout, err: stderr}
-	var err error
-	switch args[0] {
-	case "run":
-		err = runCommand(ctx, args[1:], io)
-	case "lint":
-		err = lintCommand(ctx, args[1:], io)
-	case "test":
-		err = testCommand(ctx, args[1:], io)
-	case "serve":
-		err = serveCommand(ctx, args[1:], io)
-	case "migrate":
-		err = migrateCommand(ctx, args[1:], io)
-	case "check":
-		err = checkCommand(ctx, args[1:], io)
-	case "bench":
-		err = benchCommand(ctx, args[1:], io)
-	case "version", "--version":
-		fmt.Fprintln(stdout, "stepd", version)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-	default:
-		fmt.Fprintf(stderr, "stepd: unknown command %q\n\n%s", args[0], usage)
-		return 2
-	}
-	return exitCode(err, stderr)
+	return run(ctx, args, &streams{in: stdin, out: stdout, err: stderr, lookupEnv: os.LookupEnv})
 }
 
-// streams are a command's standard streams.
+// run runs the command line with the given streams and environment.
+func run(ctx context.Context, args []string, io *streams) int {
+	if len(args) == 0 {
+		fmt.Fprint(io.err, usage)
+		return 2
+	}
+	switch args[0] {
+	case "--version", "-version":
+		args[0] = "version"
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(io.out, usage)
+		return 0
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(io.err, "stepd: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	return exitCode(cmd(ctx, args[1:], io), io.err)
+}
+
+// streams are a command's standard streams and its environment.
 type streams struct {
-	in       io.Reader
-	out, err io.Writer
+	in        io.Reader
+	out, err  io.Writer
+	lookupEnv func(string) (string, bool)
+}
+
+// versionCommand is "stepd version" (and --version).
+func versionCommand(_ context.Context, args []string, io *streams) error {
+	fs := newFlagSet("stepd version", "stepd version [--json]\n\nPrint stepd's version, the commit it was built from and the build date.", io)
+	asJSON := fs.Bool("json", false, "print {\"version\", \"commit\", \"date\", \"go\"}")
+	if _, err := fs.parse(args); err != nil {
+		return err
+	}
+	if *asJSON {
+		b, _ := json.Marshal(map[string]string{"version": version, "commit": commit, "date": date, "go": runtime.Version()})
+		fmt.Fprintln(io.out, string(b))
+		return nil
+	}
+	fmt.Fprintf(io.out, "stepd %s (commit %s, built %s, %s %s/%s)\n", version, commit, date, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return nil
 }
 
 // exitError ends a command with a code; a message, if any, goes to stderr.

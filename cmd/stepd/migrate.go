@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -29,19 +28,18 @@ type storeFlags struct {
 	lease    *time.Duration
 }
 
-// addStoreFlags registers the store's flags (each with its environment
-// variable) on fs.
+// addStoreFlags registers the store's flags on fs.
 func addStoreFlags(fs *flag.FlagSet) *storeFlags {
 	return &storeFlags{
-		url: fs.String("store", envOr("STEPD_STORE", "sqlite"),
-			"durable store: sqlite (in --data) or a PostgreSQL `URL` postgres://user:password@host:5432/db?sslmode=... (env STEPD_STORE)"),
-		schema:   fs.String("pg-schema", envOr("STEPD_PG_SCHEMA", ""), "PostgreSQL `schema` for stepd's tables, created if missing (default: the connection's search_path; env STEPD_PG_SCHEMA)"),
-		maxConns: fs.Int("pg-max-conns", envInt("STEPD_PG_MAX_CONNS", 0), "most PostgreSQL connections this node opens (default max(4, CPUs); env STEPD_PG_MAX_CONNS)"),
-		minConns: fs.Int("pg-min-conns", envInt("STEPD_PG_MIN_CONNS", 0), "PostgreSQL connections kept open (env STEPD_PG_MIN_CONNS)"),
-		node: fs.String("node", envOr("STEPD_NODE", ""),
-			"this node's `name` among those sharing a PostgreSQL store; keep it across restarts (default: host name and port; env STEPD_NODE)"),
-		lease: fs.Duration("lease", envDuration("STEPD_LEASE", 30*time.Second),
-			"how long a node's claims last unrenewed: a dead node's work moves to others after this (env STEPD_LEASE)"),
+		url: fs.String("store", "sqlite",
+			"durable store: sqlite (in --data) or a PostgreSQL `URL` postgres://user:password@host:5432/db?sslmode=..."),
+		schema:   fs.String("pg-schema", "", "PostgreSQL `schema` for stepd's tables, created if missing (default: the connection's search_path)"),
+		maxConns: fs.Int("pg-max-conns", 0, "most PostgreSQL connections this node opens (default max(4, CPUs))"),
+		minConns: fs.Int("pg-min-conns", 0, "PostgreSQL connections kept open"),
+		node: fs.String("node", "",
+			"this node's `name` among those sharing a PostgreSQL store; keep it across restarts (default: host name and port)"),
+		lease: fs.Duration("lease", 30*time.Second,
+			"how long a node's claims last unrenewed: a dead node's work moves to others after this"),
 	}
 }
 
@@ -96,31 +94,13 @@ func redactURL(u string) string {
 	return u
 }
 
-func envInt(name string, def int) int {
-	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
-		return v
-	}
-	return def
-}
-
-func envDuration(name string, def time.Duration) time.Duration {
-	if v, err := time.ParseDuration(os.Getenv(name)); err == nil {
-		return v
-	}
-	return def
-}
-
 // migrateCommand is "stepd migrate": apply the store's migrations and exit
 // (serve applies them too; this lets an operator do it first, alone).
 func migrateCommand(ctx context.Context, args []string, io *streams) error {
-	fs := newFlagSet("stepd migrate", io.err)
-	dataDir := fs.String("data", envOr("STEPD_DATA", "stepd-data"), "`directory` of the SQLite database (env STEPD_DATA)")
-	sf := addStoreFlags(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(io.err, "Usage: stepd migrate [--store sqlite|postgres://...] [--data DIR]\n\nApply the durable store's schema migrations, then exit.")
-		fs.PrintDefaults()
-	}
-	if _, err := parseInterspersed(fs, args); err != nil {
+	fs := newFlagSet("stepd migrate", "stepd migrate [--store sqlite|postgres://...] [--data DIR]\n\nApply the durable store's schema migrations, then exit.", io)
+	dataDir := fs.String("data", "stepd-data", "`directory` of the SQLite database")
+	sf := addStoreFlags(fs.FlagSet)
+	if _, err := fs.parse(args); err != nil {
 		return err
 	}
 	s, where, err := sf.open(ctx, *dataDir, "FULL")
@@ -132,12 +112,13 @@ func migrateCommand(ctx context.Context, args []string, io *streams) error {
 	return nil
 }
 
-// health answers the health and readiness probes: /healthz is 200 while the
+// health answers the health and readiness probes and /metrics: /healthz is 200 while the
 // process serves; /readyz is 200 while the node takes work and its store
 // answers, 503 otherwise (starting, stopping, database away).
 type health struct {
-	store store.Store
-	ready atomic.Bool
+	store   store.Store
+	metrics http.Handler // /metrics; nil: none
+	ready   atomic.Bool
 }
 
 // serve answers r if it is a probe, and reports whether it was.
@@ -146,6 +127,12 @@ func (h *health) serve(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	switch r.URL.Path {
+	case "/metrics":
+		if h.metrics == nil {
+			return false
+		}
+		h.metrics.ServeHTTP(w, r)
+		return true
 	case "/healthz":
 		fmt.Fprintln(w, "ok")
 		return true

@@ -28,6 +28,7 @@ type server struct {
 	svc    *service.Service
 	client *sfn.Client
 	log    *lockedBuffer
+	addr   string // host:port
 	stop   func() // stops it gracefully, as SIGTERM does
 }
 
@@ -63,7 +64,7 @@ func serveData(t testing.TB, dir string, args ...string) *server {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	s := &server{t: t, log: &lockedBuffer{}}
+	s := &server{t: t, log: &lockedBuffer{}, addr: addr}
 	ready := make(chan struct{})
 	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), serviceReadyKey{}, func(svc *service.Service) {
 		s.svc = svc

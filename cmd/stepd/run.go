@@ -21,7 +21,7 @@ import (
 // 0 when the execution succeeded, 1 when it did not, 2 for usage and definition
 // errors.
 func runCommand(ctx context.Context, args []string, io *streams) error {
-	fs := newFlagSet("stepd run", io.err)
+	fs := newFlagSet("stepd run", "stepd run [flags] DEFINITION\n\nExecute a state machine definition (JSON or YAML) once, in memory, and print its output.", io)
 	configFile := fs.String("config", "", "configuration `file` mapping Lambda functions to local commands (YAML or JSON)")
 	inputText := fs.String("input", "", "execution input as JSON text (default {})")
 	inputFile := fs.String("input-file", "", "read the execution input from `file` (- for standard input)")
@@ -31,16 +31,13 @@ func runCommand(ctx context.Context, args []string, io *streams) error {
 	smType := fs.String("type", "STANDARD", "state machine type: STANDARD or EXPRESS")
 	name := fs.String("name", "", "execution name (default: a UUID)")
 	machineName := fs.String("state-machine-name", "local", "the state machine's `NAME` (in its ARN, and in the mock configuration)")
-	mockConfig := fs.String("mock-config", os.Getenv("SFN_MOCK_CONFIG"), "Step Functions Local's mock configuration `file` (env SFN_MOCK_CONFIG)")
+	mockConfig := fs.String("mock-config", "", "Step Functions Local's mock configuration `file`")
 	testCase := fs.String("test-case", "", "run the mock configuration's test `CASE` of the state machine")
+	tf := addTaskFlags(fs.FlagSet)
 	var standardMachines, expressMachines listFlag
 	fs.Var(&standardMachines, "machine", "a STANDARD state machine `NAME=FILE` that nested executions (states:startExecution) may start, as arn:aws:states:us-east-1:123456789012:stateMachine:NAME (repeatable)")
 	fs.Var(&expressMachines, "express-machine", "an EXPRESS state machine `NAME=FILE` that nested executions may start (repeatable)")
-	fs.Usage = func() {
-		fmt.Fprintln(io.err, "Usage: stepd run [flags] DEFINITION\n\nExecute a state machine definition (JSON or YAML) once, in memory, and print its output.")
-		fs.PrintDefaults()
-	}
-	pos, err := parseInterspersed(fs, args)
+	pos, err := fs.parse(args)
 	if err != nil {
 		return err
 	}
@@ -100,7 +97,11 @@ func runCommand(ctx context.Context, args []string, io *streams) error {
 			return usageErr("%v", err)
 		}
 	}
-	tasks, err := loadTasks(*configFile, taskOptions{Log: slog.New(slog.NewTextHandler(io.err, nil))})
+	topts, err := tf.options(taskOptions{Log: slog.New(slog.NewTextHandler(io.err, nil))})
+	if err != nil {
+		return err
+	}
+	tasks, err := loadTasks(*configFile, topts)
 	if err != nil {
 		return usageErr("%v", err)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -17,27 +16,31 @@ import (
 	"github.com/stepd/stepd/engine"
 	"github.com/stepd/stepd/interp"
 	"github.com/stepd/stepd/jsonvalue"
+	"github.com/stepd/stepd/metrics"
 	"github.com/stepd/stepd/runner/awssdk"
 	"github.com/stepd/stepd/runner/itemio"
 	"github.com/stepd/stepd/runner/mock"
 	"github.com/stepd/stepd/runner/outbound"
 	"github.com/stepd/stepd/service"
 	"github.com/stepd/stepd/store/memory"
+	"github.com/stepd/stepd/tracing"
 )
 
 // serveCommand is "stepd serve": the Step Functions API on one port, STANDARD
 // executions durable in SQLite, EXPRESS executions in memory.
 func serveCommand(ctx context.Context, args []string, io *streams) error {
 	began := time.Now()
-	fs := newFlagSet("stepd serve", io.err)
+	fs := newFlagSet("stepd serve", "stepd serve [flags]\n\nServe the Step Functions API (AWS JSON 1.0) for the AWS CLI and SDKs (--endpoint-url).", io)
 	addr := fs.String("addr", "127.0.0.1:8083", "listen `address`")
-	dataDir := fs.String("data", envOr("STEPD_DATA", "stepd-data"), "`directory` of the SQLite database (env STEPD_DATA)")
-	configFile := fs.String("config", envOr("STEPD_CONFIG", ""), "configuration `file` (env STEPD_CONFIG)")
+	dataDir := fs.String("data", "stepd-data", "`directory` of the SQLite database")
+	configFile := fs.String("config", "", "configuration `file`")
 	timeScale := fs.Float64("time-scale", 1, "multiply every timer by `F` (0.01 makes a 90 s Wait take 0.9 s; histories show the shortened waits)")
 	syncMode := fs.String("sync", "FULL", "SQLite synchronous mode: FULL (durable against power loss) or NORMAL (against crashes of stepd)")
-	region := fs.String("region", envOr("STEPD_REGION", "us-east-1"), "region in the ARNs stepd makes")
-	account := fs.String("account", envOr("STEPD_ACCOUNT", "123456789012"), "account ID in the ARNs stepd makes")
+	region := fs.String("region", "us-east-1", "region in the ARNs stepd makes")
+	account := fs.String("account", "123456789012", "account ID in the ARNs stepd makes")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	logFormat := fs.String("log-format", "text", "log format: text (logfmt) or json (one object a line)")
+	accessLog := fs.Bool("access-log", false, "log every HTTP request (method, path, API action, status, duration) at info level")
 	maxPayload := fs.Int("max-payload-bytes", interp.DefaultLimits.MaxPayloadBytes, "largest execution input, state output or task result (AWS: 262144)")
 	maxHistory := fs.Int64("max-history-events", interp.DefaultLimits.MaxHistoryEvents, "most history events an execution may have (AWS: 25000)")
 	evalSteps := fs.Int64("eval-steps", budget.Default.Steps, "most steps one evaluation of an expression (JSONata, JSONPath, intrinsic) may take")
@@ -45,24 +48,41 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	evalTime := fs.Duration("eval-time", budget.Default.Time, "longest one evaluation of an expression may run (keep it well under 1s: StopExecution waits for it)")
 	redriveWindow := fs.Duration("redrive-window", engine.DefaultRedriveWindow, "how long after its end an execution may be redriven (AWS: 14 days, 336h)")
 	maxVersions := fs.Int("max-versions", service.DefaultMaxVersions, "most versions a state machine may have (AWS: 1000; negative: no limit)")
-	pprofAddr := fs.String("pprof", envOr("STEPD_PPROF", ""), "serve Go's profiles (net/http/pprof) on this loopback `address` (127.0.0.1:6060; env STEPD_PPROF)")
+	pprofAddr := fs.String("pprof", "", "serve Go's profiles (net/http/pprof) on this loopback `address` (127.0.0.1:6060)")
 	execLogs := fs.String("execution-logs", "", "write the execution logs that machines' loggingConfiguration asks for to this `file`, a JSON object a line (default: stepd's log)")
 	execLogsEndpoint := fs.String("execution-logs-endpoint", "", "send the execution logs to the CloudWatch Logs endpoint at `URL` (AWS's: https://logs.<region>.amazonaws.com; credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
-	mockConfig := fs.String("mock-config", os.Getenv("SFN_MOCK_CONFIG"), "Step Functions Local's mock configuration `file`: executions started on <machine ARN>#<test case> run that test case (env SFN_MOCK_CONFIG)")
-	sf := addStoreFlags(fs)
-	srvFlags := addServerFlags(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(io.err, "Usage: stepd serve [flags]\n\nServe the Step Functions API (AWS JSON 1.0) for the AWS CLI and SDKs (--endpoint-url).")
-		fs.PrintDefaults()
-	}
-	if _, err := parseInterspersed(fs, args); err != nil {
+	mockConfig := fs.String("mock-config", "", "Step Functions Local's mock configuration `file`: executions started on <machine ARN>#<test case> run that test case")
+	sf := addStoreFlags(fs.FlagSet)
+	srvFlags := addServerFlags(fs.FlagSet)
+	tf := addTaskFlags(fs.FlagSet)
+	if _, err := fs.parse(args); err != nil {
 		return err
 	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		return usageErr("--log-level: %v", err)
+	log, err := newLogger(io.err, *logLevel, *logFormat)
+	if err != nil {
+		return err
 	}
-	log := slog.New(slog.NewTextHandler(io.err, &slog.HandlerOptions{Level: level}))
+	var observers []engine.Observer
+	if tracing.Enabled(io.lookupEnv) {
+		tracer, err := tracing.New(ctx, version)
+		if err != nil {
+			return usageErr("tracing (OTEL_* variables): %v", err)
+		}
+		defer func() {
+			shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := tracer.Shutdown(shut); err != nil {
+				log.Warn("flush traces", "err", err)
+			}
+		}()
+		observers = append(observers, tracer)
+		log.Info("exporting traces over OTLP/HTTP (OTEL_* variables)")
+	}
+	for _, n := range sfnLocalNotices {
+		if v, ok := io.lookupEnv(n.env); ok && v != "" {
+			log.Info("Step Functions Local setting not used", "env", n.env, "why", n.notice)
+		}
+	}
 
 	if *pprofAddr != "" {
 		ln, err := servePprof(*pprofAddr)
@@ -80,7 +100,11 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 		}
 	}
 	own := outbound.NewOwn(*addr) // HTTP Tasks may not call stepd's API; exact once it listens
-	tasks, err := loadTasks(*configFile, taskOptions{Region: *region, Account: *account, Log: log, Own: own})
+	topts, err := tf.options(taskOptions{Region: *region, Account: *account, Log: log, Own: own})
+	if err != nil {
+		return err
+	}
+	tasks, err := loadTasks(*configFile, topts)
 	if err != nil {
 		return usageErr("%v", err)
 	}
@@ -120,7 +144,8 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 		defer f.Close()
 		logSink = &fileLogSink{w: f}
 	}
-	svc := service.New(service.Options{Store: durable, ExpressStore: memory.New(), Runner: router, Clock: clock, Logger: log,
+	stats := metrics.New()
+	svc := service.New(service.Options{Observer: engine.Observers(append(observers, stats, execLog{log})...), Store: durable, ExpressStore: memory.New(), Runner: router, Clock: clock, Logger: log,
 		Node: sf.nodeName(*addr), Lease: *sf.lease, Limits: limits, MockConfig: mocks, MaxVersions: *maxVersions, RedriveWindow: *redriveWindow,
 		ItemReader: tasks.items, ResultWriter: tasks.items, ExecutionLogs: logSink})
 	check := tasks.Check
@@ -129,6 +154,10 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 		// Functions Local; an execution without a test case that reaches a
 		// resource stepd cannot run fails there.
 		check = nil
+	}
+	stats.Engine("standard", svc.Standard().Stats)
+	if x := svc.Express(); x != nil {
+		stats.Engine("express", x.Stats)
 	}
 	apiOpts := awsapi.Options{Service: svc, Region: *region, Account: *account, Logger: log, CheckResource: check, CheckMap: itemio.Check}
 	acc.options(&apiOpts, srvFlags)
@@ -162,13 +191,21 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 			api.ServeHTTP(w, r)
 		}
 	})
-	probes := &health{store: durable}
+	// /metrics names state machines: without authentication, only for this
+	// machine's hosts (and --allowed-host), as the console.
+	probes := &health{store: durable, metrics: acc.pages(stats.Handler())}
 	probes.ready.Store(true)
-	srv, err := srvFlags.server(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	var top http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !probes.serve(w, r) {
 			routes.ServeHTTP(w, r)
 		}
-	}))
+	})
+	var reqLog *slog.Logger
+	if *accessLog {
+		reqLog = log
+	}
+	top = observeRequests(stats, reqLog, top)
+	srv, err := srvFlags.server(top)
 	if err != nil {
 		ln.Close()
 		svc.Stop()
@@ -208,11 +245,20 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 // tests).
 type serviceReadyKey struct{}
 
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
+// newLogger is the server's logger: --log-level and --log-format.
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, usageErr("--log-level: %v", err)
 	}
-	return def
+	opts := &slog.HandlerOptions{Level: l}
+	switch format {
+	case "text", "":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, usageErr("--log-format: %q is neither text nor json", format)
 }
 
 // fileLogSink writes execution log events as JSON lines: the event in

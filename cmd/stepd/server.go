@@ -29,20 +29,17 @@ type serverFlags struct {
 
 func addServerFlags(fs *flag.FlagSet) *serverFlags {
 	f := &serverFlags{
-		auth: fs.String("auth", envOr("STEPD_AUTH", "none"),
-			"authentication: none, or sigv4 (AWS Signature Version 4 against auth.credentials of the config file; env STEPD_AUTH)"),
+		auth: fs.String("auth", "none",
+			"authentication: none, or sigv4 (AWS Signature Version 4 against auth.credentials of the config file)"),
 		insecureNoAuth: fs.Bool("insecure-no-auth", false,
 			"allow --addr beyond loopback without authentication (something in front of stepd must keep others out)"),
-		tlsCert:      fs.String("tls-cert", envOr("STEPD_TLS_CERT", ""), "serve HTTPS with this certificate `file` (PEM; with --tls-key; env STEPD_TLS_CERT)"),
-		tlsKey:       fs.String("tls-key", envOr("STEPD_TLS_KEY", ""), "the private key `file` of --tls-cert (PEM; env STEPD_TLS_KEY)"),
-		readTimeout:  fs.Duration("read-timeout", envDuration("STEPD_READ_TIMEOUT", awsapi.DefaultBodyTimeout), "how long a request's body may take to arrive (env STEPD_READ_TIMEOUT)"),
-		writeTimeout: fs.Duration("write-timeout", envDuration("STEPD_WRITE_TIMEOUT", awsapi.DefaultAnswerTimeout), "how long a call may take to answer, beyond GetActivityTask's 60 s poll and StartSyncExecution's 5 minutes (env STEPD_WRITE_TIMEOUT)"),
-		idleTimeout:  fs.Duration("idle-timeout", envDuration("STEPD_IDLE_TIMEOUT", 2*time.Minute), "how long an idle keep-alive connection stays open (env STEPD_IDLE_TIMEOUT)"),
+		tlsCert:      fs.String("tls-cert", "", "serve HTTPS with this certificate `file` (PEM; with --tls-key)"),
+		tlsKey:       fs.String("tls-key", "", "the private key `file` of --tls-cert (PEM)"),
+		readTimeout:  fs.Duration("read-timeout", awsapi.DefaultBodyTimeout, "how long a request's body may take to arrive"),
+		writeTimeout: fs.Duration("write-timeout", awsapi.DefaultAnswerTimeout, "how long a call may take to answer, beyond GetActivityTask's 60 s poll and StartSyncExecution's 5 minutes"),
+		idleTimeout:  fs.Duration("idle-timeout", 2*time.Minute, "how long an idle keep-alive connection stays open"),
 	}
-	if v := envOr("STEPD_ALLOWED_HOSTS", ""); v != "" {
-		_ = f.allowedHosts.Set(v)
-	}
-	fs.Var(&f.allowedHosts, "allowed-host", "without authentication, also answer requests for this host `name` (repeatable, or comma-separated; env STEPD_ALLOWED_HOSTS)")
+	fs.Var(&f.allowedHosts, "allowed-host", "without authentication, also answer requests for this host `name` (repeatable, or comma-separated; * for any host)")
 	return f
 }
 

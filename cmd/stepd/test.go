@@ -18,7 +18,7 @@ import (
 // status 0 when every case passed (and coverage reached --cover-min), 1 when
 // not, 2 for usage errors.
 func testCommand(ctx context.Context, args []string, io *streams) error {
-	fs := newFlagSet("stepd test", io.err)
+	fs := newFlagSet("stepd test", "stepd test [flags] [PATH...]\n\nRun the test files (*.test.yaml, *.test.yml, *.test.json) of PATHs (default .), in memory with a virtual clock,\nand report which states, Choice rules, Retriers and Catchers they covered. See docs/testing.md.", io)
 	configFile := fs.String("config", "", "configuration `file` mapping Lambda functions to local commands, for the tasks no mock answers")
 	asJSON := fs.Bool("json", false, "print the results (and coverage) as one JSON object")
 	junit := fs.String("junit", "", "also write the results as JUnit XML to `file`")
@@ -28,11 +28,7 @@ func testCommand(ctx context.Context, args []string, io *streams) error {
 	verbose := fs.Bool("v", false, "also list the cases that pass")
 	parallel := fs.Int("parallel", runtime.GOMAXPROCS(0), "run at most `N` cases at once")
 	timeout := fs.Duration("timeout", time.Minute, "fail a case that runs longer than `D` in real time")
-	fs.Usage = func() {
-		fmt.Fprintln(io.err, "Usage: stepd test [flags] [PATH...]\n\nRun the test files (*.test.yaml, *.test.yml, *.test.json) of PATHs (default .), in memory with a virtual clock,\nand report which states, Choice rules, Retriers and Catchers they covered. See docs/testing.md.")
-		fs.PrintDefaults()
-	}
-	paths, err := parseInterspersed(fs, args)
+	paths, err := fs.parse(args)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -32,6 +33,42 @@ type taskOptions struct {
 	// Own is where stepd serves, which HTTP Tasks and url functions may not
 	// reach unless the configuration allows it; nil: nowhere (stepd run).
 	Own *outbound.Own
+	// Endpoints override the configuration's services.<name>.endpoint
+	// (--service-endpoint NAME=URL; SQS_ENDPOINT and the like).
+	Endpoints map[string]string
+	// LambdaEndpoint is a Lambda Invoke API that runs the functions the
+	// configuration does not list (--lambda-endpoint; LAMBDA_ENDPOINT).
+	LambdaEndpoint string
+}
+
+// taskFlags are the flags of the commands that run tasks: where the AWS
+// services and the Lambda functions the configuration does not name are.
+type taskFlags struct {
+	endpoints      listFlag
+	lambdaEndpoint *string
+}
+
+func addTaskFlags(fs *flag.FlagSet) *taskFlags {
+	f := &taskFlags{lambdaEndpoint: fs.String("lambda-endpoint", "",
+		"a Lambda Invoke API `URL` (sam local start-lambda, LocalStack, ...) that runs the functions the config file does not list")}
+	fs.Var(&f.endpoints, "service-endpoint", "`NAME=URL`: the endpoint of an AWS service of the integrations (sqs, sns, dynamodb, lambda, sfn, s3, default), over the config file's services (repeatable)")
+	return f
+}
+
+// options adds the flags to o.
+func (f *taskFlags) options(o taskOptions) (taskOptions, error) {
+	o.LambdaEndpoint = *f.lambdaEndpoint
+	for _, e := range f.endpoints {
+		name, url, ok := strings.Cut(e, "=")
+		if !ok || name == "" || url == "" {
+			return o, usageErr("--service-endpoint: %q is not NAME=URL", e)
+		}
+		if o.Endpoints == nil {
+			o.Endpoints = map[string]string{}
+		}
+		o.Endpoints[name] = url
+	}
+	return o, nil
 }
 
 // tasks are the task runners of a configuration, with what a server needs
@@ -68,6 +105,14 @@ func loadTasks(path string, opts taskOptions) (*tasks, error) {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	t := &tasks{cfg: cfg}
+	for name, url := range opts.Endpoints {
+		if cfg.Services == nil {
+			cfg.Services = map[string]config.Service{}
+		}
+		s := cfg.Services[name]
+		s.Endpoint = url
+		cfg.Services[name] = s
+	}
 	endpoints := map[string]awssdk.Endpoint{}
 	known := awssdk.ServiceNames()
 	for name, s := range cfg.Services {
@@ -98,10 +143,22 @@ func loadTasks(path string, opts taskOptions) (*tasks, error) {
 		Timeout: time.Duration(cfg.HTTP.Timeout), Region: opts.Region, Connections: conns}
 	t.items = itemio.New(serviceEndpoint(cfg.ServiceFor("s3")))
 	t.router = &runner.Router{
-		Lambda:       &lambda.Runner{Functions: reg, Region: opts.Region, Account: opts.Account},
+		Lambda:       &lambda.Runner{Functions: reg, Region: opts.Region, Account: opts.Account, Fallback: lambdaFallback(cfg, opts)},
 		Integrations: integrations,
 	}
 	return t, nil
+}
+
+// lambdaFallback is the function that runs the functions the configuration
+// does not list: nil, or the Invoke API at opts.LambdaEndpoint.
+func lambdaFallback(cfg *config.Config, opts taskOptions) lambda.Function {
+	if opts.LambdaEndpoint == "" {
+		return nil
+	}
+	ep := serviceEndpoint(cfg.ServiceFor("lambda"))
+	ep.URL = opts.LambdaEndpoint
+	client := awslambda.NewFromConfig(ep.AWSConfig(), func(o *awslambda.Options) { o.RetryMaxAttempts = 1 })
+	return &lambda.Endpoint{Client: client}
 }
 
 // outboundPolicy is where HTTP Tasks (or a url function) may go: hosts,

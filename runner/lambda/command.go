@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"syscall"
 	"time"
 
 	"github.com/stepd/stepd/jsonvalue"
@@ -55,7 +54,7 @@ func (c *Command) Invoke(ctx context.Context, inv *Invocation) (*Response, error
 	}
 	// Kill the whole process group on cancel, so a shell's children go too.
 	cmd.SysProcAttr = groupAttr()
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.Cancel = func() error { return killGroup(cmd.Process) }
 	cmd.WaitDelay = time.Second
 	cmd.Stdin = bytes.NewReader(inv.Payload)
 	var stdout bytes.Buffer

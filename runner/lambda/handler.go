@@ -16,7 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/stepd/stepd/runner"
@@ -598,7 +597,7 @@ func (w *worker) kill() {
 		select {
 		case <-w.exited: // its process group may be gone, and its ID reused
 		default:
-			_ = syscall.Kill(-w.cmd.Process.Pid, syscall.SIGKILL)
+			_ = killGroup(w.cmd.Process)
 		}
 		w.req.Close()
 		select {

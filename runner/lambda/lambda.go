@@ -65,6 +65,10 @@ type Runner struct {
 	// Region and Account complete function ARNs in error messages.
 	Region  string
 	Account string
+	// Fallback, when set, runs the functions Functions lacks (a Lambda
+	// Invoke API for every function, as Step Functions Local's
+	// LAMBDA_ENDPOINT); nil: they fail with Lambda.ResourceNotFoundException.
+	Fallback Function
 }
 
 var _ runner.Runner = (*Runner)(nil)
@@ -94,6 +98,9 @@ func (r *Runner) Run(ctx context.Context, t *runner.Task) runner.Outcome {
 	}
 	arn := fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", r.region(), r.account(), name)
 	fn := r.Functions[name]
+	if fn == nil {
+		fn = r.Fallback
+	}
 	if fn == nil {
 		cause := fmt.Sprintf("Function not found: %s (Service: Lambda, Status Code: 404, Request ID: %s)", arn, runner.RequestID())
 		return runner.Failed("Lambda.ResourceNotFoundException", cause)

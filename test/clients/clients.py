@@ -300,6 +300,27 @@ def cli_suite(stepd, workdir):
     ex = aws("start-execution", "--state-machine-arn", sm["stateMachineArn"], "--input", '{"x": 1}')
     d = aws("describe-execution", "--execution-arn", ex["executionArn"])
     check(d["status"] == "SUCCEEDED" and json.loads(d["output"]) == {"cli": True}, d)
+
+    # StartSyncExecution with the one setting of docs/clients.md: the CLI
+    # (botocore) adds no "sync-" to the host with
+    # AWS_DISABLE_HOST_PREFIX_INJECTION=true (botocore 1.35 and later).
+    import botocore.configprovider
+    if "disable_host_prefix_injection" not in botocore.configprovider.BOTOCORE_DEFAUT_SESSION_VARIABLES:
+        print("SKIP: this botocore has no AWS_DISABLE_HOST_PREFIX_INJECTION (it came in 1.35)")
+    else:
+        env["AWS_DISABLE_HOST_PREFIX_INJECTION"] = "true"
+        fast = aws("create-state-machine", "--name", "cli-express", "--type", "EXPRESS", "--definition", "file://" + defn, "--role-arn", ROLE)
+        sync = aws("start-sync-execution", "--state-machine-arn", fast["stateMachineArn"])
+        check(sync["status"] == "SUCCEEDED" and json.loads(sync["output"]) == {"cli": True}, sync)
+        import boto3
+        plain = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1")
+        os.environ["AWS_DISABLE_HOST_PREFIX_INJECTION"] = "true"
+        try:
+            sync = plain.client("stepfunctions", endpoint_url=stepd.url).start_sync_execution(stateMachineArn=fast["stateMachineArn"])
+        finally:
+            del os.environ["AWS_DISABLE_HOST_PREFIX_INJECTION"]
+        check(sync["status"] == "SUCCEEDED", sync)
+        del env["AWS_DISABLE_HOST_PREFIX_INJECTION"]
     h = aws("get-execution-history", "--execution-arn", ex["executionArn"])
     check([e["type"] for e in h["events"]] == ["ExecutionStarted", "PassStateEntered", "PassStateExited", "ExecutionSucceeded"], h)
     listed = aws("list-state-machines")
