@@ -250,7 +250,10 @@ func (s *stepper) run() {
 		if s.dead[p] {
 			continue
 		}
-		if budget--; budget < 0 || yielder != nil && budget%64 == 0 && yielder.Yield() {
+		// The clock is asked at every transition: a transition may evaluate
+		// expressions that each run up to their time budget, so asking only
+		// every so many would let a step run far past its time.
+		if budget--; budget < 0 || yielder != nil && yielder.Yield() {
 			s.yield(s.queue[i:])
 			break
 		}
