@@ -222,6 +222,9 @@ test('redrives the stopped execution, and shows versions and aliases', async ({ 
   await page.goto(execURL(onAlias.executionArn));
   await expect(page.locator('.facts')).toContainText(machineArn('sleepy') + ':PROD');
   await expect(page.locator('.facts')).toContainText(v1);
+  // Leave nothing running: the load test waits for every execution to end.
+  await api('StopExecution', { executionArn: x.executionArn });
+  await api('StopExecution', { executionArn: onAlias.executionArn });
 });
 
 test('draws a running state as running and counts its duration', async ({ page }) => {
