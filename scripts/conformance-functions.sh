@@ -14,7 +14,7 @@ bin=${STEPD_BIN:-$top/bin/stepd}
 py=${PYTHON:-python3}
 cases=$shared/conformance/cases
 # Features of other issues' work (distributed maps reading S3, nested executions, ...).
-skip=item-reader,result-writer,sqs,sns,dynamodb,sfn-nested,aws-sdk,s3
+skip=sqs,sns,dynamodb,sfn-nested,aws-sdk,s3
 
 # --only takes a regex of case names: every case with the lambda feature.
 only=$("$py" - "$cases" <<'PY'

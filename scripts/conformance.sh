@@ -7,7 +7,7 @@ shared=$("$top/scripts/shared.sh")
 bin=${STEPD_BIN:-$top/bin/stepd}
 cfg=$("$top/scripts/functions-config.sh")
 # Features that need what stepd run cannot give (activities, callbacks) or AWS services.
-skip=item-reader,result-writer,activity,callback,sqs,sns,dynamodb,sfn-nested,aws-sdk,s3,lambda-runtime-details
+skip=activity,callback,sqs,sns,dynamodb,sfn-nested,aws-sdk,s3,lambda-runtime-details
 run=("${PYTHON:-python3}" "$shared/conformance/run_corpus.py" --run-cmd "$bin run --json --config $cfg --time-scale 1"
   --cases "$shared/conformance/cases" --assume-functions --features-skip "$skip" --jobs 8)
 "$top/scripts/grade.sh" 99 "conformance (stepd run)" -- "${run[@]}"
