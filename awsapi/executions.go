@@ -559,6 +559,7 @@ type describeStateMachineForExecutionOutput struct {
 	RevisionID           string                `json:"revisionId,omitempty"`
 	MapRunArn            string                `json:"mapRunArn,omitempty"`
 	Label                string                `json:"label,omitempty"`
+	VariableReferences   map[string][]string   `json:"variableReferences,omitempty"`
 }
 
 // describeStateMachineForExecution answers the definition revision the
@@ -597,7 +598,9 @@ func (h *Handler) describeStateMachineForExecution(ctx context.Context, body []b
 		UpdateDate: epoch(def.CreatedAt), LoggingConfiguration: loggingOf(sm), TracingConfiguration: tracingOf(sm),
 		RevisionID: publicRevision(x.RevisionID),
 	}
-	if in.IncludedData != nil && *in.IncludedData == "METADATA_ONLY" {
+	metadataOnly := in.IncludedData != nil && *in.IncludedData == "METADATA_ONLY"
+	out.VariableReferences = variableReferences(def.Text, metadataOnly)
+	if metadataOnly {
 		out.Definition = "{}"
 	}
 	first, err := h.store.HistoryList(ctx, store.HistoryQuery{ExecutionID: x.ID, Limit: 1})

@@ -568,6 +568,22 @@ type describeStateMachineOutput struct {
 	Description          string                `json:"description,omitempty"`
 
 	EncryptionConfiguration *encryptionConfiguration `json:"encryptionConfiguration,omitempty"`
+	VariableReferences      map[string][]string      `json:"variableReferences,omitempty"`
+}
+
+// variableReferences is a definition's variableReferences: for each state
+// that reads workflow variables, their names (asl.Definition.VariableReferences).
+// It is nil, and left out of the answer, when no state reads one, and when
+// includedData is METADATA_ONLY, which keeps the definition's content out.
+func variableReferences(text string, metadataOnly bool) map[string][]string {
+	if metadataOnly {
+		return nil
+	}
+	def, err := validate.Parse([]byte(text), validate.Options{})
+	if err != nil {
+		return nil // stored before a stricter check: nothing to tell
+	}
+	return def.VariableReferences()
 }
 
 func (h *Handler) describeStateMachine(ctx context.Context, body []byte) (any, error) {
@@ -587,13 +603,16 @@ func (h *Handler) describeStateMachine(ctx context.Context, body []byte) (any, e
 		return nil, err
 	}
 	text := def.Text
-	if in.IncludedData != nil && *in.IncludedData == "METADATA_ONLY" {
+	metadataOnly := in.IncludedData != nil && *in.IncludedData == "METADATA_ONLY"
+	refs := variableReferences(text, metadataOnly)
+	if metadataOnly {
 		text = "{}"
 	}
 	return describeStateMachineOutput{
 		StateMachineArn: sm.ARN, Name: sm.Name, Status: sm.Status, Definition: text, RoleArn: sm.RoleARN, Type: sm.Type,
 		CreationDate: epoch(sm.CreatedAt), LoggingConfiguration: loggingOf(sm), TracingConfiguration: tracingOf(sm),
 		RevisionID: publicRevision(sm.RevisionID), EncryptionConfiguration: encryptionOf(sm.Encryption),
+		VariableReferences: refs,
 	}, nil
 }
 

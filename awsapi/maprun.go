@@ -333,6 +333,7 @@ func (h *Handler) describeMapChildMachine(ctx context.Context, x *store.Executio
 	_, label, _ := strings.Cut(name, "/")
 	out := describeStateMachineForExecutionOutput{StateMachineArn: x.MachineARN, Name: name, Definition: text,
 		UpdateDate: epoch(def.CreatedAt), RevisionID: publicRevision(parentRev), MapRunArn: x.MapRun, Label: label}
+	out.VariableReferences = variableReferences(text, included != nil && *included == "METADATA_ONLY")
 	if included != nil && *included == "METADATA_ONLY" {
 		out.Definition = "{}"
 	}

@@ -245,6 +245,7 @@ func (h *Handler) describeVersion(ctx context.Context, arn string, metadataOnly 
 		return nil, err
 	}
 	text := def.Text
+	refs := variableReferences(text, metadataOnly)
 	if metadataOnly {
 		text = "{}"
 	}
@@ -253,7 +254,7 @@ func (h *Handler) describeVersion(ctx context.Context, arn string, metadataOnly 
 	return describeStateMachineOutput{
 		StateMachineArn: ver.ARN, Name: sm.Name, Status: sm.Status, Definition: text, RoleArn: ver.RoleARN, Type: sm.Type,
 		CreationDate: epoch(ver.CreatedAt), LoggingConfiguration: loggingOf(&frozen), TracingConfiguration: tracingOf(&frozen),
-		RevisionID: publicRevision(ver.RevisionID), Description: ver.Description,
+		RevisionID: publicRevision(ver.RevisionID), Description: ver.Description, VariableReferences: refs,
 	}, nil
 }
 
