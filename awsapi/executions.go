@@ -562,9 +562,22 @@ type describeStateMachineForExecutionOutput struct {
 	VariableReferences   map[string][]string   `json:"variableReferences,omitempty"`
 }
 
+// withRevisionConfigurations returns the machine with the logging and
+// tracing configurations its revision def was made with, when def kept them.
+func withRevisionConfigurations(sm *store.StateMachine, def *store.Definition) *store.StateMachine {
+	if def.Logging == "" && def.Tracing == "" {
+		return sm
+	}
+	frozen := *sm
+	frozen.Logging, frozen.Tracing = def.Logging, def.Tracing
+	return &frozen
+}
+
 // describeStateMachineForExecution answers the definition revision the
 // execution runs, with the role it started with (from its ExecutionStarted
-// event) and the machine's current logging and tracing configurations.
+// event) and the logging and tracing configurations of that revision (of
+// the version, for an execution started on one; the machine's current ones
+// for a revision stored before revisions kept them).
 func (h *Handler) describeStateMachineForExecution(ctx context.Context, body []byte) (any, error) {
 	var in executionInput
 	if err := executionARN(body, &in); err != nil {
@@ -584,6 +597,9 @@ func (h *Handler) describeStateMachineForExecution(ctx context.Context, body []b
 	sm, err := h.store.StateMachineGet(ctx, x.MachineARN)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
+	}
+	if sm != nil {
+		sm = withRevisionConfigurations(sm, def)
 	}
 	if sm != nil && x.VersionARN != "" {
 		// An execution of a version has the configurations the version froze.

@@ -347,7 +347,7 @@ func (h *Handler) createStateMachine(ctx context.Context, body []byte) (any, err
 		RevisionID: initialRevision + engine.CryptoSource{}.UUID(), Logging: logging, Tracing: tracing, Encryption: encryption,
 		CreatedAt: now, UpdatedAt: now,
 	}
-	def := &store.Definition{RevisionID: sm.RevisionID, MachineARN: sm.ARN, Text: *in.Definition, CreatedAt: now}
+	def := &store.Definition{RevisionID: sm.RevisionID, MachineARN: sm.ARN, Text: *in.Definition, Logging: sm.Logging, Tracing: sm.Tracing, CreatedAt: now}
 	for attempt := 0; ; attempt++ {
 		existing, err := h.store.StateMachineGet(ctx, sm.ARN)
 		switch {
@@ -489,7 +489,7 @@ func (h *Handler) updateStateMachine(ctx context.Context, body []byte) (any, err
 	now := h.now()
 	next.RevisionID = engine.CryptoSource{}.UUID()
 	next.UpdatedAt = now
-	def := &store.Definition{RevisionID: next.RevisionID, MachineARN: sm.ARN, Text: text, CreatedAt: now}
+	def := &store.Definition{RevisionID: next.RevisionID, MachineARN: sm.ARN, Text: text, Logging: next.Logging, Tracing: next.Tracing, CreatedAt: now}
 	defer h.svc.MachineChanged(sm.ARN)
 	if err := h.store.StateMachineUpdate(ctx, &next, def); err != nil {
 		if errors.Is(err, store.ErrNotFound) {

@@ -372,3 +372,54 @@ func TestStateMachineConfigurations(t *testing.T) {
 		Definition: aws.String(`{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:x","End":true}}}`)})
 	wantCode(t, err, "InvalidDefinition", "")
 }
+
+// TestDescribeStateMachineForExecutionConfigurations checks that an
+// execution describes the logging and tracing configurations of the revision
+// it runs, not the machine's current ones.
+func TestDescribeStateMachineForExecutionConfigurations(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	group := "arn:aws:logs:us-east-1:123456789012:log-group:rev:*"
+	created, err := e.sfn.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String(uniqueName("revcfg")), Definition: aws.String(passDef),
+		RoleArn: aws.String(roleARN), TracingConfiguration: &types.TracingConfiguration{Enabled: true},
+		LoggingConfiguration: &types.LoggingConfiguration{Level: types.LogLevelFatal, Destinations: []types.LogDestination{
+			{CloudWatchLogsLogGroup: &types.CloudWatchLogsLogGroup{LogGroupArn: aws.String(group)}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := e.sfn.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: created.StateMachineArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.waitDone(*first.ExecutionArn)
+	if _, err := e.sfn.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: created.StateMachineArn,
+		LoggingConfiguration: &types.LoggingConfiguration{Level: types.LogLevelOff}, TracingConfiguration: &types.TracingConfiguration{Enabled: false}}); err != nil {
+		t.Fatal(err)
+	}
+	second, err := e.sfn.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: created.StateMachineArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.waitDone(*second.ExecutionArn)
+
+	fe, err := e.sfn.DescribeStateMachineForExecution(ctx, &sfn.DescribeStateMachineForExecutionInput{ExecutionArn: first.ExecutionArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fe.LoggingConfiguration.Level != types.LogLevelFatal || len(fe.LoggingConfiguration.Destinations) != 1 ||
+		*fe.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn != group || !fe.TracingConfiguration.Enabled {
+		t.Errorf("first revision's configurations: %+v %+v", fe.LoggingConfiguration, fe.TracingConfiguration)
+	}
+	fe, err = e.sfn.DescribeStateMachineForExecution(ctx, &sfn.DescribeStateMachineForExecutionInput{ExecutionArn: second.ExecutionArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fe.LoggingConfiguration.Level != types.LogLevelOff || len(fe.LoggingConfiguration.Destinations) != 0 || fe.TracingConfiguration.Enabled {
+		t.Errorf("second revision's configurations: %+v %+v", fe.LoggingConfiguration, fe.TracingConfiguration)
+	}
+	d, err := e.sfn.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: created.StateMachineArn})
+	if err != nil || d.LoggingConfiguration.Level != types.LogLevelOff || d.TracingConfiguration.Enabled {
+		t.Errorf("machine's configurations: %+v, %v", d, err)
+	}
+}

@@ -339,6 +339,7 @@ func (h *Handler) describeMapChildMachine(ctx context.Context, x *store.Executio
 	}
 	parentMachine := x.MachineARN[:len(x.MachineARN)-len(label)-1]
 	if sm, err := h.store.StateMachineGet(ctx, parentMachine); err == nil {
+		sm = withRevisionConfigurations(sm, def)
 		out.RoleArn, out.LoggingConfiguration, out.TracingConfiguration = sm.RoleARN, loggingOf(sm), tracingOf(sm)
 	}
 	return out, nil

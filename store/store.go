@@ -258,11 +258,16 @@ type Route struct {
 	Weight     int
 }
 
-// Definition is one revision of a state machine's definition.
+// Definition is one revision of a state machine: its definition, and the
+// logging and tracing configurations it was made with (JSON, as
+// StateMachine's), which DescribeStateMachineForExecution answers. Logging
+// and Tracing are "" for a revision stored before they were kept.
 type Definition struct {
 	RevisionID string
 	MachineARN string
 	Text       string
+	Logging    string
+	Tracing    string
 	CreatedAt  time.Time
 }
 

@@ -217,8 +217,8 @@ func (s *Store) StateMachineCreate(ctx context.Context, sm *store.StateMachine, 
 }
 
 func insertDefinition(ctx context.Context, tx pgx.Tx, def *store.Definition) error {
-	_, err := tx.Exec(ctx, `INSERT INTO definitions (revision_id, machine_arn, text, created_ms) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-		def.RevisionID, def.MachineARN, def.Text, sqlrow.Millis(def.CreatedAt))
+	_, err := tx.Exec(ctx, `INSERT INTO definitions (revision_id, machine_arn, text, logging, tracing, created_ms) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+		def.RevisionID, def.MachineARN, def.Text, def.Logging, def.Tracing, sqlrow.Millis(def.CreatedAt))
 	return err
 }
 
@@ -298,8 +298,8 @@ func (s *Store) StateMachineList(ctx context.Context, after string, limit int) (
 func (s *Store) DefinitionGet(ctx context.Context, revisionID string) (*store.Definition, error) {
 	var d store.Definition
 	var created int64
-	err := s.pool.QueryRow(ctx, `SELECT revision_id, machine_arn, text, created_ms FROM definitions WHERE revision_id = $1`, revisionID).
-		Scan(&d.RevisionID, &d.MachineARN, &d.Text, &created)
+	err := s.pool.QueryRow(ctx, `SELECT revision_id, machine_arn, text, logging, tracing, created_ms FROM definitions WHERE revision_id = $1`, revisionID).
+		Scan(&d.RevisionID, &d.MachineARN, &d.Text, &d.Logging, &d.Tracing, &created)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}

@@ -253,8 +253,8 @@ func (s *Store) StateMachineCreate(ctx context.Context, sm *store.StateMachine, 
 }
 
 func insertDefinition(ctx context.Context, tx *sql.Tx, def *store.Definition) error {
-	_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO definitions (revision_id, machine_arn, text, created_ms) VALUES (?, ?, ?, ?)`,
-		def.RevisionID, def.MachineARN, def.Text, sqlrow.Millis(def.CreatedAt))
+	_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO definitions (revision_id, machine_arn, text, logging, tracing, created_ms) VALUES (?, ?, ?, ?, ?, ?)`,
+		def.RevisionID, def.MachineARN, def.Text, def.Logging, def.Tracing, sqlrow.Millis(def.CreatedAt))
 	return err
 }
 
@@ -349,8 +349,8 @@ func (s *Store) StateMachineList(ctx context.Context, after string, limit int) (
 func (s *Store) DefinitionGet(ctx context.Context, revisionID string) (*store.Definition, error) {
 	var d store.Definition
 	var created int64
-	err := s.queryRow(ctx, `SELECT revision_id, machine_arn, text, created_ms FROM definitions WHERE revision_id = ?`, revisionID).
-		Scan(&d.RevisionID, &d.MachineARN, &d.Text, &created)
+	err := s.queryRow(ctx, `SELECT revision_id, machine_arn, text, logging, tracing, created_ms FROM definitions WHERE revision_id = ?`, revisionID).
+		Scan(&d.RevisionID, &d.MachineARN, &d.Text, &d.Logging, &d.Tracing, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}

@@ -101,7 +101,8 @@ func testStateMachines(t *testing.T, s store.Store) {
 	wantErr(t, err, store.ErrNotFound)
 
 	got.RevisionID, got.Description, got.UpdatedAt, got.Encryption = "a-r2", "new", t0.Add(time.Hour), `{"type":"AWS_OWNED_KEY"}`
-	must(t, s.StateMachineUpdate(ctx, got, &store.Definition{RevisionID: "a-r2", MachineARN: sm.ARN, Text: `{"v":2}`, CreatedAt: t0}))
+	must(t, s.StateMachineUpdate(ctx, got, &store.Definition{RevisionID: "a-r2", MachineARN: sm.ARN, Text: `{"v":2}`,
+		Logging: `{"level":"ALL"}`, Tracing: `{"enabled":true}`, CreatedAt: t0}))
 	got2, err := s.StateMachineGet(ctx, sm.ARN)
 	must(t, err)
 	if got2.RevisionID != "a-r2" || got2.Description != "new" || !got2.UpdatedAt.Equal(t0.Add(time.Hour)) || got2.Encryption != `{"type":"AWS_OWNED_KEY"}` {
@@ -113,6 +114,13 @@ func testStateMachines(t *testing.T, s store.Store) {
 		if d.Text != text {
 			t.Errorf("revision %s: %q", rev, d.Text)
 		}
+	}
+	// A revision keeps the configurations it was made with.
+	if d, err := s.DefinitionGet(ctx, "a-r2"); err != nil || d.Logging != `{"level":"ALL"}` || d.Tracing != `{"enabled":true}` {
+		t.Errorf("revision a-r2's configurations: %+v, %v", d, err)
+	}
+	if d, err := s.DefinitionGet(ctx, "a-r1"); err != nil || d.Logging != "" || d.Tracing != "" {
+		t.Errorf("revision a-r1's configurations: %+v, %v", d, err)
 	}
 
 	page1, err := s.StateMachineList(ctx, "", 2)
