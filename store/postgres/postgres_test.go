@@ -116,3 +116,31 @@ func TestNewerSchemaIsRefused(t *testing.T) {
 		t.Fatal("a database of a newer schema was opened")
 	}
 }
+
+// TestRevisionConfigurationsMigration upgrades a database from before
+// migration 0006: its revisions read with no logging or tracing.
+func TestRevisionConfigurationsMigration(t *testing.T) {
+	url, schema := pgtest.Schema(t)
+	ctx := context.Background()
+	s, err := postgres.Open(ctx, url, postgres.Options{Schema: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := "arn:aws:states:us-east-1:123456789012:stateMachine:m"
+	sm := &store.StateMachine{ARN: arn, Name: "m", Type: "STANDARD", Status: "ACTIVE", RevisionID: "r1"}
+	if err := s.StateMachineCreate(ctx, sm, &store.Definition{RevisionID: "r1", MachineARN: arn, Text: "{}", Logging: `{"level":"ALL"}`}); err != nil {
+		t.Fatal(err)
+	}
+	if err := postgres.ExecForTest(ctx, s, `ALTER TABLE definitions DROP COLUMN logging, DROP COLUMN tracing; DELETE FROM schema_migrations WHERE version = 6`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = postgres.Open(ctx, url, postgres.Options{Schema: schema})
+	if err != nil {
+		t.Fatalf("upgrade: %v", err)
+	}
+	defer s.Close()
+	if d, err := s.DefinitionGet(ctx, "r1"); err != nil || d.Text != "{}" || d.Logging != "" || d.Tracing != "" {
+		t.Fatalf("old revision after the upgrade: %+v, %v", d, err)
+	}
+}

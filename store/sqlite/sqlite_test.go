@@ -149,3 +149,41 @@ func BenchmarkReads(b *testing.B) {
 		}
 	})
 }
+
+// TestRevisionConfigurationsMigration upgrades a database from before
+// migration 0007: its revisions read with no logging or tracing, and new
+// revisions keep theirs.
+func TestRevisionConfigurationsMigration(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "stepd.db")
+	s, err := sqlite.Open(path, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := "arn:aws:states:us-east-1:123456789012:stateMachine:m"
+	sm := &store.StateMachine{ARN: arn, Name: "m", Type: "STANDARD", Status: "ACTIVE", RevisionID: "r1"}
+	if err := s.StateMachineCreate(t.Context(), sm, &store.Definition{RevisionID: "r1", MachineARN: arn, Text: "{}", Logging: `{"level":"ALL"}`}); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`ALTER TABLE definitions DROP COLUMN logging`, `ALTER TABLE definitions DROP COLUMN tracing`,
+		`DELETE FROM schema_migrations WHERE version = 7`} {
+		if err := sqlite.ExecForTest(s, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	s, err = sqlite.Open(path, sqlite.Options{})
+	if err != nil {
+		t.Fatalf("upgrade: %v", err)
+	}
+	defer s.Close()
+	if d, err := s.DefinitionGet(t.Context(), "r1"); err != nil || d.Text != "{}" || d.Logging != "" || d.Tracing != "" {
+		t.Fatalf("old revision after the upgrade: %+v, %v", d, err)
+	}
+	sm.RevisionID = "r2"
+	if err := s.StateMachineUpdate(t.Context(), sm, &store.Definition{RevisionID: "r2", MachineARN: arn, Text: "{}", Tracing: `{"enabled":true}`}); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := s.DefinitionGet(t.Context(), "r2"); err != nil || d.Tracing != `{"enabled":true}` {
+		t.Fatalf("new revision: %+v, %v", d, err)
+	}
+}
