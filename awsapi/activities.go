@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/stepd/stepd/engine"
 	"github.com/stepd/stepd/jsonvalue"
@@ -232,8 +233,11 @@ func (h *Handler) sendTaskSuccess(ctx context.Context, body []byte) (any, error)
 	if err := taskRequest(body, &in, true); err != nil {
 		return nil, err
 	}
-	if len(*in.Output) > h.maxPayload {
-		return nil, errorf(CodeInvalidOutput, "Invalid Output: 'The output is %d bytes, more than the maximum of %d bytes'", len(*in.Output), h.maxPayload)
+	// The API's limit counts characters, as AWS's model does; an output within
+	// it but past the payload quota in bytes (multi-byte text) is accepted
+	// here and fails the task with States.DataLimitExceeded, as on AWS.
+	if n := utf8.RuneCountInString(*in.Output); n > h.maxPayload {
+		return nil, errorf(CodeInvalidOutput, "Invalid Output: 'The output is %d characters, more than the maximum of %d'", n, h.maxPayload)
 	}
 	output, err := jsonvalue.ParseString(*in.Output)
 	if err != nil {

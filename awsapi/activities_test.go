@@ -316,3 +316,39 @@ func TestTagging(t *testing.T) {
 	_, err = e.sfn.UntagResource(ctx, &sfn.UntagResourceInput{ResourceArn: aws.String("arn:aws:states:us-east-1:123456789012:execution:m:x"), TagKeys: []string{"k"}})
 	wantCode(t, err, "InvalidArn", "Invalid Arn: 'Resource type not valid in this context: execution'")
 }
+
+// TestActivityOutputLimits: SendTaskSuccess's limit counts characters, as
+// AWS's API does: 262,145 characters are refused, while 100,000 three-byte
+// characters (over the payload quota in bytes) are accepted and fail the
+// task with States.DataLimitExceeded.
+func TestActivityOutputLimits(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	act, err := e.sfn.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String(uniqueName("limits"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm := e.activityMachine(*act.ActivityArn)
+	x, err := e.sfn.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm), Input: aws.String(`{}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := e.sfn.GetActivityTask(ctx, &sfn.GetActivityTaskInput{ActivityArn: act.ActivityArn})
+	if err != nil || task.TaskToken == nil {
+		t.Fatalf("no task: %v", err)
+	}
+	_, err = e.sfn.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: task.TaskToken, Output: aws.String(`"` + strings.Repeat("a", 262143) + `"`)})
+	var badOutput *types.InvalidOutput
+	if !errors.As(err, &badOutput) || !strings.Contains(*badOutput.Message, "262145 characters") {
+		t.Fatalf("262,145 characters: %v", err)
+	}
+	if _, err := e.sfn.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: task.TaskToken,
+		Output: aws.String(`{"s":"` + strings.Repeat("€", 100000) + `"}`)}); err != nil {
+		t.Fatalf("100,000 three-byte characters: %v", err)
+	}
+	d := e.waitDone(*x.ExecutionArn)
+	if d.Status != types.ExecutionStatusFailed || aws.ToString(d.Error) != "States.DataLimitExceeded" {
+		t.Fatalf("execution %s %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
+	}
+}
