@@ -36,6 +36,10 @@ func (h *Handler) prepareStart(ctx context.Context, body []byte) (service.StartR
 	if err := decode(body, &in); err != nil {
 		return service.StartRequest{}, err
 	}
+	if h := traceHeaderOf(ctx); h != "" {
+		// As on AWS: the X-Amzn-Trace-Id header wins over the body's.
+		in.TraceHeader = &h
+	}
 	req, err := checkStart(&in)
 	if err != nil {
 		return req, err

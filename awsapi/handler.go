@@ -252,6 +252,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		ctx = withAccount(ctx, account)
 	}
+	if v := r.Header.Get("X-Amzn-Trace-Id"); v != "" && (action == "StartExecution" || action == "StartSyncExecution") {
+		ctx = context.WithValue(ctx, traceHeaderKey{}, v)
+	}
 	answer := h.answerTime
 	switch action {
 	case "GetActivityTask":
@@ -511,6 +514,14 @@ func (h *Handler) writeError(w http.ResponseWriter, reqID, action string, err er
 
 // newRequestID returns a UUID for x-amzn-RequestId.
 func newRequestID() string { return engine.CryptoSource{}.UUID() }
+
+// traceHeaderKey is the context key of a start's X-Amzn-Trace-Id header.
+type traceHeaderKey struct{}
+
+func traceHeaderOf(ctx context.Context) string {
+	h, _ := ctx.Value(traceHeaderKey{}).(string)
+	return h
+}
 
 // accountKey is the context key of the account a call acts for.
 type accountKey struct{}

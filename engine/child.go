@@ -103,11 +103,14 @@ func (e *Engine) Owns(token string) bool {
 // is none to record), what to do once that job committed, and the child's
 // ARN. Nothing waits for the child: with .sync, the child's end comes back
 // through DeliverChildEnd.
-func (e *Engine) startChild(ctx context.Context, execARN string, d *interp.TaskDispatch, kind store.TaskKind) (j *job, after func(), childARN string) {
+func (e *Engine) startChild(ctx context.Context, execARN string, d *interp.TaskDispatch, kind store.TaskKind, trace string) (j *job, after func(), childARN string) {
 	waits := sfn.Waits(d.Resource)
 	req, fail := sfn.ParseRequest(d.Input, d.Token)
 	if fail != nil {
 		return failedJob(d, fail), nil, ""
+	}
+	if req.TraceHeader == "" {
+		req.TraceHeader = trace // a traced parent's child is in its trace
 	}
 	if e.children == nil {
 		return failedJob(d, aslerr.New(aslerr.Runtime, "nested executions ("+d.Resource.ARN+") need the state machines they start: this engine has none")), nil, ""

@@ -297,7 +297,7 @@ func (e *Engine) after(row *store.Execution, x *interp.Execution, res *interp.Re
 			case store.TaskActivity:
 				e.activityArrived(d.Resource.ARN)
 			default:
-				e.invoke(row.ID, row.ARN, d, taskKind(d))
+				e.invoke(row, d, taskKind(d))
 			}
 		case interp.EffectCancelTask:
 			if eff.Task.MapRun != nil {

@@ -24,6 +24,29 @@ type Observer interface {
 	TimerFired(late time.Duration)
 }
 
+// TaskTracer is an Observer that traces executions: TraceHeader is the trace
+// context (X-Ray's format) that a traced execution's task invocations and
+// child executions carry, "" for an execution it does not trace.
+type TaskTracer interface {
+	TraceHeader(row *store.Execution) string
+}
+
+// traceHeader is the trace context of the execution's tasks, if an observer
+// traces it.
+func traceHeader(o Observer, row *store.Execution) string {
+	switch t := o.(type) {
+	case TaskTracer:
+		return t.TraceHeader(row)
+	case multiObserver:
+		for _, o := range t {
+			if h := traceHeader(o, row); h != "" {
+				return h
+			}
+		}
+	}
+	return ""
+}
+
 // Observers tells each of os what the engine does; nil entries are skipped.
 // It returns nil when none is left, so that the engine does no work.
 func Observers(os ...Observer) Observer {

@@ -16,9 +16,14 @@ import (
 	"github.com/stepd/stepd/store"
 )
 
-// invoke runs a task invocation (or the request part of a callback task) in the
-// background and feeds its outcome back to the execution.
-func (e *Engine) invoke(execID int64, execARN string, d *interp.TaskDispatch, kind store.TaskKind) {
+// invoke runs a task invocation (or the request part of a callback task) of
+// the execution in the background and feeds its outcome back to it.
+func (e *Engine) invoke(row *store.Execution, d *interp.TaskDispatch, kind store.TaskKind) {
+	execID, execARN := row.ID, row.ARN
+	trace := ""
+	if e.obs != nil {
+		trace = traceHeader(e.obs, row)
+	}
 	// Cancelled by a step (the execution no longer waits for the task) with
 	// runner.ErrCancelled as the cause; by the engine's stop with another.
 	ctx, cancelCause := context.WithCancelCause(e.taskCtx)
@@ -42,7 +47,7 @@ func (e *Engine) invoke(execID int64, execARN string, d *interp.TaskDispatch, ki
 			return
 		}
 		if sfn.IsStartExecution(d.Resource) {
-			j, after, child := e.startChild(ctx, execARN, d, kind)
+			j, after, child := e.startChild(ctx, execARN, d, kind, trace)
 			if j != nil {
 				j.execID = execID
 				if err := e.deliverRetrying(ctx, j, execARN, "deliver a child's start"); err == nil && after != nil {
@@ -58,7 +63,7 @@ func (e *Engine) invoke(execID int64, execARN string, d *interp.TaskDispatch, ki
 		task := &runner.Task{
 			ID: d.TaskID, ExecutionARN: execARN, StateName: d.State, Resource: d.Resource, Input: d.Input, Token: d.Token,
 			Timeout: time.Duration(d.TimeoutSeconds) * time.Second, Heartbeat: time.Duration(d.HeartbeatSeconds) * time.Second,
-			Attempt: d.Attempt, Credentials: d.Credentials,
+			Attempt: d.Attempt, Credentials: d.Credentials, TraceHeader: trace,
 		}
 		out := e.run(ctx, task)
 		if ctx.Err() != nil {
@@ -98,7 +103,7 @@ func (e *Engine) run(ctx context.Context, task *runner.Task) (out runner.Outcome
 			out = runner.Failed(aslerr.Runtime, "The task's runner failed: an internal error of stepd (its log has the details)")
 		}
 	}()
-	return e.runner.Run(ctx, task)
+	return e.runner.Run(runner.WithTraceHeader(ctx, task.TraceHeader), task)
 }
 
 // cancelRunning cancels a task's invocation if it runs on this node, with
@@ -143,7 +148,7 @@ func (e *Engine) adopt(ctx context.Context) error {
 				continue
 			}
 			if !e.mocked(t.ExecutionID, row.ARN, d) {
-				e.invoke(t.ExecutionID, row.ARN, d, t.Kind)
+				e.invoke(row, d, t.Kind)
 			}
 		}
 		if len(tasks) > 0 {

@@ -29,6 +29,10 @@ type Task struct {
 	Heartbeat    time.Duration
 	Attempt      int
 	Credentials  any
+	// TraceHeader is the trace context the task's calls carry, in X-Ray's
+	// format (ParseTraceHeader reads it), when its execution is traced; ""
+	// when it is not.
+	TraceHeader string
 }
 
 // ErrCancelled is the cause (context.Cause) of a task's context when the

@@ -105,6 +105,7 @@ type Service struct {
 	maxVersions  int
 	redrive      time.Duration
 	random       interp.Source // routes starts on aliases
+	tracing      tracingCache  // tracing.go
 
 	// Execution logs (logs.go): committed events wait in logQueue for the
 	// writer, which sends what the machines' loggingConfiguration asks for

@@ -2,7 +2,10 @@
 // a span per execution, with a span per state and per task inside it. It
 // is off unless the standard OTEL_* variables name an endpoint
 // (OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT); the
-// exporter reads the rest of them (headers, timeout, protocol options).
+// exporter reads the rest of them (headers, timeout, protocol options). As on
+// AWS, an execution is traced when its machine has tracing enabled (the
+// policy, SetPolicy) or its caller passed a sampled trace header; its tasks
+// and child executions carry its trace on (TraceHeader).
 //
 // A waiting execution holds no memory here either: an execution's trace
 // and span IDs are derived from its ARN, so that its state and task spans
@@ -14,7 +17,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"strings"
 	"sync"
 	"time"
 
@@ -27,6 +29,7 @@ import (
 
 	"github.com/stepd/stepd/engine"
 	"github.com/stepd/stepd/history"
+	"github.com/stepd/stepd/runner"
 	"github.com/stepd/stepd/store"
 )
 
@@ -51,9 +54,13 @@ type Tracer struct {
 	mu       sync.Mutex
 	open     map[spanKey][]trace.Span
 	nopen    int
+	enabled  func(row *store.Execution) bool
 }
 
-var _ engine.Observer = (*Tracer)(nil)
+var (
+	_ engine.Observer   = (*Tracer)(nil)
+	_ engine.TaskTracer = (*Tracer)(nil)
+)
 
 type spanKey struct{ execution, name string }
 
@@ -91,7 +98,7 @@ func executionContext(arn, traceHeader string) (self, caller trace.SpanContext) 
 	var sid trace.SpanID
 	copy(tid[:], sum[:16])
 	copy(sid[:], sum[16:24])
-	if c, ok := ParseTraceHeader(traceHeader); ok {
+	if c, ok := parseTraceHeader(traceHeader); ok {
 		tid, caller = c.TraceID(), c
 	}
 	return trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: trace.FlagsSampled}), caller
@@ -103,39 +110,64 @@ func TraceID(executionARN, traceHeader string) string {
 	return self.TraceID().String()
 }
 
-// ParseTraceHeader reads a StartExecution traceHeader: X-Ray's
-// "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
-// or W3C's "00-<trace id>-<parent id>-01".
-func ParseTraceHeader(h string) (trace.SpanContext, bool) {
-	var root, parent string
-	if parts := strings.Split(h, "-"); len(parts) == 4 && len(parts[1]) == 32 && len(parts[2]) == 16 {
-		root, parent = parts[1], parts[2]
-	} else {
-		for _, kv := range strings.Split(h, ";") {
-			k, v, _ := strings.Cut(strings.TrimSpace(kv), "=")
-			switch k {
-			case "Root":
-				if p := strings.Split(v, "-"); len(p) == 3 && p[0] == "1" {
-					root = p[1] + p[2]
-				}
-			case "Parent":
-				parent = v
-			}
-		}
+// parseTraceHeader reads a traceHeader as a remote span context.
+func parseTraceHeader(h string) (trace.SpanContext, bool) {
+	c, ok := runner.ParseTraceHeader(h)
+	if !ok {
+		return trace.SpanContext{}, false
 	}
-	tid, err := trace.TraceIDFromHex(root)
+	tid, err := trace.TraceIDFromHex(c.TraceID)
 	if err != nil {
 		return trace.SpanContext{}, false
 	}
-	sid, err := trace.SpanIDFromHex(parent)
+	sid, err := trace.SpanIDFromHex(c.ParentID)
 	if err != nil {
 		return trace.SpanContext{}, false
 	}
-	return trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: trace.FlagsSampled, Remote: true}), true
+	var flags trace.TraceFlags
+	if c.Sampled {
+		flags = trace.FlagsSampled
+	}
+	return trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: flags, Remote: true}), true
+}
+
+// SetPolicy sets how the tracer learns whether an execution's machine has
+// tracing enabled (its tracingConfiguration, of the revision or version the
+// execution runs); nil (the default) traces every execution.
+func (t *Tracer) SetPolicy(enabled func(row *store.Execution) bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.enabled = enabled
+}
+
+// Traced reports whether an execution is traced: as on AWS, when its
+// machine has tracing enabled, or when its caller passed a trace header
+// that samples the trace.
+func (t *Tracer) Traced(row *store.Execution) bool {
+	if c, ok := runner.ParseTraceHeader(row.TraceHeader); ok {
+		return c.Sampled
+	}
+	t.mu.Lock()
+	enabled := t.enabled
+	t.mu.Unlock()
+	return enabled == nil || enabled(row)
+}
+
+// TraceHeader implements engine.TaskTracer: a traced execution's tasks
+// carry its trace, with the execution's span as their parent.
+func (t *Tracer) TraceHeader(row *store.Execution) string {
+	if !t.Traced(row) {
+		return ""
+	}
+	self, _ := executionContext(row.ARN, row.TraceHeader)
+	return runner.TraceContext{TraceID: self.TraceID().String(), ParentID: self.SpanID().String(), Sampled: true}.XRay()
 }
 
 // Events opens and ends spans for a committed step's events.
 func (t *Tracer) Events(row *store.Execution, events []history.Event) {
+	if !t.Traced(row) {
+		return
+	}
 	self, _ := executionContext(row.ARN, row.TraceHeader)
 	parent := trace.ContextWithRemoteSpanContext(context.Background(), self)
 	for i := range events {

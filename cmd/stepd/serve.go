@@ -40,6 +40,7 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	account := fs.String("account", "123456789012", "account ID in the ARNs stepd makes")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	logFormat := fs.String("log-format", "text", "log format: text (logfmt) or json (one object a line)")
+	traceAll := fs.Bool("trace-all", false, "with OTEL_* variables set, trace every execution (default: as AWS, those whose machine has tracingConfiguration enabled or whose caller passed a trace header)")
 	accessLog := fs.Bool("access-log", false, "log every HTTP request (method, path, API action, status, duration) at info level")
 	maxPayload := fs.Int("max-payload-bytes", interp.DefaultLimits.MaxPayloadBytes, "largest execution input, state output or task result (AWS: 262144)")
 	maxHistory := fs.Int64("max-history-events", interp.DefaultLimits.MaxHistoryEvents, "most history events an execution may have (AWS: 25000)")
@@ -63,8 +64,9 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 		return err
 	}
 	var observers []engine.Observer
+	var tracer *tracing.Tracer
 	if tracing.Enabled(io.lookupEnv) {
-		tracer, err := tracing.New(ctx, version)
+		tracer, err = tracing.New(ctx, version)
 		if err != nil {
 			return usageErr("tracing (OTEL_* variables): %v", err)
 		}
@@ -76,7 +78,7 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 			}
 		}()
 		observers = append(observers, tracer)
-		log.Info("exporting traces over OTLP/HTTP (OTEL_* variables)")
+		log.Info("exporting traces over OTLP/HTTP (OTEL_* variables)", "all_executions", *traceAll)
 	}
 	for _, n := range sfnLocalNotices {
 		if v, ok := io.lookupEnv(n.env); ok && v != "" {
@@ -154,6 +156,9 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 		// Functions Local; an execution without a test case that reaches a
 		// resource stepd cannot run fails there.
 		check = nil
+	}
+	if tracer != nil && !*traceAll {
+		tracer.SetPolicy(svc.TracingEnabled)
 	}
 	stats.Engine("standard", svc.Standard().Stats)
 	if x := svc.Express(); x != nil {

@@ -204,7 +204,21 @@ func (ep Endpoint) config(getenv func(string) string) aws.Config {
 	if ep.HTTPClient != nil {
 		cfg.HTTPClient = ep.HTTPClient
 	}
+	cfg.APIOptions = append(cfg.APIOptions, addTraceHeaders)
 	return cfg
+}
+
+// addTraceHeaders adds the task's trace context (runner.TraceHeaderFrom) to
+// the SDK's requests, as Step Functions passes X-Ray's to the services it
+// calls.
+func addTraceHeaders(stack *middleware.Stack) error {
+	return stack.Build.Add(middleware.BuildMiddlewareFunc("StepdTraceHeaders",
+		func(ctx context.Context, in middleware.BuildInput, next middleware.BuildHandler) (middleware.BuildOutput, middleware.Metadata, error) {
+			if req, ok := in.Request.(*smithyhttp.Request); ok {
+				runner.SetTraceHeaders(req.Header, runner.TraceHeaderFrom(ctx))
+			}
+			return next.HandleBuild(ctx, in)
+		}), middleware.After)
 }
 
 // operation returns the client method of an action ("sendMessage" is

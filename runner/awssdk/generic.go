@@ -78,6 +78,7 @@ func (r *Generic) invoke(ctx context.Context, action string, input any) runner.O
 		}
 		return runner.Failed("States.Runtime", err.Error())
 	}
+	runner.SetTraceHeaders(req.Header, runner.TraceHeaderFrom(ctx))
 	if err := r.sign(ctx, m, req); err != nil {
 		return runner.Failed(m.Name+".SdkClientException", "Unable to sign the request: "+err.Error())
 	}

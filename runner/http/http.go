@@ -87,6 +87,7 @@ func (r *Runner) Run(ctx context.Context, t *runner.Task) runner.Outcome {
 	if fail != nil {
 		return *fail
 	}
+	runner.SetTraceHeaders(req.Header, t.TraceHeader)
 	trace := runner.HTTPExchangeFrom(ctx)
 	if trace != nil {
 		r.traceRequest(trace, params, req)

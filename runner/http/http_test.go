@@ -39,6 +39,7 @@ func echo(w nethttp.ResponseWriter, r *nethttp.Request) {
 		"method": r.Method, "query": r.URL.RawQuery, "body": string(body),
 		"contentType": r.Header.Get("Content-Type"), "auth": r.Header.Get("Authorization"),
 		"agent": r.Header.Get("User-Agent"), "custom": r.Header.Get("X-Custom"),
+		"xray": r.Header.Get("X-Amzn-Trace-Id"), "traceparent": r.Header.Get("Traceparent"),
 	})
 }
 
@@ -144,6 +145,22 @@ func TestHTTPTask(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a traced execution's trace goes on", func(t *testing.T) {
+		t.Parallel()
+		traced := task(t, `{"ApiEndpoint":"`+srv.URL+`","Method":"GET"}`)
+		traced.TraceHeader = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+		out := r.Run(context.Background(), traced)
+		if got := field(t, out, "ResponseBody", "xray"); got != traced.TraceHeader {
+			t.Errorf("X-Amzn-Trace-Id %q", got)
+		}
+		if got := field(t, out, "ResponseBody", "traceparent"); got != "00-5759e988bd862e3fe1be46a994272793-53995c3f42cd8ad8-01" {
+			t.Errorf("traceparent %q", got)
+		}
+		untraced := r.Run(context.Background(), task(t, `{"ApiEndpoint":"`+srv.URL+`","Method":"GET"}`))
+		if got := field(t, untraced, "ResponseBody", "xray"); got != "" {
+			t.Errorf("an untraced task sent X-Amzn-Trace-Id %q", got)
+		}
+	})
 	t.Run("a body that is not JSON is a string", func(t *testing.T) {
 		t.Parallel()
 		out := r.Run(context.Background(), task(t, `{"ApiEndpoint":"`+srv.URL+`/text","Method":"GET"}`))

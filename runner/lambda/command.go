@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/stepd/stepd/jsonvalue"
+	"github.com/stepd/stepd/runner"
 )
 
 // Command is a function implemented by a program: the event is JSON on its
@@ -51,6 +52,7 @@ func (c *Command) Invoke(ctx context.Context, inv *Invocation) (*Response, error
 	)
 	if inv.Task != nil {
 		cmd.Env = append(cmd.Env, "STEPD_EXECUTION_ARN="+inv.Task.ExecutionARN, "STEPD_IDEMPOTENCY_KEY="+inv.Task.IdempotencyKey())
+		cmd.Env = append(cmd.Env, runner.TraceEnv(inv.Task.TraceHeader)...)
 	}
 	// Kill the whole process group on cancel, so a shell's children go too.
 	cmd.SysProcAttr = groupAttr()

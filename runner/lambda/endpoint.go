@@ -11,6 +11,7 @@ import (
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // Endpoint is a function behind a real Lambda Invoke API — AWS itself,
@@ -53,7 +54,14 @@ func (e *Endpoint) Invoke(ctx context.Context, inv *Invocation) (*Response, erro
 	if qualifier != "" {
 		in.Qualifier = aws.String(qualifier)
 	}
-	out, err := e.Client.Invoke(ctx, in)
+	var opts []func(*awslambda.Options)
+	if inv.Task != nil && inv.Task.TraceHeader != "" {
+		h := inv.Task.TraceHeader // as Step Functions calls Lambda: the execution's trace
+		opts = append(opts, func(o *awslambda.Options) {
+			o.APIOptions = append(o.APIOptions, smithyhttp.SetHeaderValue("X-Amzn-Trace-Id", h))
+		})
+	}
+	out, err := e.Client.Invoke(ctx, in, opts...)
 	if err != nil {
 		if ctx.Err() != nil {
 			return interrupted(ctx, inv, e.Timeout)

@@ -243,6 +243,11 @@ func request(inv *Invocation, deadline time.Time) []byte {
 		writeJSONString(&b, inv.Task.ExecutionARN)
 		b.WriteString(`,"idempotencyKey":`)
 		writeJSONString(&b, inv.Task.IdempotencyKey())
+		if c, ok := runner.ParseTraceHeader(inv.Task.TraceHeader); ok {
+			// The runtime sets _X_AMZN_TRACE_ID for the invocation, as Lambda's do.
+			b.WriteString(`,"traceId":`)
+			writeJSONString(&b, c.XRay())
+		}
 	}
 	b.WriteString(`,"event":`)
 	b.Write(event)

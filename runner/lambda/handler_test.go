@@ -304,3 +304,33 @@ func TestHandlerReloadsChangedCode(t *testing.T) {
 		t.Fatalf("after the edit: %+v", out)
 	}
 }
+
+// TestHandlerTraceEnvironment: a traced task's invocation sees its trace in
+// _X_AMZN_TRACE_ID, as in Lambda's runtimes, and the next invocation of the
+// same warm worker, untraced, does not see it still.
+func TestHandlerTraceEnvironment(t *testing.T) {
+	t.Parallel()
+	const header = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+	for _, c := range []struct {
+		program string
+		h       func() *lambda.Handler
+	}{
+		{"python3", func() *lambda.Handler { return pyHandler("app.trace", nil) }},
+		{"node", func() *lambda.Handler { return nodeHandler("index.handler", nil) }},
+	} {
+		t.Run(c.program, func(t *testing.T) {
+			need(t, c.program)
+			t.Parallel()
+			h := c.h()
+			t.Cleanup(func() { h.Close() })
+			r := &lambda.Runner{Region: "us-east-1", Account: "123456789012", Functions: lambda.Registry{"fn": h}}
+			traced := task(t, fnARN+"fn", `{}`)
+			traced.TraceHeader = header
+			first := output(t, r.Run(context.Background(), traced))
+			second := output(t, r.Run(context.Background(), task(t, fnARN+"fn", `{}`)))
+			if first["trace"] != header || second["trace"] != nil {
+				t.Errorf("_X_AMZN_TRACE_ID: traced %v, then untraced %v", first["trace"], second["trace"])
+			}
+		})
+	}
+}

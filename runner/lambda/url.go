@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/stepd/stepd/jsonvalue"
+	"github.com/stepd/stepd/runner"
 	"github.com/stepd/stepd/runner/outbound"
 )
 
@@ -91,6 +92,7 @@ func (u *URL) Invoke(ctx context.Context, inv *Invocation) (*Response, error) {
 	if inv.Task != nil {
 		req.Header.Set("Stepd-Execution-Arn", inv.Task.ExecutionARN)
 		req.Header.Set("Stepd-Idempotency-Key", inv.Task.IdempotencyKey())
+		runner.SetTraceHeaders(req.Header, inv.Task.TraceHeader)
 	}
 	resp, err := u.client().Do(req)
 	if err == nil {

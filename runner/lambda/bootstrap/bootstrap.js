@@ -5,7 +5,7 @@
 // Protocol with stepd (private file descriptors, so that the handler's own
 // console output goes to stepd's log untouched):
 //   fd 3, requests:  one JSON object per line
-//                    {"requestId", "deadlineMs", "executionArn", "idempotencyKey", "event"}
+//                    {"requestId", "deadlineMs", "executionArn", "idempotencyKey", "traceId", "event"}
 //   fd 4, answers:   "READY" once the handler is loaded (or failed to load), then
 //                    one line per request: "R" + the result as JSON, or
 //                    "E" + the error object as Lambda reports it.
@@ -168,6 +168,12 @@ async function main() {
     if (loaded.error) {
       answer('E', loaded.error, msg.requestId);
       continue;
+    }
+    // As Lambda's runtime does: the invocation's X-Ray trace, if it has one.
+    if (msg.traceId) {
+      process.env._X_AMZN_TRACE_ID = msg.traceId;
+    } else {
+      delete process.env._X_AMZN_TRACE_ID;
     }
     const out = await invoke(loaded.fn, msg);
     if ('err' in out) {

@@ -5,7 +5,7 @@
 # Protocol with stepd (private file descriptors, so that the handler's own
 # standard output and error go to stepd's log untouched):
 #   fd 3, requests:  one JSON object per line
-#                    {"requestId", "deadlineMs", "executionArn", "idempotencyKey", "event"}
+#                    {"requestId", "deadlineMs", "executionArn", "idempotencyKey", "traceId", "event"}
 #   fd 4, answers:   "READY" once the handler is loaded (or failed to load), then
 #                    one line per request: "R" + the result as JSON, or
 #                    "E" + the error object as Lambda reports it.
@@ -108,6 +108,11 @@ def main():
     for line in requests:
         msg = json.loads(line)
         rid = msg.get("requestId", "")
+        # As Lambda's runtime does: the invocation's X-Ray trace, if it has one.
+        if msg.get("traceId"):
+            os.environ["_X_AMZN_TRACE_ID"] = msg["traceId"]
+        else:
+            os.environ.pop("_X_AMZN_TRACE_ID", None)
         if init_error is not None:
             answer = b"E" + json.dumps(init_error(rid)).encode()
         else:

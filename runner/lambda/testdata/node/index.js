@@ -11,6 +11,7 @@ exports.handler = async (event, context) => {
     remainingOk: context.getRemainingTimeInMillis() > 0,
     execution: context.stepdExecutionArn,
     stage: process.env.STAGE,
+    trace: process.env._X_AMZN_TRACE_ID || null,
   };
 };
 

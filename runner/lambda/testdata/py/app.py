@@ -43,3 +43,7 @@ def crash(event, context):
 
 def unserializable(event, context):
     return {1, 2}
+
+
+def trace(event, context):
+    return {"trace": os.environ.get("_X_AMZN_TRACE_ID")}
