@@ -30,6 +30,14 @@ func TestValidateContextObjectIndexes(t *testing.T) {
 		{"InputPath", pass(`"InputPath": "$$.Execution.Input.items[0]"`), ""},
 		{"OutputPath", pass(`"OutputPath": "$$.Execution.Input.items[0]"`), ""},
 		{"Choice Variable", choice(`$$.Execution.Input.items[0]`), ""},
+		{"Wait TimestampPath", `{"StartAt": "W", "States": {"W": {"Type": "Wait", "TimestampPath": "$$.Execution.Input.times[0]", "End": true}}}`, ""},
+		{"Fail ErrorPath and CausePath", `{"StartAt": "F", "States": {"F": {"Type": "Fail", ` +
+			`"ErrorPath": "$$.Execution.Input.errors[0]", "CausePath": "$$.Execution.Input.causes[0]"}}}`, ""},
+		{"MaxConcurrencyPath", mapOf(`"MaxConcurrencyPath": "$$.Execution.Input.limits[0]"`), ""},
+		{"Task ResultSelector, Assign and TimeoutSecondsPath", `{"StartAt": "T", "States": {"T": {"Type": "Task", ` +
+			`"Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "f"}, ` +
+			`"ResultSelector": {"a.$": "$$.Execution.Input.items[0]"}, "Assign": {"v.$": "$$.Execution.Input.items[1]"}, ` +
+			`"TimeoutSecondsPath": "$$.Execution.Input.timeouts[0]", "End": true}}}`, ""},
 		{"Wait SecondsPath", `{"StartAt": "W", "States": {"W": {"Type": "Wait", "SecondsPath": "$$.Execution.Input.waits[0]", "End": true}}}`, ""},
 
 		{"ItemsPath wildcard", mapOf(`"ItemsPath": "$$.Execution.Input.items[*]"`), "/States/M/ItemsPath: The value for the field 'ItemsPath' must be a valid reference path"},
