@@ -99,8 +99,10 @@ var lintKnownDisagreements = map[string]string{
 		"does not match a newline, and rejecting it would reject every multi-line expression AWS accepts.",
 	"aslvalidator__valid-map-with-item-batcher-jsonata.json": "" +
 		"a state inside the Map's ItemProcessor declares QueryLanguage JSONPath under a JSONata state " +
-		"machine, which AWS refuses with \"'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for " +
-		"whole state machine\"; asl-validator does not implement that rule.",
+		"machine; AWS refuses that of a top-level state with \"'QueryLanguage' can not be 'JSONPath' if " +
+		"set to 'JSONata' for whole state machine\", and no AWS source exempts a Distributed Map's child " +
+		"workflow, so stepd applies it to every state (docs/conformance.md); asl-validator does not " +
+		"implement that rule.",
 	"localstack__tpl__errorhandling__task_service_lambda_invoke_catch_tbd.json": "" +
 		"a Catcher with an empty ErrorEquals, which the States Language and statelint reject; the " +
 		"template is not used by any AWS-validated LocalStack test (\"tbd\"), so its validity was inferred.",

@@ -176,3 +176,32 @@ func TestLintParseJSONataSuite(t *testing.T) {
 	}
 	t.Logf("%d/%d expressions parse as jsonata-js parses them", agree, total)
 }
+
+// TestValidateJSONataDelimiters checks where a string of a JSONata state is an
+// expression: it starts with "{%" and ends with "%}", with or without space
+// inside (AWS's console starter packs write "{%$states.context...%}"); a string
+// with text outside both delimiters is a literal, and one with text outside only
+// one of them is refused.
+func TestValidateJSONataDelimiters(t *testing.T) {
+	t.Parallel()
+	pass := func(fields string) string {
+		return `{"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Pass", ` + fields + `, "End": true}}}`
+	}
+	runLintForms(t, []lintFormCase{
+		{"variable", pass(`"Assign": {"x": 1, "y": "{%$x%}"}`), ""},
+		{"states input", pass(`"Output": "{%$states.input%}"`), ""},
+		{"Output field", pass(`"Output": {"a": "{%$states.input.a%}", "b": ["{%1+1%}"]}`), ""},
+		{"space on one side", pass(`"Output": "{% $states.input%}"`), ""},
+		{"tab and newline", pass(`"Output": "{%\t$states.input\n%}"`), ""},
+		{"Wait Seconds", `{"QueryLanguage": "JSONata", "StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": "{%$states.input.n%}", "End": true}}}`, ""},
+		{"Choice Condition", `{"QueryLanguage": "JSONata", "StartAt": "C", "States": {"C": {"Type": "Choice", ` +
+			`"Choices": [{"Condition": "{%$states.input.ok%}", "Next": "D"}], "Default": "D"}, "D": {"Type": "Pass", "End": true}}}`, ""},
+		{"text outside on both sides is a literal", pass(`"Output": {"a": " {%$states.input%} ", "b": "x {%%} y"}`), ""},
+
+		{"empty expression", pass(`"Output": "{%%}"`), "/States/P/Output: Unexpected end of expression"},
+		{"no inner spaces, bad expression", pass(`"Output": "{%$states.input(%}"`), "/States/P/Output: Expected \")\" before end of expression"},
+		{"no inner spaces, top-level reference", pass(`"Output": "{%input%}"`), "/States/P/Output: Reference to 'input' at the top level is not supported."},
+		{"unclosed", pass(`"Output": "{%$states.input"`), "/States/P/Output: A JSONata expression must start with"},
+		{"text after the close", pass(`"Output": "{%$states.input%} "`), "/States/P/Output: A JSONata expression must start with"},
+	})
+}

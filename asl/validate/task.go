@@ -1,7 +1,6 @@
 package validate
 
 import (
-	"github.com/stepd/stepd/asl"
 	"strings"
 
 	"github.com/stepd/stepd/asl/aslerr"
@@ -61,7 +60,9 @@ func lintInt(raw any) (int64, bool) {
 }
 
 // credentials checks a Task's Credentials: an object naming the role to assume
-// with RoleArn, or in a JSONPath state with RoleArn.$ (a path or an intrinsic).
+// with RoleArn (in a JSONata state, an ARN or a JSONata expression, which is
+// parsed like every other), or in a JSONPath state with RoleArn.$ (a path, the
+// context object's included, or an intrinsic function call).
 func (v *validator) credentials(st *lintState, raw any, loc string) {
 	o, ok := raw.(*jsonvalue.Object)
 	if !ok {
@@ -81,7 +82,9 @@ func (v *validator) credentials(st *lintState, raw any, loc string) {
 		switch {
 		case !isStr:
 			v.schema(loc+"/RoleArn", "Expected value of type [STRING]")
-		case st.jsonata && asl.IsJSONataString(s):
+		case st.jsonata && (strings.HasPrefix(s, "{%") || strings.HasSuffix(s, "%}")):
+			// Credentials is left out of the walk of the state's expressions
+			v.jsonataString(s, loc+"/RoleArn", false)
 		case !strings.HasPrefix(s, "arn:"):
 			v.schema(loc+"/RoleArn", "The value for the field 'RoleArn' must be an IAM role ARN")
 		}
