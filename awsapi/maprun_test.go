@@ -281,9 +281,17 @@ func TestMapRunExpressChildren(t *testing.T) {
 	}
 	run := e.mapRunOf(*started.ExecutionArn)
 	e.waitRunning(run, 2)
-	children, err := e.sfn.ListExecutions(ctx, &sfn.ListExecutionsInput{MapRunArn: aws.String(run)})
-	if err != nil {
-		t.Fatal(err)
+	// The items count as running when the coordinator starts their children,
+	// a moment before the EXPRESS engine lists them.
+	var children *sfn.ListExecutionsOutput
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		children, err = e.sfn.ListExecutions(ctx, &sfn.ListExecutionsInput{MapRunArn: aws.String(run)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(children.Executions) >= 2 || time.Now().After(deadline) {
+			break
+		}
 	}
 	if len(children.Executions) != 2 || !strings.Contains(*children.Executions[0].ExecutionArn, ":express:") {
 		t.Fatalf("children %+v", children.Executions)
