@@ -76,7 +76,7 @@ var allowed = map[string][]string{
 	"awsapi":         {"jsonvalue", "asl", "asl/validate", "asl/aslerr", "history", "interp", "engine", "service", "service/shapes", "store"},
 	"config":         {},
 	"metrics":        {"engine", "history", "store"},
-	"tracing":        {"engine", "history", "store"},                                                                                 // Prometheus: an engine.Observer
+	"tracing":        {"engine", "history", "runner", "store"},                                                                       // Prometheus: an engine.Observer
 	"testrun":        {"jsonvalue", "asl", "asl/validate", "asl/aslerr", "history", "interp", "runner", "runner/mock", "runner/sfn"}, // stepd test
 
 	"auth":      {}, // SigV4, console sessions, Host checks: the standard library only
