@@ -373,9 +373,8 @@ func (e *Engine) claimActivity(ctx context.Context, activityARN, worker string) 
 			return nil, nil
 		}
 		d, derr := decodeDispatch(t)
-		claim := store.TaskUpdate{Token: t.Token, From: []store.TaskStatus{store.TaskScheduled}, To: store.TaskStarted, Worker: worker}
 		started := &job{execID: t.ExecutionID, event: interp.Event{Kind: interp.EventTaskStarted, TaskID: t.TaskID, WorkerName: worker},
-			tasks: []store.TaskUpdate{claim}, internal: true}
+			tasks: []store.TaskUpdate{store.TaskStart(t.Token, worker)}, internal: true}
 		err = e.deliverWait(context.WithoutCancel(ctx), started)
 		e.mu.Lock()
 		delete(e.claiming, t.Token)

@@ -181,6 +181,12 @@ func sameRef(a, b any) bool {
 }
 
 // deepEqual is jsonata-js's isDeepEqual, used by = and $distinct.
+//
+// It is not jsonvalue.Equal, which would change what = means: JSONata
+// compares numbers as float64s (9007199254740993 = 9007199254740992 is true,
+// as in JavaScript; jsonvalue.Equal compares such numbers exactly), its
+// sequences (*seq) are arrays, undefined equals undefined, and a function
+// equals itself (jsonvalue.Equal knows none of these three).
 func deepEqual(a, b any) bool {
 	switch x := a.(type) {
 	case string:

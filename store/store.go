@@ -589,6 +589,12 @@ func TaskMove(token string, to TaskStatus, from ...TaskStatus) TaskUpdate {
 	return TaskUpdate{Token: token, From: from, To: to}
 }
 
+// TaskStart is the guarded transition of a scheduled task to started by
+// worker: an activity task's claim.
+func TaskStart(token, worker string) TaskUpdate {
+	return TaskUpdate{Token: token, From: []TaskStatus{TaskScheduled}, To: TaskStarted, Worker: worker}
+}
+
 // TaskClose is the guarded transition that closes a task in one of the
 // statuses from, for reason.
 func TaskClose(token, reason string, from ...TaskStatus) TaskUpdate {

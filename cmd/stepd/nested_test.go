@@ -127,7 +127,9 @@ func (s *server) waitStatus(arn string, want types.ExecutionStatus) *sfn.Describ
 	s.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	for start := time.Now(); ; time.Sleep(20 * time.Millisecond) { // until it exists: a child is started after its parent's commit
+	// Until it exists, a poll: a child is started after its parent's commit,
+	// and the engine signals ends, not starts.
+	for start := time.Now(); ; time.Sleep(20 * time.Millisecond) {
 		d, err := s.client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
 		var missing *types.ExecutionDoesNotExist
 		if errors.As(err, &missing) && time.Since(start) < 30*time.Second {
@@ -161,6 +163,22 @@ func (s *server) history(arn string) []types.HistoryEvent {
 		events = append(events, page.Events...)
 	}
 	return events
+}
+
+// waitChild waits until machine has an execution (a child, started after its
+// parent's commit) and returns the ARN of the first listed. It polls: the
+// engine signals an execution's end (WaitFinished), not a start, and the
+// children waited for here do not end meanwhile.
+func (s *server) waitChild(machine string) string {
+	s.t.Helper()
+	for start := time.Now(); ; time.Sleep(20 * time.Millisecond) {
+		if list := s.executions(machine); len(list) > 0 {
+			return *list[0].ExecutionArn
+		}
+		if time.Since(start) > 30*time.Second {
+			s.t.Fatal("no child started")
+		}
+	}
 }
 
 // executions lists a machine's executions.
@@ -313,13 +331,7 @@ func TestNestedExecutionCallsBack(t *testing.T) {
 		"Resource":"arn:aws:states:::states:startExecution.waitForTaskToken",
 		"Parameters":{"StateMachineArn":"`+child+`","Input":{"token.$":"$$.Task.Token","AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$":"$$.Execution.Id"}},"End":true}}}`)
 	p := s.start(parent, `{}`)
-	var list []types.ExecutionListItem
-	for start := time.Now(); len(list) == 0; time.Sleep(20 * time.Millisecond) {
-		if list = s.executions(child); time.Since(start) > 30*time.Second {
-			t.Fatal("no child started")
-		}
-	}
-	d := s.waitStatus(*list[0].ExecutionArn, types.ExecutionStatusRunning)
+	d := s.waitStatus(s.waitChild(child), types.ExecutionStatusRunning)
 	in := decodeJSON(t, aws.ToString(d.Input))
 	if in["AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID"] != p {
 		t.Errorf("child input %v", in)
@@ -356,11 +368,7 @@ func TestNestedExecutionSurvivesARestart(t *testing.T) {
 	parent := s.machine("parent", "STANDARD", `{"StartAt":"Run","States":{"Run":{"Type":"Task",
 		"Resource":"arn:aws:states:::states:startExecution.sync:2","Parameters":{"StateMachineArn":"`+child+`"},"OutputPath":"$.Output","End":true}}}`)
 	p := s.start(parent, `{}`)
-	for start := time.Now(); len(s.executions(child)) == 0; time.Sleep(20 * time.Millisecond) {
-		if time.Since(start) > 30*time.Second {
-			t.Fatal("no child started")
-		}
-	}
+	s.waitChild(child)
 	began := time.Now()
 	s.stop()
 	if took := time.Since(began); took > 5*time.Second {
