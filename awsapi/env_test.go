@@ -47,7 +47,11 @@ type env struct {
 func newEnv(t testing.TB) *env { return newEnvWith(t, nil) }
 
 // newEnvWith is newEnv with the handler's options changed by with.
-func newEnvWith(t testing.TB, with func(*awsapi.Options)) *env {
+func newEnvWith(t testing.TB, with func(*awsapi.Options)) *env { return newEnvOf(t, nil, with) }
+
+// newEnvOf is newEnv with the service's options changed by withService and
+// the handler's by with (either may be nil).
+func newEnvOf(t testing.TB, withService func(*service.Options), with func(*awsapi.Options)) *env {
 	t.Helper()
 	e := &env{t: t}
 	st, err := sqlite.Open(filepath.Join(t.TempDir(), "stepd.db"), sqlite.Options{Synchronous: "NORMAL"})
@@ -64,7 +68,11 @@ func newEnvWith(t testing.TB, with func(*awsapi.Options)) *env {
 		return f(ctx, task)
 	})
 	e.store = st
-	e.svc = service.New(service.Options{Store: st, ExpressStore: memory.New(), Runner: run, Shards: 8})
+	so := service.Options{Store: st, ExpressStore: memory.New(), Runner: run, Shards: 8}
+	if withService != nil {
+		withService(&so)
+	}
+	e.svc = service.New(so)
 	e.std = e.svc.Standard()
 	if err := e.svc.Start(context.Background()); err != nil {
 		t.Fatal(err)

@@ -5,14 +5,19 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
+	"github.com/stepd/stepd/engine"
+	"github.com/stepd/stepd/interp"
 	"github.com/stepd/stepd/jsonvalue"
 	"github.com/stepd/stepd/runner"
+	"github.com/stepd/stepd/service"
 )
 
 const fn = "arn:aws:lambda:us-east-1:123456789012:function:"
@@ -212,4 +217,169 @@ func TestRedriveAborted(t *testing.T) {
 	}
 	_, err = e.sfn.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: start.ExecutionArn})
 	wantCode(t, err, "ExecutionNotRedrivable", "Execution is RUNNING and cannot be redriven")
+}
+
+// refusedRedrive checks that an execution is refused as AWS refuses it:
+// DescribeExecution says NOT_REDRIVABLE with the reason, and
+// RedriveExecution answers ExecutionNotRedrivable with it as the message.
+func refusedRedrive(t *testing.T, e *env, arn, reason string) {
+	t.Helper()
+	ctx := context.Background()
+	d, err := e.sfn.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.RedriveStatus != types.ExecutionRedriveStatusNotRedrivable || aws.ToString(d.RedriveStatusReason) != reason {
+		t.Fatalf("%s: redriveStatus %s (%q), want NOT_REDRIVABLE (%q)", arn, d.RedriveStatus, aws.ToString(d.RedriveStatusReason), reason)
+	}
+	_, err = e.sfn.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: aws.String(arn)})
+	wantCode(t, err, "ExecutionNotRedrivable", reason)
+	if after := e.waitDone(arn); after.Status != d.Status || aws.ToInt32(after.RedriveCount) != 0 {
+		t.Fatalf("a refused redrive changed the execution: %+v", after)
+	}
+}
+
+// failed starts an execution of a new STANDARD machine with input, and
+// checks that it fails.
+func (e *env) failed(def, input string) string {
+	e.t.Helper()
+	start, err := e.sfn.StartExecution(context.Background(), &sfn.StartExecutionInput{
+		StateMachineArn: aws.String(e.machine("STANDARD", def)), Input: aws.String(input)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if d := e.waitDone(*start.ExecutionArn); d.Status != types.ExecutionStatusFailed {
+		e.t.Fatalf("execution %s, want FAILED", d.Status)
+	}
+	return *start.ExecutionArn
+}
+
+const failDef = `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"E","Cause":"c"}}}`
+
+// TestRedriveRefused: the executions RedriveExecution refuses, with
+// redriveStatusReason as AWS words it where its DescribeExecution reference
+// lists the reason (SUCCEEDED, the redrivable period, the history event
+// limit), and as stepd words it where AWS lists none (a Map Run's child).
+// An EXPRESS execution's ARN is not an execution ARN to RedriveExecution, as
+// to DescribeExecution.
+func TestRedriveRefused(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+
+	t.Run("succeeded", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t)
+		start, err := e.sfn.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(e.machine("STANDARD",
+			`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.waitDone(*start.ExecutionArn)
+		refusedRedrive(t, e, *start.ExecutionArn, "Execution is SUCCEEDED and cannot be redriven")
+	})
+
+	t.Run("past the redrivable period", func(t *testing.T) {
+		t.Parallel()
+		clock := engine.NewScaledClock(1)
+		e := newEnvOf(t, func(o *service.Options) { o.Clock, o.RedriveWindow = clock, time.Minute }, nil)
+		arn := e.failed(failDef, `{}`)
+		if d := e.waitDone(arn); d.RedriveStatus != types.ExecutionRedriveStatusRedrivable {
+			t.Fatalf("within the window: %+v", d)
+		}
+		clock.Reach(time.Now().Add(2 * time.Minute))
+		refusedRedrive(t, e, arn, "Execution redrivable period exceeded")
+	})
+
+	t.Run("at the history event limit", func(t *testing.T) {
+		t.Parallel()
+		e := newEnvOf(t, func(o *service.Options) {
+			o.Limits = interp.DefaultLimits
+			o.Limits.MaxHistoryEvents = 30
+		}, nil)
+		arn := e.failed(`{"StartAt":"P","States":{"P":{"Type":"Pass","Next":"C"},
+			"C":{"Type":"Choice","Choices":[{"Variable":"$.done","IsPresent":true,"Next":"E"}],"Default":"P"},"E":{"Type":"Succeed"}}}`, `{}`)
+		if d := e.waitDone(arn); aws.ToString(d.Error) != "States.Runtime" {
+			t.Fatalf("the loop ended with %+v, want States.Runtime at the history limit", d)
+		}
+		refusedRedrive(t, e, arn, "Execution history event limit exceeded")
+	})
+
+	t.Run("a Map Run's child", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t)
+		f := &flaky{broken: true, runs: map[string]int{}}
+		e.onTask(f.run)
+		parent := e.failed(distributedMap("STANDARD", ``, `"StartAt":"T","States":{"T":{"Type":"Task","Resource":"`+fn+`f","End":true}}`),
+			`{"items":["fail-1"]}`)
+		run := e.mapRunOf(parent)
+		children, err := e.sfn.ListExecutions(ctx, &sfn.ListExecutionsInput{MapRunArn: aws.String(run)})
+		if err != nil || len(children.Executions) == 0 {
+			t.Fatalf("children: %+v %v", children, err)
+		}
+		child := *children.Executions[0].ExecutionArn
+		if d := e.waitDone(child); d.Status != types.ExecutionStatusFailed {
+			t.Fatalf("child %+v, want FAILED", d)
+		}
+		refusedRedrive(t, e, child, "Child executions of a Map Run are redriven with the execution that started the Map Run")
+	})
+
+	t.Run("express", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t)
+		start, err := e.sfn.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(e.machine("EXPRESS", failDef))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(*start.ExecutionArn, ":express:") {
+			t.Fatalf("an EXPRESS execution's ARN %s", *start.ExecutionArn)
+		}
+		_, err = e.sfn.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: start.ExecutionArn})
+		wantCode(t, err, "InvalidArn", "Invalid Arn: 'Resource type not valid in this context: express'")
+	})
+}
+
+// TestRedriveTimedOut: an execution that timed out (its TimeoutSeconds) is
+// redriven, as AWS redrives FAILED, ABORTED and TIMED_OUT ones; the timed
+// out Task runs again and the execution's timeout starts again.
+func TestRedriveTimedOut(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	var calls atomic.Int32
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	e.onTask(func(ctx context.Context, task *runner.Task) runner.Outcome {
+		if calls.Add(1) == 1 {
+			select { // the first run outlasts the execution's timeout
+			case <-ctx.Done():
+			case <-release:
+			}
+			return runner.Failed("Late", "the first run ended after the timeout")
+		}
+		return runner.Succeeded(task.Input)
+	})
+	arn := e.machine("STANDARD", `{"TimeoutSeconds":1,"StartAt":"A","States":{"A":{"Type":"Task","Resource":"`+fn+`f","End":true}}}`)
+	start, err := e.sfn.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(arn), Input: aws.String(`{"n":1}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := e.waitDone(*start.ExecutionArn)
+	if d.Status != types.ExecutionStatusTimedOut || d.RedriveStatus != types.ExecutionRedriveStatusRedrivable || d.RedriveStatusReason != nil {
+		t.Fatalf("timed out: %+v", d)
+	}
+	if _, err := e.sfn.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: start.ExecutionArn}); err != nil {
+		t.Fatal(err)
+	}
+	d = e.waitDone(*start.ExecutionArn)
+	if d.Status != types.ExecutionStatusSucceeded || aws.ToInt32(d.RedriveCount) != 1 || aws.ToString(d.Output) != `{"n":1}` {
+		t.Fatalf("after the redrive: %+v output %s", d, aws.ToString(d.Output))
+	}
+	if n := calls.Load(); n != 2 {
+		t.Fatalf("the Task ran %d times, want 2", n)
+	}
+	got := historyTypes(t, e, *start.ExecutionArn)
+	i := slices.Index(got, "ExecutionTimedOut")
+	if i < 0 || i+1 >= len(got) || got[i+1] != "ExecutionRedriven" || got[len(got)-1] != "ExecutionSucceeded" {
+		t.Fatalf("history %v: ExecutionTimedOut, ExecutionRedriven, ..., ExecutionSucceeded", got)
+	}
 }

@@ -272,3 +272,50 @@ func TestEncryptionConfiguration(t *testing.T) {
 		t.Fatalf("after the update: %+v %v", d.EncryptionConfiguration, err)
 	}
 }
+
+// TestVersionsAsRecorded: the answers LocalStack's test_sfn_api_versioning
+// snapshot recorded against AWS and TestVersions does not check: an update
+// of a version ARN, an update that changes nothing with publish (the
+// existing version, no revisionId), DescribeStateMachineForExecution of an
+// execution of a version (the machine's ARN, the version's revisionId), and
+// PublishStateMachineVersion of an unknown machine and of a bad ARN.
+func TestVersionsAsRecorded(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	const def = `{"Comment":"BASE_PASS_RESULT","StartAt":"State_1","States":{"State_1":{"Type":"Pass","Result":{"Arg1":"argument1"},"End":true}}}`
+	arn := e.machine("STANDARD", def)
+
+	up, err := e.sfn.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: aws.String(arn), Definition: aws.String(def), Publish: true})
+	if err != nil || aws.ToString(up.StateMachineVersionArn) != arn+":1" || up.RevisionId != nil || up.UpdateDate == nil {
+		t.Fatalf("an unchanged update with publish: %+v %v", up, err)
+	}
+	up, err = e.sfn.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: aws.String(arn), Definition: aws.String(def), Publish: true})
+	if err != nil || aws.ToString(up.StateMachineVersionArn) != arn+":1" || up.RevisionId != nil {
+		t.Fatalf("the same again: %+v %v", up, err)
+	}
+	def2 := strings.Replace(def, "BASE_PASS_RESULT", "BASE_PASS_RESULT-R2", 1)
+	up, err = e.sfn.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: aws.String(arn), Definition: aws.String(def2), Publish: true})
+	if err != nil || aws.ToString(up.StateMachineVersionArn) != arn+":2" || up.RevisionId == nil {
+		t.Fatalf("an update with publish: %+v %v", up, err)
+	}
+	for _, publish := range []bool{false, true} {
+		_, err = e.sfn.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: aws.String(arn + ":2"), Definition: aws.String(def), Publish: publish})
+		wantCode(t, err, "StateMachineDoesNotExist", "State Machine Does Not Exist: '"+arn+":2'")
+	}
+
+	start, err := e.sfn.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(arn + ":2")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.waitDone(*start.ExecutionArn)
+	d, err := e.sfn.DescribeStateMachineForExecution(ctx, &sfn.DescribeStateMachineForExecutionInput{ExecutionArn: start.ExecutionArn})
+	if err != nil || *d.StateMachineArn != arn || *d.Definition != def2 || aws.ToString(d.RevisionId) != *up.RevisionId || d.UpdateDate == nil {
+		t.Fatalf("the machine of an execution of version 2: %+v %v", d, err)
+	}
+
+	_, err = e.sfn.PublishStateMachineVersion(ctx, &sfn.PublishStateMachineVersionInput{StateMachineArn: aws.String(arn + "-none")})
+	wantCode(t, err, "StateMachineDoesNotExist", "State Machine Does Not Exist: '"+arn+"-none'")
+	_, err = e.sfn.PublishStateMachineVersion(ctx, &sfn.PublishStateMachineVersionInput{StateMachineArn: aws.String("invalid_arn")})
+	wantCode(t, err, "InvalidArn", "Invalid Arn: 'Invalid ARN prefix: invalid_arn'")
+}

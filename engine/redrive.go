@@ -21,7 +21,9 @@ type NotRedrivable struct{ Reason string }
 func (r *NotRedrivable) Error() string { return r.Reason }
 
 // Redrivable reports whether an execution can be redriven now, within window
-// of its end, and if not, why (in AWS's words where AWS's are known).
+// of its end, and if not, why: in the words of AWS's redriveStatusReason
+// where AWS documents one (DescribeExecution's API reference), stepd's own
+// for what AWS does not.
 func (e *Engine) Redrivable(row *store.Execution, window time.Duration) (bool, string) {
 	switch row.Status {
 	case string(interp.StatusFailed), string(interp.StatusTimedOut), string(interp.StatusAborted):
@@ -34,23 +36,13 @@ func (e *Engine) Redrivable(row *store.Execution, window time.Duration) (bool, s
 	case row.MapRun != "":
 		return false, "Child executions of a Map Run are redriven with the execution that started the Map Run"
 	case window > 0 && e.clock.Now().Sub(row.StopTime) > window:
-		return false, fmt.Sprintf("Execution can only be redriven within %s of its end", windowText(window))
+		return false, "Execution redrivable period exceeded"
 	case len(row.State) == 0:
 		return false, "Execution ended without the state a redrive needs"
 	case e.limits.MaxHistoryEvents > 0 && row.LastEventID >= e.limits.MaxHistoryEvents-1:
-		return false, fmt.Sprintf("Execution has reached the maximum number of history events (%d) and cannot be redriven", e.limits.MaxHistoryEvents)
+		return false, "Execution history event limit exceeded"
 	}
 	return true, ""
-}
-
-func windowText(d time.Duration) string {
-	if d%(24*time.Hour) == 0 {
-		if d == 24*time.Hour {
-			return "1 day"
-		}
-		return fmt.Sprintf("%d days", d/(24*time.Hour))
-	}
-	return d.String()
 }
 
 // RedriveExecution redrives an ended execution (interp.Redrive) in one

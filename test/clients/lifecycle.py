@@ -12,7 +12,8 @@ deleted, and that deleting the machine deletes its versions and aliases.
 Redrives a failed Task, a Parallel with one failed branch and a Map with a
 failed iteration (what succeeded does not run again), and redrives an
 execution, kills stepd with SIGKILL while the redriven task runs, restarts it
-and checks the redrive finishes once.
+and checks the redrive finishes once. Redrives an execution a second time
+after its first redrive failed again, with boto3 and with the AWS CLI.
 Exits non-zero on the first failure.
 """
 import argparse
@@ -134,6 +135,35 @@ def cli_suite(stepd, workdir, name):
     aws("delete-state-machine-version", "--state-machine-version-arn", v1)
     aws("delete-state-machine", "--state-machine-arn", arn)
 
+    # A failed Task redriven twice: the first redrive fails again, the second
+    # succeeds.
+    touch(workdir, "broken")
+    with open(defn, "w") as f:
+        json.dump({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": FLAKY_ARN, "Parameters": {"cli": "fail-t"}, "End": True}}}, f)
+    arn = aws("create-state-machine", "--name", name + "-redrive", "--definition", "file://" + defn, "--role-arn", ROLE)["stateMachineArn"]
+    ex = aws("start-execution", "--state-machine-arn", arn)["executionArn"]
+
+    def done():
+        deadline = time.time() + 30
+        while True:
+            d = aws("describe-execution", "--execution-arn", ex)
+            if d["status"] != "RUNNING":
+                return d
+            check(time.time() < deadline, f"{ex} still running")
+            time.sleep(0.1)
+    check(done()["status"] == "FAILED", "the first run fails")
+    aws("redrive-execution", "--execution-arn", ex)
+    d = done()
+    check(d["status"] == "FAILED" and d["redriveCount"] == 1, d)
+    touch(workdir, "broken", False)
+    aws("redrive-execution", "--execution-arn", ex)
+    d = done()
+    check(d["status"] == "SUCCEEDED" and d["redriveCount"] == 2, d)
+    check(runs(workdir, {"cli": "fail-t"}) == 3, f"the Task ran {runs(workdir, {'cli': 'fail-t'})} times, want 3")
+    r = aws("redrive-execution", "--execution-arn", ex, ok=False)
+    check(r.returncode != 0 and "ExecutionNotRedrivable" in r.stderr and "Execution is SUCCEEDED and cannot be redriven" in r.stderr, r.stderr)
+    aws("delete-state-machine", "--state-machine-arn", arn)
+
 
 FLAKY = """import json, os, sys, time
 e = json.load(sys.stdin)
@@ -219,6 +249,39 @@ def redrive_suite(sfn, workdir):
     redriven = sfn.list_executions(stateMachineArn=arn, redriveFilter="REDRIVEN")["executions"]
     check(len(redriven) == 1 and redriven[0]["redriveCount"] == 1, redriven)
     print("  redrive of a failed Task, a Parallel with one failed branch, a Map with a failed iteration, a Distributed Map's Map Run: ok")
+    redrive_twice(sfn, workdir)
+
+
+def redrive_twice(sfn, workdir):
+    """Redrives an execution that fails again, then redrives it a second
+    time: redriveCount 2, two ExecutionRedriven events, the failed Task run
+    three times and the one that had succeeded once."""
+    touch(workdir, "broken")
+    definition = {"StartAt": "A", "States": {
+        "A": {"Type": "Task", "Resource": FLAKY_ARN, "Parameters": {"twice": "a"}, "ResultPath": "$.a", "Next": "B"},
+        "B": {"Type": "Task", "Resource": FLAKY_ARN, "Parameters": {"twice": "fail-b"}, "ResultPath": "$.b", "End": True}}}
+    arn = sfn.create_state_machine(name="twice-" + uuid.uuid4().hex[:6], definition=json.dumps(definition), roleArn=ROLE)["stateMachineArn"]
+    ex = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+    check(wait_done(sfn, ex)["status"] == "FAILED", "the first run fails")
+    first = sfn.redrive_execution(executionArn=ex, clientToken="first")["redriveDate"]
+    d = wait_done(sfn, ex)
+    check(d["status"] == "FAILED" and d["redriveCount"] == 1 and d["redriveStatus"] == "REDRIVABLE", f"the first redrive fails again: {d}")
+    touch(workdir, "broken", False)
+    second = sfn.redrive_execution(executionArn=ex, clientToken="second")["redriveDate"]
+    check(second > first, f"second redriveDate {second} after the first {first}")
+    d = wait_done(sfn, ex)
+    check(d["status"] == "SUCCEEDED" and d["redriveCount"] == 2 and d["redriveDate"] == second, f"after the second redrive: {d}")
+    check(json.loads(d["output"]) == {"a": {"twice": "a"}, "b": {"twice": "fail-b"}}, d["output"])
+    check(runs(workdir, {"twice": "a"}) == 1, f"the Task that had succeeded ran {runs(workdir, {'twice': 'a'})} times, want once")
+    check(runs(workdir, {"twice": "fail-b"}) == 3, f"the failed Task ran {runs(workdir, {'twice': 'fail-b'})} times, want 3")
+    events = [e["type"] for e in sfn.get_execution_history(executionArn=ex, maxResults=1000)["events"]]
+    check(events.count("ExecutionRedriven") == 2 and events.count("ExecutionFailed") == 2 and events[-1] == "ExecutionSucceeded", events)
+    redriven = [e for e in sfn.get_execution_history(executionArn=ex, maxResults=1000)["events"] if e["type"] == "ExecutionRedriven"]
+    check([e["executionRedrivenEventDetails"]["redriveCount"] for e in redriven] == [1, 2], redriven)
+    listed = sfn.list_executions(stateMachineArn=arn, redriveFilter="REDRIVEN")["executions"]
+    check(len(listed) == 1 and listed[0]["redriveCount"] == 2, listed)
+    refused(lambda: sfn.redrive_execution(executionArn=ex), "ExecutionNotRedrivable", "Execution is SUCCEEDED and cannot be redriven")
+    print("  a second redrive of the same execution: ok")
 
 
 def redrive_crash(binary, workdir, args, sfn_for):
