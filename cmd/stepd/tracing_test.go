@@ -218,7 +218,38 @@ func TestTracingPerMachineAndPropagated(t *testing.T) {
 	case hex.EncodeToString(c.TraceId) != self || string(c.ParentSpanId) != string(p.SpanId):
 		t.Errorf("the child's span is not in its parent's: trace %x, parent span %x", c.TraceId, c.ParentSpanId)
 	}
+	task := byName["task arn:aws:lambda:us-east-1:123456789012:function:probe"]
+	if task == nil || p == nil || hex.EncodeToString(task.TraceId) != self || string(task.ParentSpanId) != string(p.SpanId) {
+		t.Errorf("the url function's task span is not inside the parent's span: %v", task)
+	}
 	if h := byName["execution headed"]; h == nil || hex.EncodeToString(h.TraceId) != "5759e988bd862e3fe1be46a994272793" {
 		t.Errorf("no span of the execution started with an X-Amzn-Trace-Id header in its trace")
+	}
+}
+
+// TestNoTracingUnlessConfigured: without the OTEL_* variables nothing is
+// traced, and a task's calls carry no trace context, even when the machine
+// has tracing enabled.
+func TestNoTracingUnlessConfigured(t *testing.T) {
+	if tracing.Enabled(func(string) (string, bool) { return "", false }) {
+		t.Fatal("tracing is on without OTEL_* variables")
+	}
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "")
+	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "")
+	got := make(chan http.Header, 1)
+	fn := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Header.Clone()
+		io.WriteString(w, `{}`)
+	}))
+	defer fn.Close()
+	config := filepath.Join(t.TempDir(), "stepd.yaml")
+	if err := os.WriteFile(config, []byte("functions:\n  probe:\n    url: "+fn.URL+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := serve(t, "--config", config)
+	m := s.tracedMachine("traced", `{"StartAt":"Url","States":{"Url":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:probe","End":true}}}`)
+	s.waitStatus(s.start(m, `{}`), types.ExecutionStatusSucceeded)
+	if h := <-got; h.Get("X-Amzn-Trace-Id") != "" || h.Get("Traceparent") != "" {
+		t.Errorf("an untraced stepd sent trace headers: %v", h)
 	}
 }
