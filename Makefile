@@ -169,7 +169,7 @@ image-smoke:
 .PHONY: release release-smoke image-smoke
 
 # Distributed Maps reading and writing S3 (moto's server) through a real
-# stepd serve, with boto3.
+# stepd serve, with boto3: on SQLite, then on PostgreSQL (STEPD_TEST_POSTGRES).
 dmap-clients: build
 	STEPD_BIN=$(BIN) $${PYTHON:-python3} test/clients/distributed_map.py
 

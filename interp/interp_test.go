@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stepd/stepd/asl"
 	"github.com/stepd/stepd/history"
 	"github.com/stepd/stepd/interp"
 	"github.com/stepd/stepd/jsonvalue"
@@ -792,5 +793,72 @@ func TestDistributedMapDispatchesARun(t *testing.T) {
 	if failed.x.Status != interp.StatusFailed || failed.x.Error != "States.ExceedToleratedFailureThreshold" ||
 		!strings.Contains(strings.Join(failed.types(), " "), "MapRunFailed MapStateFailed") {
 		t.Errorf("%s %s %v", failed.x.Status, failed.x.Error, failed.types())
+	}
+}
+
+// A Distributed Map's ItemBatcher cuts batches by bytes as AWS does: the
+// size of a batch is the size of its child's input, {"BatchInput":...,
+// "Items":[...]} in compact JSON, and a batch takes items while it fits
+// MaxInputBytesPerBatch (or its Path), and never more than the 256 KiB
+// payload limit; an item that fits in no batch fails the state.
+func TestDistributedMapBatchesByBytes(t *testing.T) {
+	t.Parallel()
+	machine := func(batcher string) *asl.Definition {
+		return mustDefinition(t, `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","ItemBatcher":`+batcher+`,
+			"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},
+			"StartAt":"T","States":{"T":{"Type":"Pass","End":true}}},"End":true}}}`)
+	}
+	abc := `"items":["aaaa","bbbb","cccc"]`
+	tests := []struct {
+		name, batcher, input string
+		limits               interp.Limits
+		want                 string // the children's inputs, or the state's error
+	}{
+		// {"Items":["aaaa","bbbb"]} is 25 bytes.
+		{"two fit exactly", `{"MaxInputBytesPerBatch":25}`, `{` + abc + `}`, interp.DefaultLimits,
+			`[{"Items":["aaaa","bbbb"]},{"Items":["cccc"]}]`},
+		{"one byte short", `{"MaxInputBytesPerBatch":24}`, `{` + abc + `}`, interp.DefaultLimits,
+			`[{"Items":["aaaa"]},{"Items":["bbbb"]},{"Items":["cccc"]}]`},
+		// {"BatchInput":{"b":1},"Items":["aaaa","bbbb"]} is 46 bytes.
+		{"BatchInput counted", `{"MaxInputBytesPerBatch":46,"BatchInput":{"b":1}}`, `{` + abc + `}`, interp.DefaultLimits,
+			`[{"BatchInput":{"b":1},"Items":["aaaa","bbbb"]},{"BatchInput":{"b":1},"Items":["cccc"]}]`},
+		{"BatchInput leaves room for one", `{"MaxInputBytesPerBatch":45,"BatchInput":{"b":1}}`, `{` + abc + `}`, interp.DefaultLimits,
+			`[{"BatchInput":{"b":1},"Items":["aaaa"]},{"BatchInput":{"b":1},"Items":["bbbb"]},{"BatchInput":{"b":1},"Items":["cccc"]}]`},
+		{"items and bytes: the first bound reached", `{"MaxInputBytesPerBatch":1000,"MaxItemsPerBatch":2}`, `{` + abc + `}`, interp.DefaultLimits,
+			`[{"Items":["aaaa","bbbb"]},{"Items":["cccc"]}]`},
+		{"path", `{"MaxInputBytesPerBatchPath":"$.bytes"}`, `{"bytes":25,` + abc + `}`, interp.DefaultLimits,
+			`[{"Items":["aaaa","bbbb"]},{"Items":["cccc"]}]`},
+		// With a payload limit of 48: {"Items":["aaaa","bbbb","cccc"]} would
+		// be 32 bytes, {"BatchInput":"xxxxxxxxxx","Items":["aaaa"]} is 44 and
+		// with "bbbb" 51.
+		{"payload limit without MaxInputBytesPerBatch", `{"MaxItemsPerBatch":10,"BatchInput":"xxxxxxxxxx"}`, `{` + abc + `}`, interp.Limits{MaxPayloadBytes: 48},
+			`[{"BatchInput":"xxxxxxxxxx","Items":["aaaa"]},{"BatchInput":"xxxxxxxxxx","Items":["bbbb"]},{"BatchInput":"xxxxxxxxxx","Items":["cccc"]}]`},
+		{"path beyond the payload limit", `{"MaxInputBytesPerBatchPath":"$.bytes","BatchInput":"xxxxxxxxxx"}`, `{"bytes":1000000,` + abc + `}`, interp.Limits{MaxPayloadBytes: 48},
+			`[{"BatchInput":"xxxxxxxxxx","Items":["aaaa"]},{"BatchInput":"xxxxxxxxxx","Items":["bbbb"]},{"BatchInput":"xxxxxxxxxx","Items":["cccc"]}]`},
+		// {"Items":["aaaa"]} is 18 bytes.
+		{"an item larger than a batch", `{"MaxInputBytesPerBatch":17}`, `{` + abc + `}`, interp.DefaultLimits, "States.DataLimitExceeded"},
+		{"path not positive", `{"MaxInputBytesPerBatchPath":"$.bytes"}`, `{"bytes":0,` + abc + `}`, interp.DefaultLimits, "States.Runtime"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var spec *interp.MapRunSpec
+			r := driveLimits(t, machine(tc.batcher), tc.input, func(d *interp.TaskDispatch) (any, string, string, bool) {
+				spec = d.MapRun
+				return []any{}, "", "", false
+			}, false, tc.limits)
+			if !strings.HasPrefix(tc.want, "[") {
+				if r.x.Status != interp.StatusFailed || r.x.Error != tc.want || spec != nil {
+					t.Errorf("%s %s %s, want %s", r.x.Status, r.x.Error, r.x.Cause, tc.want)
+				}
+				return
+			}
+			if spec == nil {
+				t.Fatalf("no Map Run: %s %s %s", r.x.Status, r.x.Error, r.x.Cause)
+			}
+			if got := string(spec.Inputs); got != tc.want {
+				t.Errorf("inputs\n got %s\nwant %s", got, tc.want)
+			}
+		})
 	}
 }

@@ -87,8 +87,9 @@ type MapItemShape struct {
 	Execution  json.RawMessage `json:"execution,omitempty"`
 	EnteredAt  time.Time       `json:"entered,omitzero"`
 	RetryCount int             `json:"retries,omitempty"`
-	// Batching: MaxItems and MaxBytes per batch (0: no bound), and the
-	// evaluated BatchInput.
+	// Batching: MaxItems per batch (0: no bound), MaxBytes per batch (the
+	// smaller of MaxInputBytesPerBatch and the payload limit; 0: no bound),
+	// and the evaluated BatchInput.
 	Batch      bool            `json:"batch,omitempty"`
 	MaxItems   int64           `json:"batchItems,omitempty"`
 	MaxBytes   int64           `json:"batchBytes,omitempty"`
@@ -231,6 +232,11 @@ func (s *stepper) mapRunSpec(p *Path, env *asl.Env, input any, maxConc int64) (*
 				return nil, aslerr.Newf(aslerr.Runtime, "The %s field must be a positive integer: %s", f.field.Name, jsonvalue.String(v))
 			}
 			*f.dst = n
+		}
+		// AWS batches up to 256 KiB, its payload quota, with or without
+		// MaxInputBytesPerBatch: a child's input is never larger.
+		if max := int64(s.x.Limits.MaxPayloadBytes); max > 0 && (sh.MaxBytes == 0 || sh.MaxBytes > max) {
+			sh.MaxBytes = max
 		}
 		if b.BatchInput != nil {
 			v, err := b.BatchInput.Eval(env)
@@ -420,18 +426,22 @@ func (sh *MapShaper) Add(item any, emit func(input any) error) error {
 	if !sh.shape.Batch {
 		return emit(input)
 	}
-	size := jsonvalue.Size(input) + 1
-	if max := sh.shape.MaxBytes; max > 0 && len(sh.batch) > 0 && int64(sh.batchBytes+size) > max {
+	// A batch's size is its child's input: {"BatchInput":...,"Items":[...]},
+	// compact, with a comma between items.
+	size := jsonvalue.Size(input)
+	if max := sh.shape.MaxBytes; max > 0 && len(sh.batch) > 0 && int64(sh.batchBytes+1+size) > max {
 		if err := sh.Flush(emit); err != nil {
 			return err
 		}
 	}
 	if max := sh.shape.MaxBytes; max > 0 && int64(sh.overhead()+size) > max {
 		return aslerr.Newf(aslerr.DataLimitExceeded,
-			"The item at index %d is larger than the MaxInputBytesPerBatch of %d bytes.", sh.index-1, max)
+			"The item at index %d is larger than a batch of at most %d bytes (MaxInputBytesPerBatch).", sh.index-1, max)
 	}
 	if len(sh.batch) == 0 {
 		sh.batchBytes = sh.overhead()
+	} else {
+		sh.batchBytes++
 	}
 	sh.batch = append(sh.batch, input)
 	sh.batchBytes += size

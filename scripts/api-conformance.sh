@@ -14,7 +14,7 @@ for _ in $(seq 100); do
   (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
   sleep 0.1
 done
-skip=item-reader,result-writer,activity,callback,sqs,sns,dynamodb,sfn-nested,aws-sdk,s3,lambda-runtime-details
+skip=activity,callback,sqs,sns,dynamodb,sfn-nested,aws-sdk,s3,lambda-runtime-details
 run=("${PYTHON:-python3}" "$shared/conformance/run_corpus.py" --endpoint "http://127.0.0.1:$port" --cases "$shared/conformance/cases"
   --assume-functions --features-skip "$skip" --jobs 8)
 "$top/scripts/grade.sh" 99 "conformance (stepd serve)" -- "${run[@]}"

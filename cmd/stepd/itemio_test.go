@@ -76,15 +76,34 @@ func distributedMap(childType, reader, extra string) string {
 		"End":true}}}`, reader, extra, childType)
 }
 
+// TestDistributedMapItemReaderThroughServe runs Map Runs that read every
+// ItemReader input type, on SQLite and PostgreSQL.
 func TestDistributedMapItemReaderThroughServe(t *testing.T) {
 	t.Parallel()
-	b := newS3Bucket(t)
+	for _, store := range []string{"sqlite", "postgres"} {
+		t.Run(store, func(t *testing.T) {
+			t.Parallel()
+			b := newS3Bucket(t)
+			var args []string
+			if store == "postgres" {
+				url, schema := pgtest.Schema(t)
+				args = []string{"--store", url, "--pg-schema", schema}
+			}
+			itemReaderThroughServe(t, b, serve(t, append(args, "--config", b.config)...))
+		})
+	}
+}
+
+func itemReaderThroughServe(t *testing.T, b *s3Bucket, s *server) {
 	b.put("data/rows.csv", "name,n\nann,1\nbob,2\n\"cy, d\",3\n")
 	b.put("data/rows.json", `[{"a":1},{"a":2},{"a":3},{"a":4},{"a":5}]`)
+	b.put("data/rows.ssv", "a;b\n1;2\n3;4\n5;6\n")
 	b.put("data/rows.jsonl", "{\"l\":1}\n{\"l\":2}\n")
 	b.put("list/x.txt", "xx")
 	b.put("list/y.txt", "yyy")
-	s := serve(t, "--config", b.config)
+	b.put("inv/data/1.csv", "\"src\",\"a.txt\"\n\"src\",\"b.txt\"\n")
+	b.put("inv/manifest.json", fmt.Sprintf(`{"sourceBucket":"src","destinationBucket":"arn:aws:s3:::%s","version":"2016-11-30",`+
+		`"fileFormat":"CSV","fileSchema":"Bucket, Key","files":[{"key":"inv/data/1.csv","size":1,"MD5checksum":"x"}]}`, b.name))
 
 	getObject := func(key, config string) string {
 		return fmt.Sprintf(`{"Resource":"arn:aws:states:::s3:getObject","Parameters":{"Bucket":%q,"Key.$":"$.key"},"ReaderConfig":%s}`, b.name, config)
@@ -105,6 +124,12 @@ func TestDistributedMapItemReaderThroughServe(t *testing.T) {
 		{"jsonl with selector", "EXPRESS", getObject("", `{"InputType":"JSONL"}`),
 			`"ItemSelector":{"item.$":"$$.Map.Item.Value","index.$":"$$.Map.Item.Index"},`, `{"key":"data/rows.jsonl"}`,
 			`[{"item":{"l":1},"index":0},{"item":{"l":2},"index":1}]`},
+		// {"Items":[{"a":"1","b":"2"},{"a":"3","b":"4"}]} is 47 bytes.
+		{"csv, semicolons, bytes per batch", "EXPRESS", getObject("", `{"InputType":"CSV","CSVDelimiter":"SEMICOLON"}`),
+			`"ItemBatcher":{"MaxInputBytesPerBatch":47},`, `{"key":"data/rows.ssv"}`,
+			`[{"Items":[{"a":"1","b":"2"},{"a":"3","b":"4"}]},{"Items":[{"a":"5","b":"6"}]}]`},
+		{"manifest", "STANDARD", getObject("", `{"InputType":"MANIFEST"}`), "", `{"key":"inv/manifest.json"}`,
+			`[{"Bucket":"src","Key":"a.txt"},{"Bucket":"src","Key":"b.txt"}]`},
 		{"list objects", "EXPRESS",
 			fmt.Sprintf(`{"Resource":"arn:aws:states:::s3:listObjectsV2","Parameters":{"Bucket":%q,"Prefix":"list/"}}`, b.name),
 			`"ItemSelector":{"key.$":"$$.Map.Item.Value.Key","size.$":"$$.Map.Item.Value.Size"},`, `{}`,
