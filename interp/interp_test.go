@@ -794,3 +794,40 @@ func TestDistributedMapDispatchesARun(t *testing.T) {
 		t.Errorf("%s %s %v", failed.x.Status, failed.x.Error, failed.types())
 	}
 }
+
+// TestHistoryPreviousEventIDs pins previousEventId as AWS records it (the
+// mock corpus's recordings): ExecutionStarted and the first state's entered
+// event point back to 0, every later event to the one before it on its path.
+func TestHistoryPreviousEventIDs(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		def  string
+		want [][2]int64 // {id, previousEventId}
+	}{
+		{
+			name: "pass then task",
+			def: `{"StartAt":"P","States":{"P":{"Type":"Pass","Next":"T"},
+				"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:f","End":true}}}`,
+			want: [][2]int64{{1, 0}, {2, 0}, {3, 2}, {4, 3}, {5, 4}, {6, 5}, {7, 6}, {8, 7}, {9, 8}},
+		},
+		{
+			name: "fail first",
+			def:  `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"E"}}}`,
+			want: [][2]int64{{1, 0}, {2, 0}, {3, 2}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := drive(t, mustDefinition(t, tt.def), `{}`, echo)
+			var got [][2]int64
+			for _, e := range r.events {
+				got = append(got, [2]int64{e.ID, e.PreviousEventID})
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("history %v: (id, previousEventId)\n got %v\nwant %v", r.types(), got, tt.want)
+			}
+		})
+	}
+}

@@ -297,7 +297,9 @@ func (s *stepper) start() {
 	if s.def.TimeoutSeconds > 0 {
 		x.TimeoutTimer = s.armTimer(TimerExecutionTimeout, time.Duration(s.def.TimeoutSeconds)*time.Second)
 	}
-	root := &Path{ID: RootPathID, Graph: s.def.Root.ID, LastEventID: x.LastEventID}
+	// The first state's entered event points back to 0, not to
+	// ExecutionStarted, as every history AWS records shows.
+	root := &Path{ID: RootPathID, Graph: s.def.Root.ID}
 	if x.NextID < RootPathID {
 		x.NextID = RootPathID
 	}
