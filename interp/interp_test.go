@@ -797,13 +797,15 @@ func TestDistributedMapDispatchesARun(t *testing.T) {
 
 // TestHistoryPreviousEventIDs pins previousEventId as AWS records it (the
 // mock corpus's recordings): ExecutionStarted and the first state's entered
-// event point back to 0, every later event to the one before it on its path.
+// event point back to 0, every later event to the one before it on its path,
+// but a Distributed Map's exit, which points back to its MapRunStarted.
 func TestHistoryPreviousEventIDs(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name string
-		def  string
-		want [][2]int64 // {id, previousEventId}
+		name  string
+		def   string
+		input string
+		want  [][2]int64 // {id, previousEventId}
 	}{
 		{
 			name: "pass then task",
@@ -816,11 +818,24 @@ func TestHistoryPreviousEventIDs(t *testing.T) {
 			def:  `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"E"}}}`,
 			want: [][2]int64{{1, 0}, {2, 0}, {3, 2}},
 		},
+		{
+			// MapStateExited points back to MapRunStarted (test_map_state_lambda
+			// of the mock corpus).
+			name: "distributed map",
+			def: `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+				"StartAt":"T","States":{"T":{"Type":"Pass","End":true}}},"Next":"P"},"P":{"Type":"Pass","End":true}}}`,
+			input: `[1]`,
+			want:  [][2]int64{{1, 0}, {2, 0}, {3, 2}, {4, 3}, {5, 4}, {6, 5}, {7, 4}, {8, 7}, {9, 8}, {10, 9}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r := drive(t, mustDefinition(t, tt.def), `{}`, echo)
+			input := tt.input
+			if input == "" {
+				input = `{}`
+			}
+			r := drive(t, mustDefinition(t, tt.def), input, echo)
 			var got [][2]int64
 			for _, e := range r.events {
 				got = append(got, [2]int64{e.ID, e.PreviousEventID})
