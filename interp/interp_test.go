@@ -798,7 +798,7 @@ func TestDistributedMapDispatchesARun(t *testing.T) {
 // TestHistoryPreviousEventIDs pins previousEventId as AWS records it (the
 // mock corpus's recordings): ExecutionStarted and the first state's entered
 // event point back to 0, every later event to the one before it on its path,
-// but a Distributed Map's exit, which points back to its MapRunStarted.
+// except around a Map's ends (see the cases).
 func TestHistoryPreviousEventIDs(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -817,6 +817,30 @@ func TestHistoryPreviousEventIDs(t *testing.T) {
 			name: "fail first",
 			def:  `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"E"}}}`,
 			want: [][2]int64{{1, 0}, {2, 0}, {3, 2}},
+		},
+		{
+			// Inline Maps one iteration at a time, as in AWS's recording of
+			// LocalStack's BASE_REFERENCE_IN_ITERATOR_OUTER_SCOPE: the next
+			// MapIterationStarted points back at the last event of the
+			// iteration before (not at its MapIterationSucceeded), and
+			// MapStateExited past MapStateSucceeded.
+			name: "inline maps in sequence",
+			def: `{"StartAt":"O","States":{"O":{"Type":"Map","MaxConcurrency":1,"ItemProcessor":{"StartAt":"I","States":{
+				"I":{"Type":"Map","MaxConcurrency":1,"ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}},"End":true}}}`,
+			input: `[[1,2],[3]]`,
+			want: [][2]int64{
+				{1, 0}, {2, 0}, {3, 2}, // ExecutionStarted, MapStateEntered O, MapStateStarted
+				{4, 3}, {5, 4}, {6, 5}, // O[0]: MapIterationStarted, MapStateEntered I, MapStateStarted
+				{7, 6}, {8, 7}, {9, 8}, {10, 9}, // I[0]: MapIterationStarted, PassStateEntered, PassStateExited, MapIterationSucceeded
+				{11, 9}, {12, 11}, {13, 12}, {14, 13}, // I[1]
+				{15, 14}, {16, 14}, // I: MapStateSucceeded, MapStateExited
+				{17, 16},                     // O[0]: MapIterationSucceeded
+				{18, 16}, {19, 18}, {20, 19}, // O[1]: MapIterationStarted, MapStateEntered I, MapStateStarted
+				{21, 20}, {22, 21}, {23, 22}, {24, 23}, // I[0]
+				{25, 24}, {26, 24}, // I: MapStateSucceeded, MapStateExited
+				{27, 26}, {28, 27}, {29, 27}, // O[1]: MapIterationSucceeded; O: MapStateSucceeded, MapStateExited
+				{30, 29}, // ExecutionSucceeded
+			},
 		},
 		{
 			// MapStateExited points back to MapRunStarted (test_map_state_lambda

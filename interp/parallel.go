@@ -254,6 +254,12 @@ func (s *stepper) childSucceeded(p *Path, c *Path, output any) {
 		if p.state.Map.Mode != asl.MapDistributed {
 			p.LastEventID = c.LastEventID
 			s.emit(p, history.Event{Type: history.MapIterationSucceeded, Name: p.StateName, Index: c.Index})
+			if p.NextItem < len(p.Items) {
+				// AWS points the next MapIterationStarted back at the last
+				// event of the iteration that ended, not at its
+				// MapIterationSucceeded.
+				p.LastEventID = c.LastEventID
+			}
 		}
 		s.startIterations(p)
 	}
@@ -389,14 +395,18 @@ func (s *stepper) dropChild(p *Path, c *Path) {
 
 // childrenDone completes a Parallel or Map state whose children all succeeded.
 func (s *stepper) childrenDone(p *Path) {
-	typ := history.ParallelStateSucceeded
 	if p.state.Type == asl.TypeMap {
-		typ = history.MapStateSucceeded
+		// AWS's MapStateExited points back past MapStateSucceeded (and
+		// MapRunSucceeded), at the event before them, as its recordings show.
+		before := p.LastEventID
 		if p.state.Map.Mode == asl.MapDistributed {
 			s.emit(p, history.Event{Type: history.MapRunSucceeded})
 		}
+		s.emit(p, history.Event{Type: history.MapStateSucceeded})
+		p.LastEventID = before
+	} else {
+		s.emit(p, history.Event{Type: history.ParallelStateSucceeded})
 	}
-	s.emit(p, history.Event{Type: typ})
 	results := p.Results
 	p.Results, p.Items, p.Children = nil, nil, nil
 	out, assigned, err := s.resultOutput(p, results)
