@@ -819,6 +819,15 @@ func TestHistoryPreviousEventIDs(t *testing.T) {
 			want: [][2]int64{{1, 0}, {2, 0}, {3, 2}},
 		},
 		{
+			// AWS's recording of LocalStack's BASE_UNDEFINED_OUTPUT_MULTIPLE_STATES:
+			// an EvaluationFailed right after the entered event points back
+			// where the entered event points.
+			name: "evaluation fails on entry",
+			def: `{"QueryLanguage":"JSONata","StartAt":"S0","States":{"S0":{"Type":"Pass","Next":"S1"},"S1":{"Type":"Pass","Next":"S2"},
+				"S2":{"Type":"Pass","Output":{"result":"{% $doesNotExist %}"},"End":true}}}`,
+			want: [][2]int64{{1, 0}, {2, 0}, {3, 2}, {4, 3}, {5, 4}, {6, 5}, {7, 5}, {8, 7}},
+		},
+		{
 			// Inline Maps one iteration at a time, as in AWS's recording of
 			// LocalStack's BASE_REFERENCE_IN_ITERATOR_OUTER_SCOPE: the next
 			// MapIterationStarted points back at the last event of the
