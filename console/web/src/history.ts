@@ -104,7 +104,20 @@ export function analyze(events: HistoryEvent[], execStatus: ExecutionStatus): An
       owner.set(e.id, run);
       continue;
     }
-    const run = ownerOf(e, d, owner.get(prev));
+    let from = owner.get(prev);
+    if (e.type === 'EvaluationFailed' && typeof d.state === 'string') {
+      // AWS points an EvaluationFailed that comes right after its state's
+      // entry where the entry points (before the state): the state is the
+      // latest run its details name.
+      for (let i = a.runs.length - 1; i >= 0; i--) {
+        const r = a.runs[i];
+        if (r.name === d.state && r.id < e.id && r.exitedAt === undefined) {
+          from = r;
+          break;
+        }
+      }
+    }
+    const run = ownerOf(e, d, from);
     if (!run) continue;
     owner.set(e.id, run);
     run.lastEventAt = e.timestamp;
