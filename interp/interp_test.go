@@ -852,6 +852,15 @@ func TestHistoryPreviousEventIDs(t *testing.T) {
 			},
 		},
 		{
+			// ParallelStateSucceeded and ParallelStateExited point back at the
+			// last event of the branch that ended last (the mock corpus's
+			// test_parallel_state_lambda: ParallelStateExited 15 points to 13).
+			name: "parallel",
+			def: `{"StartAt":"Par","States":{"Par":{"Type":"Parallel","End":true,"Branches":[
+				{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}},{"StartAt":"B","States":{"B":{"Type":"Pass","End":true}}}]}}}`,
+			want: [][2]int64{{1, 0}, {2, 0}, {3, 2}, {4, 3}, {5, 3}, {6, 4}, {7, 5}, {8, 7}, {9, 7}, {10, 9}},
+		},
+		{
 			// MapStateExited points back to MapRunStarted (test_map_state_lambda
 			// of the mock corpus).
 			name: "distributed map",

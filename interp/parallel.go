@@ -264,6 +264,11 @@ func (s *stepper) childSucceeded(p *Path, c *Path, output any) {
 		s.startIterations(p)
 	}
 	if p.Remaining == 0 {
+		if p.state.Type == asl.TypeParallel {
+			// The Parallel's end points back at the last event of the
+			// branch that ended last, as AWS records it.
+			p.LastEventID = c.LastEventID
+		}
 		s.childrenDone(p)
 	}
 }
@@ -395,18 +400,19 @@ func (s *stepper) dropChild(p *Path, c *Path) {
 
 // childrenDone completes a Parallel or Map state whose children all succeeded.
 func (s *stepper) childrenDone(p *Path) {
+	// AWS's MapStateExited and ParallelStateExited point back past
+	// MapStateSucceeded (and MapRunSucceeded) or ParallelStateSucceeded, at
+	// the event before them, as its recordings show.
+	before := p.LastEventID
 	if p.state.Type == asl.TypeMap {
-		// AWS's MapStateExited points back past MapStateSucceeded (and
-		// MapRunSucceeded), at the event before them, as its recordings show.
-		before := p.LastEventID
 		if p.state.Map.Mode == asl.MapDistributed {
 			s.emit(p, history.Event{Type: history.MapRunSucceeded})
 		}
 		s.emit(p, history.Event{Type: history.MapStateSucceeded})
-		p.LastEventID = before
 	} else {
 		s.emit(p, history.Event{Type: history.ParallelStateSucceeded})
 	}
+	p.LastEventID = before
 	results := p.Results
 	p.Results, p.Items, p.Children = nil, nil, nil
 	out, assigned, err := s.resultOutput(p, results)
