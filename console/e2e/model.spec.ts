@@ -91,7 +91,7 @@ test('a waiting callback, and its token where the definition put it', () => {
 // an EvaluationFailed right after its state's entry points where the entry
 // points, an inline Map's next MapIterationStarted at the last event of the
 // iteration before, and MapStateExited past MapStateSucceeded.
-test('AWS-linked histories: an EvaluationFailed belongs to its state, Map iterations to their Map', () => {
+test('AWS-linked histories: an EvaluationFailed belongs to its state, Map iterations and ends to their Map or Parallel', () => {
   const ev = (id: number, previousEventId: number, type: string, details: Record<string, any> = {}) => {
     const key = type.endsWith('StateEntered') ? 'stateEnteredEventDetails'
       : type.endsWith('StateExited') ? 'stateExitedEventDetails'
@@ -125,4 +125,17 @@ test('AWS-linked histories: an EvaluationFailed belongs to its state, Map iterat
   expect(Object.fromEntries([...a.states].map(([k, v]) => [k, v.status]))).toEqual({ M: 'succeeded', P: 'succeeded' });
   expect(a.states.get('P')!.runs.map((r) => [r.parent, r.iteration])).toEqual([[2, 0], [2, 1]]);
   expect([8, 12, 13].map((id) => a.runOf.get(id)?.name)).toEqual(['M', 'M', 'M']);
+  // A Parallel's ParallelStateSucceeded and ParallelStateExited point back at
+  // the last event of the branch that ended last (the mock corpus's
+  // test_parallel_state_lambda).
+  const par = [
+    ev(1, 0, 'ExecutionStarted'), ev(2, 0, 'ParallelStateEntered', { name: 'Par' }), ev(3, 2, 'ParallelStateStarted'),
+    ev(4, 3, 'PassStateEntered', { name: 'A' }), ev(5, 3, 'PassStateEntered', { name: 'B' }),
+    ev(6, 4, 'PassStateExited', { name: 'A' }), ev(7, 5, 'PassStateExited', { name: 'B' }),
+    ev(8, 7, 'ParallelStateSucceeded'), ev(9, 7, 'ParallelStateExited', { name: 'Par' }), ev(10, 9, 'ExecutionSucceeded'),
+  ];
+  a = analyze(par as any, 'SUCCEEDED');
+  expect(Object.fromEntries([...a.states].map(([k, v]) => [k, v.status]))).toEqual({ Par: 'succeeded', A: 'succeeded', B: 'succeeded' });
+  expect(a.states.get('Par')!.runs[0].exitedAt).toBe(9);
+  expect(a.states.get('B')!.runs[0].exitedAt).toBe(7);
 });

@@ -63,11 +63,13 @@ export function analyze(events: HistoryEvent[], execStatus: ExecutionStatus): An
   const closed = new Set<number>();
   // An event belongs to the run of its previous event, except the events of
   // a Map or Parallel state that follow the last event of an inner state:
-  // those belong to the enclosing Map (by name) or to the innermost
-  // Parallel or Map still open.
+  // those belong to the enclosing Map or Parallel (by name) or to the
+  // innermost Parallel or Map still open.
   const ownerOf = (e: HistoryEvent, d: Record<string, any>, from: StateRun | undefined): StateRun | undefined => {
     let r = from;
-    if (e.type.startsWith('MapIteration')) {
+    if (e.type.startsWith('MapIteration') || e.type.endsWith('StateExited')) {
+      // A Parallel's exit points back at the last event of a branch (AWS's
+      // link): the run is the enclosing one of the exit's name.
       while (r && r.name !== d.name) r = r.parent === undefined ? undefined : a.byId.get(r.parent);
     } else if (/^(Map|Parallel)State(Succeeded|Failed|Aborted)$/.test(e.type)) {
       while (r && ((r.type !== 'Map' && r.type !== 'Parallel') || closed.has(r.id))) r = r.parent === undefined ? undefined : a.byId.get(r.parent);
