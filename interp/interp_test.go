@@ -862,3 +862,97 @@ func TestDistributedMapBatchesByBytes(t *testing.T) {
 		})
 	}
 }
+
+// TestHistoryPreviousEventIDs pins previousEventId as AWS records it (the
+// mock corpus's recordings): ExecutionStarted and the first state's entered
+// event point back to 0, every later event to the one before it on its path,
+// except around a Map's ends (see the cases).
+func TestHistoryPreviousEventIDs(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		def   string
+		input string
+		want  [][2]int64 // {id, previousEventId}
+	}{
+		{
+			name: "pass then task",
+			def: `{"StartAt":"P","States":{"P":{"Type":"Pass","Next":"T"},
+				"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:f","End":true}}}`,
+			want: [][2]int64{{1, 0}, {2, 0}, {3, 2}, {4, 3}, {5, 4}, {6, 5}, {7, 6}, {8, 7}, {9, 8}},
+		},
+		{
+			name: "fail first",
+			def:  `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"E"}}}`,
+			want: [][2]int64{{1, 0}, {2, 0}, {3, 2}},
+		},
+		{
+			// AWS's recording of LocalStack's BASE_UNDEFINED_OUTPUT_MULTIPLE_STATES:
+			// an EvaluationFailed right after the entered event points back
+			// where the entered event points.
+			name: "evaluation fails on entry",
+			def: `{"QueryLanguage":"JSONata","StartAt":"S0","States":{"S0":{"Type":"Pass","Next":"S1"},"S1":{"Type":"Pass","Next":"S2"},
+				"S2":{"Type":"Pass","Output":{"result":"{% $doesNotExist %}"},"End":true}}}`,
+			want: [][2]int64{{1, 0}, {2, 0}, {3, 2}, {4, 3}, {5, 4}, {6, 5}, {7, 5}, {8, 7}},
+		},
+		{
+			// Inline Maps one iteration at a time, as in AWS's recording of
+			// LocalStack's BASE_REFERENCE_IN_ITERATOR_OUTER_SCOPE: the next
+			// MapIterationStarted points back at the last event of the
+			// iteration before (not at its MapIterationSucceeded), and
+			// MapStateExited past MapStateSucceeded.
+			name: "inline maps in sequence",
+			def: `{"StartAt":"O","States":{"O":{"Type":"Map","MaxConcurrency":1,"ItemProcessor":{"StartAt":"I","States":{
+				"I":{"Type":"Map","MaxConcurrency":1,"ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}},"End":true}}}`,
+			input: `[[1,2],[3]]`,
+			want: [][2]int64{
+				{1, 0}, {2, 0}, {3, 2}, // ExecutionStarted, MapStateEntered O, MapStateStarted
+				{4, 3}, {5, 4}, {6, 5}, // O[0]: MapIterationStarted, MapStateEntered I, MapStateStarted
+				{7, 6}, {8, 7}, {9, 8}, {10, 9}, // I[0]: MapIterationStarted, PassStateEntered, PassStateExited, MapIterationSucceeded
+				{11, 9}, {12, 11}, {13, 12}, {14, 13}, // I[1]
+				{15, 14}, {16, 14}, // I: MapStateSucceeded, MapStateExited
+				{17, 16},                     // O[0]: MapIterationSucceeded
+				{18, 16}, {19, 18}, {20, 19}, // O[1]: MapIterationStarted, MapStateEntered I, MapStateStarted
+				{21, 20}, {22, 21}, {23, 22}, {24, 23}, // I[0]
+				{25, 24}, {26, 24}, // I: MapStateSucceeded, MapStateExited
+				{27, 26}, {28, 27}, {29, 27}, // O[1]: MapIterationSucceeded; O: MapStateSucceeded, MapStateExited
+				{30, 29}, // ExecutionSucceeded
+			},
+		},
+		{
+			// ParallelStateSucceeded and ParallelStateExited point back at the
+			// last event of the branch that ended last (the mock corpus's
+			// test_parallel_state_lambda: ParallelStateExited 15 points to 13).
+			name: "parallel",
+			def: `{"StartAt":"Par","States":{"Par":{"Type":"Parallel","End":true,"Branches":[
+				{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}},{"StartAt":"B","States":{"B":{"Type":"Pass","End":true}}}]}}}`,
+			want: [][2]int64{{1, 0}, {2, 0}, {3, 2}, {4, 3}, {5, 3}, {6, 4}, {7, 5}, {8, 7}, {9, 7}, {10, 9}},
+		},
+		{
+			// MapStateExited points back to MapRunStarted (test_map_state_lambda
+			// of the mock corpus).
+			name: "distributed map",
+			def: `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+				"StartAt":"T","States":{"T":{"Type":"Pass","End":true}}},"Next":"P"},"P":{"Type":"Pass","End":true}}}`,
+			input: `[1]`,
+			want:  [][2]int64{{1, 0}, {2, 0}, {3, 2}, {4, 3}, {5, 4}, {6, 5}, {7, 4}, {8, 7}, {9, 8}, {10, 9}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			input := tt.input
+			if input == "" {
+				input = `{}`
+			}
+			r := drive(t, mustDefinition(t, tt.def), input, echo)
+			var got [][2]int64
+			for _, e := range r.events {
+				got = append(got, [2]int64{e.ID, e.PreviousEventID})
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("history %v: (id, previousEventId)\n got %v\nwant %v", r.types(), got, tt.want)
+			}
+		})
+	}
+}

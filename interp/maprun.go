@@ -329,8 +329,12 @@ func (s *stepper) mapRunEvent(p *Path, ev Event) {
 	switch ev.Kind {
 	case EventTaskSucceeded:
 		p.TaskID, p.MapRun = 0, ""
+		started := p.LastEventID // MapRunStarted (or MapRunRedriven)
 		s.emit(p, history.Event{Type: history.MapRunSucceeded})
 		s.emit(p, history.Event{Type: history.MapStateSucceeded})
+		// AWS's MapStateExited points back to MapRunStarted, not to
+		// MapStateSucceeded, as its recordings show.
+		p.LastEventID = started
 		out, assigned, err := s.resultOutput(p, ev.Output)
 		if err != nil {
 			s.fail(p, s.stateFailure(p, err))

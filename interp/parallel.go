@@ -254,10 +254,21 @@ func (s *stepper) childSucceeded(p *Path, c *Path, output any) {
 		if p.state.Map.Mode != asl.MapDistributed {
 			p.LastEventID = c.LastEventID
 			s.emit(p, history.Event{Type: history.MapIterationSucceeded, Name: p.StateName, Index: c.Index})
+			if p.NextItem < len(p.Items) {
+				// AWS points the next MapIterationStarted back at the last
+				// event of the iteration that ended, not at its
+				// MapIterationSucceeded.
+				p.LastEventID = c.LastEventID
+			}
 		}
 		s.startIterations(p)
 	}
 	if p.Remaining == 0 {
+		if p.state.Type == asl.TypeParallel {
+			// The Parallel's end points back at the last event of the
+			// branch that ended last, as AWS records it.
+			p.LastEventID = c.LastEventID
+		}
 		s.childrenDone(p)
 	}
 }
@@ -389,14 +400,19 @@ func (s *stepper) dropChild(p *Path, c *Path) {
 
 // childrenDone completes a Parallel or Map state whose children all succeeded.
 func (s *stepper) childrenDone(p *Path) {
-	typ := history.ParallelStateSucceeded
+	// AWS's MapStateExited and ParallelStateExited point back past
+	// MapStateSucceeded (and MapRunSucceeded) or ParallelStateSucceeded, at
+	// the event before them, as its recordings show.
+	before := p.LastEventID
 	if p.state.Type == asl.TypeMap {
-		typ = history.MapStateSucceeded
 		if p.state.Map.Mode == asl.MapDistributed {
 			s.emit(p, history.Event{Type: history.MapRunSucceeded})
 		}
+		s.emit(p, history.Event{Type: history.MapStateSucceeded})
+	} else {
+		s.emit(p, history.Event{Type: history.ParallelStateSucceeded})
 	}
-	s.emit(p, history.Event{Type: typ})
+	p.LastEventID = before
 	results := p.Results
 	p.Results, p.Items, p.Children = nil, nil, nil
 	out, assigned, err := s.resultOutput(p, results)

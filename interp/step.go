@@ -297,7 +297,9 @@ func (s *stepper) start() {
 	if s.def.TimeoutSeconds > 0 {
 		x.TimeoutTimer = s.armTimer(TimerExecutionTimeout, time.Duration(s.def.TimeoutSeconds)*time.Second)
 	}
-	root := &Path{ID: RootPathID, Graph: s.def.Root.ID, LastEventID: x.LastEventID}
+	// The first state's entered event points back to 0, not to
+	// ExecutionStarted, as every history AWS records shows.
+	root := &Path{ID: RootPathID, Graph: s.def.Root.ID}
 	if x.NextID < RootPathID {
 		x.NextID = RootPathID
 	}
@@ -440,9 +442,26 @@ func (s *stepper) stateFailure(p *Path, err error) *aslerr.Failure {
 		if errors.As(err, &qe) {
 			location = qe.Field
 		}
+		entryFailure, n := p.LastEventID == p.EnteredEventID, len(s.res.Events)
 		s.emit(p, history.Event{Type: history.EvaluationFailed, Error: out.Name, Cause: out.Cause, Location: location, State: p.StateName})
+		if entryFailure && len(s.res.Events) == n+1 {
+			s.linkToEntered(p, &s.res.Events[n])
+		}
 	}
 	return out
+}
+
+// linkToEntered points e, just recorded on p, back where p's entered event
+// points, as AWS records an EvaluationFailed that comes right after the
+// state's entered event. It does nothing when the entered event was recorded
+// by an earlier step.
+func (s *stepper) linkToEntered(p *Path, e *history.Event) {
+	for i := len(s.res.Events) - 1; i >= 0; i-- {
+		if s.res.Events[i].ID == p.EnteredEventID {
+			e.PreviousEventID = s.res.Events[i].PreviousEventID
+			return
+		}
+	}
 }
 
 // checkSize enforces the payload quota.

@@ -86,3 +86,56 @@ test('a waiting callback, and its token where the definition put it', () => {
   expect(tokenOf({ Arguments: { Payload: { t: '{% $states.context.Task.Token %}' } } }, '{"Payload":{"t":"abc"}}')).toBe('abc');
   expect(tokenOf({ Parameters: { Payload: { 'n.$': '$.n' } } }, '{"Payload":{"n":"abc"}}')).toBeUndefined();
 });
+
+// Histories linked as AWS links them (LocalStack's recordings against AWS):
+// an EvaluationFailed right after its state's entry points where the entry
+// points, an inline Map's next MapIterationStarted at the last event of the
+// iteration before, and MapStateExited past MapStateSucceeded.
+test('AWS-linked histories: an EvaluationFailed belongs to its state, Map iterations and ends to their Map or Parallel', () => {
+  const ev = (id: number, previousEventId: number, type: string, details: Record<string, any> = {}) => {
+    const key = type.endsWith('StateEntered') ? 'stateEnteredEventDetails'
+      : type.endsWith('StateExited') ? 'stateExitedEventDetails'
+      : type.charAt(0).toLowerCase() + type.slice(1) + 'EventDetails';
+    return { id, previousEventId, type, timestamp: id, [key]: details };
+  };
+  const failed = { error: 'States.QueryEvaluationError', cause: 'returned nothing (undefined).', location: 'Output/result', state: 'S2' };
+  const later = [
+    ev(1, 0, 'ExecutionStarted'), ev(2, 0, 'PassStateEntered', { name: 'S0' }), ev(3, 2, 'PassStateExited', { name: 'S0' }),
+    ev(4, 3, 'PassStateEntered', { name: 'S1' }), ev(5, 4, 'PassStateExited', { name: 'S1' }),
+    ev(6, 5, 'PassStateEntered', { name: 'S2' }), ev(7, 5, 'EvaluationFailed', failed), ev(8, 7, 'ExecutionFailed', failed),
+  ];
+  let a = analyze(later as any, 'FAILED');
+  expect(Object.fromEntries([...a.states].map(([k, v]) => [k, v.status]))).toEqual({ S0: 'succeeded', S1: 'succeeded', S2: 'failed' });
+  expect(a.states.get('S2')!.runs[0]).toMatchObject({ error: 'States.QueryEvaluationError' });
+  const first = [
+    ev(1, 0, 'ExecutionStarted'), ev(2, 0, 'PassStateEntered', { name: 'S2' }),
+    ev(3, 0, 'EvaluationFailed', failed), ev(4, 3, 'ExecutionFailed', failed),
+  ];
+  a = analyze(first as any, 'FAILED');
+  expect(a.states.get('S2')!.status).toBe('failed');
+  const map = [
+    ev(1, 0, 'ExecutionStarted'), ev(2, 0, 'MapStateEntered', { name: 'M' }), ev(3, 2, 'MapStateStarted', { length: 2 }),
+    ev(4, 3, 'MapIterationStarted', { name: 'M', index: 0 }), ev(5, 4, 'PassStateEntered', { name: 'P' }), ev(6, 5, 'PassStateExited', { name: 'P' }),
+    ev(7, 6, 'MapIterationSucceeded', { name: 'M', index: 0 }), ev(8, 6, 'MapIterationStarted', { name: 'M', index: 1 }),
+    ev(9, 8, 'PassStateEntered', { name: 'P' }), ev(10, 9, 'PassStateExited', { name: 'P' }),
+    ev(11, 10, 'MapIterationSucceeded', { name: 'M', index: 1 }), ev(12, 11, 'MapStateSucceeded'),
+    ev(13, 11, 'MapStateExited', { name: 'M' }), ev(14, 13, 'ExecutionSucceeded'),
+  ];
+  a = analyze(map as any, 'SUCCEEDED');
+  expect(Object.fromEntries([...a.states].map(([k, v]) => [k, v.status]))).toEqual({ M: 'succeeded', P: 'succeeded' });
+  expect(a.states.get('P')!.runs.map((r) => [r.parent, r.iteration])).toEqual([[2, 0], [2, 1]]);
+  expect([8, 12, 13].map((id) => a.runOf.get(id)?.name)).toEqual(['M', 'M', 'M']);
+  // A Parallel's ParallelStateSucceeded and ParallelStateExited point back at
+  // the last event of the branch that ended last (the mock corpus's
+  // test_parallel_state_lambda).
+  const par = [
+    ev(1, 0, 'ExecutionStarted'), ev(2, 0, 'ParallelStateEntered', { name: 'Par' }), ev(3, 2, 'ParallelStateStarted'),
+    ev(4, 3, 'PassStateEntered', { name: 'A' }), ev(5, 3, 'PassStateEntered', { name: 'B' }),
+    ev(6, 4, 'PassStateExited', { name: 'A' }), ev(7, 5, 'PassStateExited', { name: 'B' }),
+    ev(8, 7, 'ParallelStateSucceeded'), ev(9, 7, 'ParallelStateExited', { name: 'Par' }), ev(10, 9, 'ExecutionSucceeded'),
+  ];
+  a = analyze(par as any, 'SUCCEEDED');
+  expect(Object.fromEntries([...a.states].map(([k, v]) => [k, v.status]))).toEqual({ Par: 'succeeded', A: 'succeeded', B: 'succeeded' });
+  expect(a.states.get('Par')!.runs[0].exitedAt).toBe(9);
+  expect(a.states.get('B')!.runs[0].exitedAt).toBe(7);
+});

@@ -63,11 +63,13 @@ export function analyze(events: HistoryEvent[], execStatus: ExecutionStatus): An
   const closed = new Set<number>();
   // An event belongs to the run of its previous event, except the events of
   // a Map or Parallel state that follow the last event of an inner state:
-  // those belong to the enclosing Map (by name) or to the innermost
-  // Parallel or Map still open.
+  // those belong to the enclosing Map or Parallel (by name) or to the
+  // innermost Parallel or Map still open.
   const ownerOf = (e: HistoryEvent, d: Record<string, any>, from: StateRun | undefined): StateRun | undefined => {
     let r = from;
-    if (e.type.startsWith('MapIteration')) {
+    if (e.type.startsWith('MapIteration') || e.type.endsWith('StateExited')) {
+      // A Parallel's exit points back at the last event of a branch (AWS's
+      // link): the run is the enclosing one of the exit's name.
       while (r && r.name !== d.name) r = r.parent === undefined ? undefined : a.byId.get(r.parent);
     } else if (/^(Map|Parallel)State(Succeeded|Failed|Aborted)$/.test(e.type)) {
       while (r && ((r.type !== 'Map' && r.type !== 'Parallel') || closed.has(r.id))) r = r.parent === undefined ? undefined : a.byId.get(r.parent);
@@ -104,7 +106,20 @@ export function analyze(events: HistoryEvent[], execStatus: ExecutionStatus): An
       owner.set(e.id, run);
       continue;
     }
-    const run = ownerOf(e, d, owner.get(prev));
+    let from = owner.get(prev);
+    if (e.type === 'EvaluationFailed' && typeof d.state === 'string') {
+      // AWS points an EvaluationFailed that comes right after its state's
+      // entry where the entry points (before the state): the state is the
+      // latest run its details name.
+      for (let i = a.runs.length - 1; i >= 0; i--) {
+        const r = a.runs[i];
+        if (r.name === d.state && r.id < e.id && r.exitedAt === undefined) {
+          from = r;
+          break;
+        }
+      }
+    }
+    const run = ownerOf(e, d, from);
     if (!run) continue;
     owner.set(e.id, run);
     run.lastEventAt = e.timestamp;
