@@ -143,6 +143,9 @@ type Engine struct {
 	seed   maphash.Seed
 	shards []chan *job
 	commit chan *commitReq
+	// committerDone is closed when the committer has returned: a request it
+	// did not take by then is never answered (commitWait).
+	committerDone chan struct{}
 
 	ctx      context.Context // the engine's lifetime: cancelled by Stop
 	cancel   context.CancelFunc
@@ -227,7 +230,7 @@ func New(opts Options) *Engine {
 		limits: opts.Limits, log: opts.Logger, committed: opts.Committed, forget: opts.ForgetFinished, prefix: opts.ExecutionPrefix,
 		node: opts.Node, lease: opts.Lease, poll: opts.Poll, children: opts.Children, tokenPrefix: opts.TokenPrefix, stepTime: opts.StepTime,
 		items: opts.ItemReader, results: opts.ResultWriter, stopCh: make(chan struct{}), mapRuns: map[string]chan struct{}{},
-		seed: maphash.MakeSeed(), commit: make(chan *commitReq, 1024), wakeTimers: make(chan struct{}, 1), wakeAdopt: make(chan struct{}, 1),
+		seed: maphash.MakeSeed(), commit: make(chan *commitReq, 1024), committerDone: make(chan struct{}), wakeTimers: make(chan struct{}, 1), wakeAdopt: make(chan struct{}, 1),
 		running: map[string]context.CancelFunc{}, waiters: map[int64][]chan *store.Execution{}, activity: map[string]chan struct{}{},
 		claiming:   map[string]struct{}{},
 		childTasks: map[string]*childTask{}, mocks: opts.Mocks, obs: opts.Observer,
@@ -662,7 +665,9 @@ type commitReq struct {
 	done   chan error
 }
 
-// commitWait commits a change through the committer and waits for it.
+// commitWait commits a change through the committer and waits for it. Once
+// the engine stops, a change the committer did not take is not committed
+// and the answer is ErrStopping.
 func (e *Engine) commitWait(c *store.Change) error {
 	req := &commitReq{change: c, done: make(chan error, 1)}
 	select {
@@ -670,13 +675,28 @@ func (e *Engine) commitWait(c *store.Change) error {
 	case <-e.ctx.Done():
 		return ErrStopping
 	}
-	return <-req.done
+	// The queue is buffered, so the send above may succeed after the
+	// committer has returned (or just before, while it sees the stop): it
+	// would never answer, and the step, its shard and Stop would wait
+	// forever. The committer answers what it takes before it returns.
+	select {
+	case err := <-req.done:
+		return err
+	case <-e.committerDone:
+		select {
+		case err := <-req.done:
+			return err
+		default:
+			return ErrStopping
+		}
+	}
 }
 
 // committer commits changes in batches: whatever is waiting goes into one
 // transaction, so concurrent steps share one fsync.
 func (e *Engine) committer() {
 	defer e.wg.Done()
+	defer close(e.committerDone)
 	const maxBatch = 256
 	batch := make([]*commitReq, 0, maxBatch)
 	changes := make([]*store.Change, 0, maxBatch)

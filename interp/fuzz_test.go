@@ -14,7 +14,11 @@ import (
 
 // FuzzStep runs any definition that parses on any input to its end (tasks echo
 // their input, timers fire in order) and requires that nothing panics, that the
-// execution ends, and that its history is well formed.
+// execution ends, and that its history is well formed. It runs under the
+// production limits: interp.DefaultLimits (25,000 history events, AWS's
+// payload size, the inline Map's 40) and each evaluation under
+// budget.Default on the wall clock. The source is no Yielder, so a step ends
+// on its transition bound alone and an input replays the same steps.
 func FuzzStep(f *testing.F) {
 	f.Add([]byte(chain(3)), []byte(`{"n":1}`))
 	f.Add([]byte(`{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"`+lambdaARN+`","Retry":[{"ErrorEquals":["States.ALL"]}],"End":true}}},"End":true}}}`), []byte(`[1,2,3]`))
@@ -50,14 +54,15 @@ func FuzzStep(f *testing.F) {
 			return
 		}
 		x := newExecution(in)
-		x.Limits.MaxHistoryEvents = 2000
-		src := newSource()
+		src := wallClockSource{newSource()}
 		now := epoch
 		var res interp.Result
 		var queue []interp.Event
 		var timers []interp.Timer
 		ev := interp.Event{Kind: interp.EventStart}
-		for step := 0; step < 5000; step++ {
+		// As many steps as the history may have events: ample for an
+		// execution to end (one still running after them passes, as before).
+		for step := int64(0); step <= x.Limits.MaxHistoryEvents; step++ {
 			res.Reset()
 			if err := interp.Step(def, x, ev, now, src, &res); err != nil {
 				t.Fatalf("Step: %v", err)
@@ -71,7 +76,7 @@ func FuzzStep(f *testing.F) {
 				}
 			}
 			if x.Status != interp.StatusRunning {
-				if x.LastEventID > 2000 {
+				if x.LastEventID > x.Limits.MaxHistoryEvents {
 					t.Fatalf("%d history events past the limit", x.LastEventID)
 				}
 				return
@@ -99,3 +104,11 @@ func FuzzStep(f *testing.F) {
 		}
 	})
 }
+
+// wallClockSource is the test's seeded source with the wall clock that the
+// evaluations' time budget is measured on (interp.Clock), as the engine's.
+type wallClockSource struct{ *seededSource }
+
+func (wallClockSource) Now() time.Time { return time.Now() }
+
+var _ interp.Clock = wallClockSource{}

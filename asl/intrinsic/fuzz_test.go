@@ -2,14 +2,21 @@ package intrinsic
 
 import (
 	"errors"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stepd/stepd/asl/aslerr"
+	"github.com/stepd/stepd/asl/jsonpath"
+	"github.com/stepd/stepd/budget"
 	"github.com/stepd/stepd/jsonvalue"
 )
 
 // FuzzParseEval parses arbitrary calls and evaluates those that parse against
-// arbitrary inputs: nothing may panic, and every failure is an *aslerr.Failure.
+// arbitrary inputs, under the production budget (budget.Default on the wall
+// clock, which the call's path arguments spend too, as in package asl):
+// nothing may panic, every failure is an *aslerr.Failure, and an evaluation
+// ends in bounded time.
 func FuzzParseEval(f *testing.F) {
 	input := `{"a":[1,2,2,"x",{"k":null}],"s":"a,b,,c","n":3,"f":-1.5,"o":{"k":1},"t":"{} and {}"}`
 	for _, s := range []string{
@@ -37,7 +44,12 @@ func FuzzParseEval(f *testing.F) {
 			return
 		}
 		before := jsonvalue.String(in)
-		v, err := c.Eval(&testEnv{input: in, context: in, vars: map[string]any{}})
+		b := budget.New(budget.Default, time.Now)
+		start := time.Now()
+		v, err := c.EvalWithin(budgetEnv{&testEnv{input: in, context: in, vars: map[string]any{}}, b}, b)
+		if d := time.Since(start); d > 5*time.Second {
+			t.Fatalf("Eval(%q) ran %v under a budget of %v", expr, d, budget.Default.Time)
+		}
 		if err != nil {
 			var fl *aslerr.Failure
 			if !errors.As(err, &fl) || fl.Name != aslerr.Runtime {
@@ -50,4 +62,31 @@ func FuzzParseEval(f *testing.F) {
 			t.Fatalf("Eval(%q) changed its input", expr)
 		}
 	})
+}
+
+// budgetEnv resolves path arguments under the call's budget, as package asl
+// does: a path past it fails with the budget's error.
+type budgetEnv struct {
+	*testEnv
+	b *budget.Budget
+}
+
+func (e budgetEnv) Resolve(p *jsonpath.Path) (any, error) {
+	var root any
+	switch p.Root() {
+	case jsonpath.RootContext:
+		root = e.context
+	case jsonpath.RootVariable:
+		root = e.vars[p.Variable()]
+	default:
+		root = e.input
+	}
+	v, found, err := p.LookupWithin(root, e.b)
+	if errors.Is(err, budget.ErrExceeded) {
+		return nil, err
+	}
+	if err != nil || !found {
+		return nil, ArgumentNotFound(strings.Replace(p.String(), "$$", "$", 1), e.input)
+	}
+	return v, nil
 }

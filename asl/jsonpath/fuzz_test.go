@@ -2,14 +2,18 @@ package jsonpath
 
 import (
 	"testing"
+	"time"
 
+	"github.com/stepd/stepd/budget"
 	"github.com/stepd/stepd/jsonvalue"
 )
 
 // FuzzCompileGet compiles arbitrary paths and evaluates those that compile
-// against arbitrary documents: nothing may panic, a definite path answers a
-// value or a *NotFoundError, an indefinite one a list, and Set on a reference
-// path leaves its root unchanged.
+// against arbitrary documents, under the production budget (budget.Default
+// on the wall clock, as package asl evaluates them): nothing may panic, a
+// definite path answers a value or a *NotFoundError, an indefinite one a
+// list or the budget's error, in bounded time, and Set on a reference path
+// leaves its root unchanged.
 func FuzzCompileGet(f *testing.F) {
 	for _, s := range []string{
 		"$", "$$", "$x", "$.a.b", "$['a b'][0]", "$.a[*]", "$..a", "$.a[1:3]", "$.a[-1:]", "$.a[0,1]",
@@ -31,7 +35,11 @@ func FuzzCompileGet(f *testing.F) {
 			return
 		}
 		before := jsonvalue.String(root)
-		v, err := p.Get(root)
+		start := time.Now()
+		v, err := p.GetWithin(root, budget.New(budget.Default, time.Now))
+		if d := time.Since(start); d > 5*time.Second {
+			t.Fatalf("Get(%q) ran %v under a budget of %v", path, d, budget.Default.Time)
+		}
 		if err == nil && !p.Definite() && p.fn == nil {
 			if _, ok := v.([]any); !ok {
 				t.Fatalf("Get(%q) of an indefinite path = %T", path, v)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"io"
 	"log/slog"
 	"net/http"
@@ -47,6 +48,7 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	evalSteps := fs.Int64("eval-steps", budget.Default.Steps, "most steps one evaluation of an expression (JSONata, JSONPath, intrinsic) may take")
 	evalBytes := fs.Int64("eval-bytes", budget.Default.Bytes, "most bytes one evaluation of an expression may build")
 	evalTime := fs.Duration("eval-time", budget.Default.Time, "longest one evaluation of an expression may run (keep it well under 1s: StopExecution waits for it)")
+	inlineMap := addInlineMapFlag(fs.FlagSet)
 	redriveWindow := fs.Duration("redrive-window", engine.DefaultRedriveWindow, "how long after its end an execution may be redriven (AWS: 14 days, 336h)")
 	maxVersions := fs.Int("max-versions", service.DefaultMaxVersions, "most versions a state machine may have (AWS: 1000; negative: no limit)")
 	pprofAddr := fs.String("pprof", "", "serve Go's profiles (net/http/pprof) on this loopback `address` (127.0.0.1:6060)")
@@ -128,7 +130,10 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	if *evalSteps <= 0 || *evalBytes <= 0 || *evalTime <= 0 {
 		return usageErr("--eval-steps, --eval-bytes and --eval-time must be positive")
 	}
-	limits := interp.Limits{MaxPayloadBytes: *maxPayload, MaxHistoryEvents: *maxHistory,
+	if err := checkInlineMap(*inlineMap); err != nil {
+		return err
+	}
+	limits := interp.Limits{MaxPayloadBytes: *maxPayload, MaxHistoryEvents: *maxHistory, MaxInlineMapConcurrency: *inlineMap,
 		Eval: budget.Limits{Steps: *evalSteps, Bytes: *evalBytes, Time: *evalTime}}
 	var logSink service.ExecutionLogSink
 	if *execLogs != "" && *execLogsEndpoint != "" {
@@ -242,6 +247,23 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	}
 	wg.Wait()
 	log.Info("stopped")
+	return nil
+}
+
+// addInlineMapFlag adds --max-inline-map-concurrency, the execution limit
+// that stepd serve and stepd run share.
+func addInlineMapFlag(fs *flag.FlagSet) *int {
+	return fs.Int("max-inline-map-concurrency", interp.DefaultInlineMapConcurrency,
+		"most iterations an inline Map runs at once, whatever its MaxConcurrency (AWS: 40)")
+}
+
+// checkInlineMap refuses a --max-inline-map-concurrency that is not
+// positive: 0 would mean the default to the interpreter, and a negative
+// value nothing at all.
+func checkInlineMap(n int) error {
+	if n <= 0 {
+		return usageErr("--max-inline-map-concurrency must be positive, not %d", n)
+	}
 	return nil
 }
 

@@ -173,3 +173,72 @@ func cpuSeconds(pid int) float64 {
 	fmt.Sscan(fields[12], &stime)
 	return (utime + stime) / 100 // clock ticks
 }
+
+// A graceful shutdown (SIGTERM) while executions are being evaluated and
+// never wait: some spend each pass on a looping JSONata expression until its
+// time budget ends it (and Catch sends them round again), others run a loop
+// of costly Pass and Choice states. stepd exits within a second or so,
+// without failing them: after a restart they are still running.
+func TestShutdownWhileEvaluating(t *testing.T) {
+	n := serve(t)
+	spins := n.createMachine(t, "spins", "STANDARD", `{"QueryLanguage":"JSONata","StartAt":"Init","States":{
+		"Init":{"Type":"Pass","Assign":{"i":0},"Next":"Work"},
+		"Work":{"Type":"Pass","Assign":{"i":"{% $i + 1 %}","s":"{% $sum([1..20000]) %}"},"Next":"Again"},
+		"Again":{"Type":"Choice","Choices":[{"Condition":"{% $i < 100000000 %}","Next":"Work"}],"Default":"Done"},
+		"Done":{"Type":"Succeed"}}}`)
+	loops := n.createMachine(t, "loops-again", "STANDARD", `{"QueryLanguage":"JSONata","StartAt":"Loop","States":{
+		"Loop":{"Type":"Map","Items":"{% `+loop+` %}","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},
+			"Catch":[{"ErrorEquals":["States.ALL"],"Next":"Loop"}],"End":true}}}`)
+	var arns []string
+	for range 4 {
+		arns = append(arns, n.start(t, spins, `{}`), n.start(t, loops, `{}`))
+	}
+	// Until each has been stepped a few times: then a step is being
+	// evaluated whenever the signal comes.
+	began := time.Now()
+	deadline := began.Add(30 * time.Second)
+	for _, arn := range arns {
+		for n.historyLength(t, arn) < 6 {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s has not run", arn)
+			}
+			time.Sleep(50 * time.Millisecond) // polling another process's API
+		}
+	}
+	t.Logf("all running after %v", time.Since(began))
+	cpu := cpuSeconds(n.Pid())
+	time.Sleep(200 * time.Millisecond) // measuring that it is busy
+	busy := cpuSeconds(n.Pid()) - cpu
+
+	// The issue asks for a second; 3 s allows for a loaded machine (CI runs
+	// the suites side by side), while a shutdown that waited for a step's
+	// 10,000 transitions, for the executions to end (they never do) or for
+	// Stop's one-minute grace would take far longer.
+	const bound = 3 * time.Second
+	began = time.Now()
+	n.Stop()
+	took := time.Since(began)
+	t.Logf("stopped in %v, busy for %.2f s of CPU in the 0.2 s before", took, busy)
+	if took > bound {
+		t.Errorf("SIGTERM while evaluating: stepd took %v to exit, over %v", took, bound)
+	}
+
+	if err := n.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for _, arn := range arns {
+		var d description
+		if err := n.call(t, "DescribeExecution", map[string]any{"executionArn": arn}, &d); err != nil {
+			t.Fatal(err)
+		}
+		if d.Status != "RUNNING" {
+			t.Errorf("%s after the restart: %+v, want it still running", arn, d)
+		}
+	}
+	n.answersFast(t, "after the restart")
+	began = time.Now()
+	n.Stop()
+	if took := time.Since(began); took > bound {
+		t.Errorf("SIGTERM after the restart, the executions running again: stepd took %v to exit, over %v", took, bound)
+	}
+}
