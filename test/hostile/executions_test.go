@@ -226,6 +226,21 @@ func TestShutdownWhileEvaluating(t *testing.T) {
 	if err := n.Start(); err != nil {
 		t.Fatal(err)
 	}
+	stopped := map[string]int{}
+	for _, arn := range arns {
+		stopped[arn] = n.historyLength(t, arn)
+	}
+	// The restarted node takes its executions up again at once (a node
+	// releases its own claims when it starts), not after the lease.
+	deadline = time.Now().Add(15 * time.Second)
+	for _, arn := range arns {
+		for n.historyLength(t, arn) <= stopped[arn] {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s did not run again after the restart (%d events still)", arn, stopped[arn])
+			}
+			time.Sleep(50 * time.Millisecond) // polling another process's API
+		}
+	}
 	for _, arn := range arns {
 		var d description
 		if err := n.call(t, "DescribeExecution", map[string]any{"executionArn": arn}, &d); err != nil {
