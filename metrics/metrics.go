@@ -8,6 +8,7 @@ package metrics
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -30,6 +31,79 @@ type Metrics struct {
 	commitErrors  prometheus.Counter
 	timerLateness prometheus.Histogram
 	apiSeconds    *prometheus.HistogramVec
+	// times are the ...Time histograms of each kind of task.
+	times [numKinds]taskTimes
+
+	// mu guards the tasks this process saw scheduled and not yet closed, by
+	// execution ARN and then by the ID of the task's last event (scheduled,
+	// started, submitted): each next event names it as its PreviousEventID.
+	mu    sync.Mutex
+	open  map[string]map[int64]openTask
+	nopen int
+}
+
+// MaxOpenTasks bounds the open tasks a Metrics remembers for the ...Time
+// histograms; a task scheduled beyond it is counted but not timed.
+const MaxOpenTasks = 100_000
+
+// kind is a kind of task, as the CloudWatch metrics group them.
+type kind int
+
+const (
+	activity kind = iota
+	lambdaFunction
+	serviceIntegration
+	numKinds
+)
+
+// taskTimes are a kind of task's CloudWatch ...Time metrics, in
+// milliseconds: ScheduleTime from scheduled to started, RunTime from started
+// to closed, Time from scheduled to closed.
+type taskTimes struct{ schedule, run, total *prometheus.HistogramVec }
+
+// openTask is a task scheduled and not yet closed.
+type openTask struct {
+	kind               kind
+	scheduled, started time.Time
+}
+
+// taskEvent is what an event does to a task: schedule it, start it, move
+// it on (its next event names this one), or close it.
+type taskEvent int
+
+const (
+	scheduled taskEvent = iota + 1
+	started
+	moved
+	closed
+)
+
+// taskEvents are the events of tasks' lives, by kind.
+var taskEvents = map[history.Type]struct {
+	kind kind
+	does taskEvent
+}{
+	history.ActivityScheduled:            {activity, scheduled},
+	history.ActivityStarted:              {activity, started},
+	history.ActivitySucceeded:            {activity, closed},
+	history.ActivityFailed:               {activity, closed},
+	history.ActivityTimedOut:             {activity, closed},
+	history.ActivityScheduleFailed:       {activity, closed},
+	history.LambdaFunctionScheduled:      {lambdaFunction, scheduled},
+	history.LambdaFunctionStarted:        {lambdaFunction, started},
+	history.LambdaFunctionSucceeded:      {lambdaFunction, closed},
+	history.LambdaFunctionFailed:         {lambdaFunction, closed},
+	history.LambdaFunctionTimedOut:       {lambdaFunction, closed},
+	history.LambdaFunctionScheduleFailed: {lambdaFunction, closed},
+	history.LambdaFunctionStartFailed:    {lambdaFunction, closed},
+	history.TaskScheduled:                {serviceIntegration, scheduled},
+	history.TaskStarted:                  {serviceIntegration, started},
+	history.TaskSubmitted:                {serviceIntegration, moved},
+	history.TaskSucceeded:                {serviceIntegration, closed},
+	history.TaskFailed:                   {serviceIntegration, closed},
+	history.TaskTimedOut:                 {serviceIntegration, closed},
+	history.TaskStartFailed:              {serviceIntegration, closed},
+	history.TaskSubmitFailed:             {serviceIntegration, closed},
 }
 
 var _ engine.Observer = (*Metrics)(nil)
@@ -90,6 +164,25 @@ func New() *Metrics {
 		Help: "How long API calls took to answer, by action and HTTP status code.", Buckets: prometheus.ExponentialBuckets(0.0005, 4, 10)},
 		[]string{"action", "code"})
 	m.reg.MustRegister(throttled, m.executionTime, m.commitSeconds, m.commitBatch, m.commitErrors, m.timerLateness, m.apiSeconds)
+	m.open = map[string]map[int64]openTask{}
+	for k, c := range [numKinds]struct{ prefix, what string }{
+		activity:           {"Activity", "activity tasks"},
+		lambdaFunction:     {"LambdaFunction", "Lambda functions"},
+		serviceIntegration: {"ServiceIntegration", "service integration tasks"},
+	} {
+		hist := func(name, help string) *prometheus.HistogramVec {
+			v := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: c.prefix + name,
+				Help:    "Step Functions' " + c.prefix + name + ": milliseconds " + help + ", of " + c.what + ".",
+				Buckets: prometheus.ExponentialBuckets(1, 4, 12)}, []string{"state_machine"})
+			m.reg.MustRegister(v)
+			return v
+		}
+		m.times[k] = taskTimes{
+			schedule: hist("ScheduleTime", "from scheduled to started"),
+			run:      hist("RunTime", "from started to closed"),
+			total:    hist("Time", "from scheduled to closed"),
+		}
+	}
 	return m
 }
 
@@ -118,6 +211,9 @@ func (m *Metrics) Handler() http.Handler {
 func (m *Metrics) Events(row *store.Execution, events []history.Event) {
 	for i := range events {
 		ev := &events[i]
+		if te, ok := taskEvents[ev.Type]; ok {
+			m.task(row, ev, te.kind, te.does)
+		}
 		c, ok := m.byEvent[ev.Type]
 		if !ok {
 			continue
@@ -126,11 +222,64 @@ func (m *Metrics) Events(row *store.Execution, events []history.Event) {
 		switch ev.Type {
 		case history.ExecutionSucceeded, history.ExecutionFailed, history.ExecutionAborted, history.ExecutionTimedOut:
 			if !row.StopTime.IsZero() && !row.StartTime.IsZero() {
-				m.executionTime.WithLabelValues(row.MachineARN).Observe(float64(row.StopTime.Sub(row.StartTime)) / float64(time.Millisecond))
+				m.executionTime.WithLabelValues(row.MachineARN).Observe(millis(row.StopTime.Sub(row.StartTime)))
 			}
+			m.mu.Lock()
+			m.nopen -= len(m.open[row.ARN]) // what the execution left open is never closed
+			delete(m.open, row.ARN)
+			m.mu.Unlock()
 		}
 	}
 }
+
+// task follows a task's event: a task seen scheduled and closed by this
+// process is timed when it closes. A task scheduled before the process
+// started, or whose events another node committed, is not.
+func (m *Metrics) task(row *store.Execution, ev *history.Event, k kind, does taskEvent) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if does == scheduled {
+		if m.nopen >= MaxOpenTasks {
+			return
+		}
+		tasks := m.open[row.ARN]
+		if tasks == nil {
+			tasks = map[int64]openTask{}
+			m.open[row.ARN] = tasks
+		}
+		tasks[ev.ID] = openTask{kind: k, scheduled: ev.Timestamp}
+		m.nopen++
+		return
+	}
+	tasks := m.open[row.ARN]
+	t, ok := tasks[ev.PreviousEventID]
+	if !ok || t.kind != k {
+		return
+	}
+	delete(tasks, ev.PreviousEventID)
+	switch does {
+	case started, moved:
+		if does == started {
+			t.started = ev.Timestamp
+		}
+		tasks[ev.ID] = t
+		return
+	}
+	m.nopen--
+	if len(tasks) == 0 {
+		delete(m.open, row.ARN)
+	}
+	times := m.times[k]
+	times.total.WithLabelValues(row.MachineARN).Observe(millis(ev.Timestamp.Sub(t.scheduled)))
+	if !t.started.IsZero() {
+		times.schedule.WithLabelValues(row.MachineARN).Observe(millis(t.started.Sub(t.scheduled)))
+		times.run.WithLabelValues(row.MachineARN).Observe(millis(ev.Timestamp.Sub(t.started)))
+	}
+}
+
+// millis is d in milliseconds, as CloudWatch's Step Functions metrics count
+// time.
+func millis(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // Committed records a store transaction.
 func (m *Metrics) Committed(n int, d time.Duration, err error) {

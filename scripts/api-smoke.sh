@@ -21,5 +21,8 @@ done
 [ "$status" = SUCCEEDED ] || { echo "FAIL: execution $status"; exit 1; }
 out=$(sfn describe-execution --execution-arn "$ex" --query output --output text)
 [ "$out" = '{"hello":"stepd"}' ] || { echo "FAIL: output $out"; exit 1; }
-curl -fsS "$url/metrics" | grep -q "^ExecutionsSucceeded{state_machine=\"$arn\"} 1" || { echo "FAIL: /metrics"; exit 1; }
+# The scrape is read whole before grep looks at it: grep -q exits at its first
+# match, and curl writing to the closed pipe would fail the pipeline.
+metrics=$(curl -fsS "$url/metrics")
+grep -q "^ExecutionsSucceeded{state_machine=\"$arn\"} 1" <<<"$metrics" || { echo "FAIL: /metrics"; exit 1; }
 echo "api smoke: ok ($ex)"

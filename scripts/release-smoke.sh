@@ -4,8 +4,9 @@
 # its probes, with Step Functions Local's variables in its environment.
 set -euo pipefail
 bin=${1:?usage: release-smoke.sh BINARY}
-"$bin" version
-"$bin" version | grep -q 'commit ' || { echo "FAIL: no commit in stepd version"; exit 1; }
+version=$("$bin" version)
+echo "$version"
+grep -q 'commit ' <<<"$version" || { echo "FAIL: no commit in stepd version"; exit 1; }
 dir=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 AWS_DEFAULT_REGION=eu-west-1 AWS_ACCOUNT_ID=111122223333 WAIT_TIME_SCALE=0.001 \

@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/stepd/stepd/bench"
@@ -226,7 +225,7 @@ func coldStart(ctx context.Context, exe, sync, dir string, log interface{ Write(
 	data = filepath.Join(data, "data") // does not exist yet: serve creates it
 	cmd := exec.CommandContext(ctx, exe, "serve", "--addr", addr, "--data", data, "--sync", sync, "--log-level", "warn")
 	cmd.Stdout, cmd.Stderr = log, log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = serveproc.ProcAttr(true)
 	probe := &http.Client{Timeout: time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	url := "http://" + addr + "/readyz"
 	began := time.Now()
@@ -234,7 +233,7 @@ func coldStart(ctx context.Context, exe, sync, dir string, log interface{ Write(
 		return 0, err
 	}
 	defer func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = serveproc.Terminate(cmd.Process)
 		_ = cmd.Wait()
 	}()
 	for time.Since(began) < 30*time.Second {

@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"strings"
 	"testing"
@@ -155,5 +157,103 @@ func TestMetricsAndLogsAfterARun(t *testing.T) {
 	resp.Body.Close()
 	if !strings.Contains(string(b), "<html") && !strings.Contains(string(b), "<!doctype") && !strings.Contains(string(b), "<!DOCTYPE") {
 		t.Errorf("/ no longer serves the console")
+	}
+}
+
+// TestMetricsOfTasks runs executions of a Lambda function (its ARN as
+// Resource), a service integration (lambda:invoke) and an activity, one
+// failing its activity, then checks /metrics' Activities..., LambdaFunctions...
+// and ServiceIntegrations... counters and the ...Time histograms against
+// what ran.
+func TestMetricsOfTasks(t *testing.T) {
+	t.Parallel()
+	lambda := newLambdaAPI(t, nil) // the function returns its event
+	s := serve(t, "--lambda-endpoint", lambda.URL)
+	ctx := context.Background()
+	act, err := s.client.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("metered")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	machine := s.machine("tasks", "STANDARD", `{"StartAt":"L","States":{
+		"L":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:echo","Next":"I"},
+		"I":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"echo","Payload.$":"$"},"OutputPath":"$.Payload","Next":"A"},
+		"A":{"Type":"Task","Resource":"`+*act.ActivityArn+`","End":true}}}`)
+	for _, succeed := range []bool{true, true, false} {
+		exec := s.start(machine, `{"n":1}`)
+		task, err := s.client.GetActivityTask(ctx, &sfn.GetActivityTaskInput{ActivityArn: act.ActivityArn})
+		if err != nil || task.TaskToken == nil {
+			t.Fatalf("no activity task: %v", err)
+		}
+		if succeed {
+			_, err = s.client.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: task.TaskToken, Output: aws.String(`{}`)})
+		} else {
+			_, err = s.client.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{TaskToken: task.TaskToken, Error: aws.String("No")})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := types.ExecutionStatusSucceeded
+		if !succeed {
+			want = types.ExecutionStatusFailed
+		}
+		if d := s.waitStatus(exec, want); d.Status != want {
+			t.Fatalf("%s, want %s: %s", d.Status, want, aws.ToString(d.Cause))
+		}
+	}
+
+	label := `{state_machine="` + machine + `"}`
+	want := map[string]string{
+		"LambdaFunctionsScheduled" + label:             "3",
+		"LambdaFunctionsStarted" + label:               "3",
+		"LambdaFunctionsSucceeded" + label:             "3",
+		"LambdaFunctionTime_count" + label:             "3",
+		"LambdaFunctionScheduleTime_count" + label:     "3",
+		"LambdaFunctionRunTime_count" + label:          "3",
+		"ServiceIntegrationsScheduled" + label:         "3",
+		"ServiceIntegrationsStarted" + label:           "3",
+		"ServiceIntegrationsSucceeded" + label:         "3",
+		"ServiceIntegrationTime_count" + label:         "3",
+		"ServiceIntegrationScheduleTime_count" + label: "3",
+		"ServiceIntegrationRunTime_count" + label:      "3",
+		"ActivitiesScheduled" + label:                  "3",
+		"ActivitiesStarted" + label:                    "3",
+		"ActivitiesSucceeded" + label:                  "2",
+		"ActivitiesFailed" + label:                     "1",
+		"ActivityTime_count" + label:                   "3",
+		"ActivityScheduleTime_count" + label:           "3",
+		"ActivityRunTime_count" + label:                "3",
+		"ExecutionsSucceeded" + label:                  "2",
+		"ExecutionsFailed" + label:                     "1",
+	}
+	var got map[string]string
+	// The engine counts a step once it has committed, just after the
+	// execution's end is visible: give it a moment.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		got = scrape(t, s.addr)
+		missing := false
+		for k, v := range want {
+			missing = missing || got[k] != v
+		}
+		if !missing || time.Now().After(deadline) {
+			break
+		}
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %q, want %s", k, got[k], v)
+		}
+	}
+	// A task's time is its schedule time and its run time.
+	for _, p := range []string{"Activity", "LambdaFunction", "ServiceIntegration"} {
+		var total, schedule, run float64
+		fmt.Sscan(got[p+"Time_sum"+label], &total)
+		fmt.Sscan(got[p+"ScheduleTime_sum"+label], &schedule)
+		fmt.Sscan(got[p+"RunTime_sum"+label], &run)
+		if total <= 0 || math.Abs(total-schedule-run) > 0.001*total+0.01 {
+			t.Errorf("%sTime_sum %v, want > 0 and ScheduleTime_sum %v + RunTime_sum %v", p, total, schedule, run)
+		}
+	}
+	if n := lambda.calls("echo"); n != 6 {
+		t.Errorf("echo invoked %d times, want 6", n)
 	}
 }

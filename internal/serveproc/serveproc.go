@@ -17,7 +17,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -111,17 +110,14 @@ type Process struct {
 	running bool
 }
 
-// Start starts the process, in a process group of its own with its children,
-// and waits up to within for it to be ready.
+// Start starts the process, in a process group of its own with its children
+// (on Unix), and waits up to within for it to be ready.
 func (p *Process) Start(ctx context.Context, within time.Duration) error {
 	p.mu.Lock()
 	cmd := exec.Command(p.Bin, p.Args...)
 	cmd.Env = append(os.Environ(), p.Env...)
 	cmd.Stdout, cmd.Stderr = p.Out, p.Out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if p.DieWithParent {
-		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
-	}
+	cmd.SysProcAttr = ProcAttr(p.DieWithParent)
 	if err := cmd.Start(); err != nil {
 		p.mu.Unlock()
 		return err
@@ -136,12 +132,12 @@ func (p *Process) Start(ctx context.Context, within time.Duration) error {
 	}
 	if err := WaitHTTP(ctx, p.Ready, exited, within, accept); err != nil {
 		if !errors.Is(err, errExited) {
-			// Alive but not ready: SIGQUIT makes a Go process write every
-			// goroutine's stack to its output, which says where it hangs.
-			_ = cmd.Process.Signal(syscall.SIGQUIT)
-			select {
-			case <-exited:
-			case <-time.After(5 * time.Second):
+			// Alive but not ready: have it say where it hangs.
+			if dumpStacks(cmd.Process) == nil {
+				select {
+				case <-exited:
+				case <-time.After(5 * time.Second):
+				}
 			}
 		}
 		p.Kill()
@@ -150,8 +146,9 @@ func (p *Process) Start(ctx context.Context, within time.Duration) error {
 	return nil
 }
 
-// Stop stops the process gracefully (SIGTERM) and waits up to grace for it to
-// exit, then kills it and its children. It does nothing to a process that is
+// Stop stops the process gracefully (SIGTERM; on Windows, which has no such
+// signal, it kills it) and waits up to grace for it to exit, then kills it and
+// its children. It does nothing to a process that is
 // not running, so it is safe to call twice.
 func (p *Process) Stop(grace time.Duration) {
 	p.mu.Lock()
@@ -160,11 +157,11 @@ func (p *Process) Stop(grace time.Duration) {
 		return
 	}
 	p.running = false
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	_ = Terminate(p.cmd.Process)
 	select {
 	case <-p.exited:
 	case <-time.After(grace):
-		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+		_ = killGroup(p.cmd.Process)
 		<-p.exited
 	}
 }
@@ -178,7 +175,7 @@ func (p *Process) Kill() {
 		return
 	}
 	p.running = false
-	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	_ = killGroup(p.cmd.Process)
 	<-p.exited
 }
 
