@@ -6,6 +6,7 @@
 package metrics
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"sync"
@@ -201,6 +202,33 @@ func (m *Metrics) Engine(name string, stats func() engine.Stats) {
 			Help: "Renewals of this node's lease that failed."}, func() float64 { return float64(stats().LeaseRenewalErrors) }),
 	)
 }
+
+// Parked adds the gauge of the executions parked in an engine's store,
+// labelled engine=name: count counts its RUNNING executions (every node's,
+// for a shared database), of which all but the few being stepped at that
+// moment are parked, a row each and no memory. A scrape reads the count at
+// most every parkedEvery (a count of a million rows is not free).
+func (m *Metrics) Parked(name string, count func(context.Context) (int64, error)) {
+	var mu sync.Mutex
+	var last time.Time
+	var n float64
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "stepd_parked_executions", ConstLabels: prometheus.Labels{"engine": name},
+		Help: "RUNNING executions in the engine's store (every node's): parked, but for those being stepped."}, func() float64 {
+		mu.Lock()
+		defer mu.Unlock()
+		if time.Since(last) >= parkedEvery {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			if c, err := count(ctx); err == nil {
+				n, last = float64(c), time.Now()
+			}
+		}
+		return n
+	}))
+}
+
+// parkedEvery is how often Parked's gauge counts again.
+const parkedEvery = 5 * time.Second
 
 // Handler serves the metrics in the Prometheus text format.
 func (m *Metrics) Handler() http.Handler {

@@ -123,6 +123,8 @@ type Store interface {
 	ExecutionList(ctx context.Context, q ExecutionQuery) ([]*Execution, error)
 	// ExecutionRunning lists the IDs of running executions (for recovery).
 	ExecutionRunning(ctx context.Context, afterID int64, limit int) ([]int64, error)
+	// ExecutionRunningCount counts the running executions (every node's).
+	ExecutionRunningCount(ctx context.Context) (int64, error)
 	// ExecutionDelete removes an execution with its history, timers and tasks.
 	ExecutionDelete(ctx context.Context, id int64) error
 	// HistoryList returns the events of an execution that q selects, in its

@@ -152,7 +152,8 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 		logSink = &fileLogSink{w: f}
 	}
 	stats := metrics.New()
-	svc := service.New(service.Options{Observer: engine.Observers(append(observers, stats, execLog{log})...), Store: durable, ExpressStore: memory.New(), Runner: router, Clock: clock, Logger: log,
+	expressStore := memory.New()
+	svc := service.New(service.Options{Observer: engine.Observers(append(observers, stats, execLog{log})...), Store: durable, ExpressStore: expressStore, Runner: router, Clock: clock, Logger: log,
 		Node: sf.nodeName(*addr), Lease: *sf.lease, Limits: limits, MockConfig: mocks, MaxVersions: *maxVersions, RedriveWindow: *redriveWindow,
 		ItemReader: tasks.items, ResultWriter: tasks.items, ExecutionLogs: logSink})
 	check := tasks.Check
@@ -166,8 +167,10 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 		tracer.SetPolicy(svc.TracingEnabled)
 	}
 	stats.Engine("standard", svc.Standard().Stats)
+	stats.Parked("standard", durable.ExecutionRunningCount)
 	if x := svc.Express(); x != nil {
 		stats.Engine("express", x.Stats)
+		stats.Parked("express", expressStore.ExecutionRunningCount)
 	}
 	apiOpts := awsapi.Options{Service: svc, Region: *region, Account: *account, Logger: log, CheckResource: check, CheckMap: itemio.Check}
 	acc.options(&apiOpts, srvFlags)

@@ -326,6 +326,19 @@ func (s *Store) ExecutionRunning(_ context.Context, afterID int64, limit int) ([
 	return ids, nil
 }
 
+// ExecutionRunningCount implements store.Store.
+func (s *Store) ExecutionRunningCount(context.Context) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var n int64
+	for _, x := range s.execs {
+		if x.Status == "RUNNING" {
+			n++
+		}
+	}
+	return n, nil
+}
+
 // ExecutionDelete implements store.Store.
 func (s *Store) ExecutionDelete(_ context.Context, id int64) error {
 	s.mu.Lock()

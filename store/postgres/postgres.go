@@ -455,6 +455,13 @@ func (s *Store) ExecutionRunning(ctx context.Context, afterID int64, limit int) 
 	})
 }
 
+// ExecutionRunningCount implements store.Store.
+func (s *Store) ExecutionRunningCount(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.pool.QueryRow(ctx, `SELECT COUNT(*) FROM executions WHERE status = 'RUNNING'`).Scan(&n)
+	return n, err
+}
+
 // ExecutionDelete implements store.Store.
 func (s *Store) ExecutionDelete(ctx context.Context, id int64) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {

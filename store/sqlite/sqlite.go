@@ -501,6 +501,13 @@ func (s *Store) ExecutionList(ctx context.Context, q store.ExecutionQuery) ([]*s
 	return collect(rows, read.Execution)
 }
 
+// ExecutionRunningCount implements store.Store.
+func (s *Store) ExecutionRunningCount(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.queryRow(ctx, `SELECT COUNT(*) FROM executions WHERE status = 'RUNNING'`).Scan(&n)
+	return n, err
+}
+
 // ExecutionRunning implements store.Store.
 func (s *Store) ExecutionRunning(ctx context.Context, afterID int64, limit int) ([]int64, error) {
 	rows, err := s.query(ctx, `SELECT id FROM executions WHERE status = 'RUNNING' AND id > ? ORDER BY id LIMIT ?`, afterID, limit)

@@ -343,6 +343,9 @@ func testExecutionList(t *testing.T, s store.Store) {
 	if len(running2) != 2 || running2[0] != running[2] {
 		t.Errorf("running after %d: %v", running[1], running2)
 	}
+	if n, err := s.ExecutionRunningCount(ctx); err != nil || n != 6 {
+		t.Errorf("running count: %d, %v", n, err)
+	}
 }
 
 func testHistory(t *testing.T, s store.Store) {
