@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -566,6 +567,10 @@ func BenchmarkParentsWaiting(b *testing.B) {
 			b.ReportMetric(float64(after-before), "goroutines-added")
 			b.ReportMetric(rssMB(), "rss-MB")
 			b.ReportMetric(rssMB()-rssBefore, "rss-added-MB")
+			// What the waiting pairs hold, without the garbage of starting
+			// them that the runtime has not yet returned to the system.
+			debug.FreeOSMemory()
+			b.ReportMetric(rssMB(), "rss-after-gc-MB")
 			e.stop()
 		}
 	})
