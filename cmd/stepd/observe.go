@@ -36,8 +36,11 @@ func (l execLog) Events(row *store.Execution, events []history.Event) {
 		case history.TaskFailed, history.TaskTimedOut, history.LambdaFunctionFailed, history.LambdaFunctionTimedOut,
 			history.ActivityFailed, history.ActivityTimedOut, history.TaskStartFailed, history.TaskSubmitFailed,
 			history.LambdaFunctionStartFailed, history.LambdaFunctionScheduleFailed, history.ActivityScheduleFailed:
-			l.log.Warn("task failed", "execution", row.ARN, "event", string(ev.Type), "resource", ev.Resource,
-				"error", ev.Error, "cause", clipText(ev.Cause, 256))
+			attrs := []any{"execution", row.ARN, "event", string(ev.Type)}
+			if ev.Resource != "" { // the Activity... and LambdaFunction... events carry none, as on AWS
+				attrs = append(attrs, "resource", ev.Resource)
+			}
+			l.log.Warn("task failed", append(attrs, "error", ev.Error, "cause", clipText(ev.Cause, 256))...)
 		}
 	}
 }
