@@ -1,7 +1,9 @@
 # stepd's image: the static binary on an empty base, run as a non-root user,
 # its SQLite database in the /data volume, on Step Functions Local's port.
 #   podman build -t stepd .        (or docker build)
-#   podman run -p 8083:8083 -v stepd-data:/data stepd
+#   podman run -p 127.0.0.1:8083:8083 -v stepd-data:/data stepd \
+#     serve --addr=:8083 --insecure-no-auth --allowed-host=stepd
+# (the default command below has no auth and no Host check: docs/security.md)
 # The binary is built outside (make release PLATFORMS=linux/amd64, or
 # scripts/smoke.sh does it), so that building the image needs no registry:
 # FROM scratch pulls nothing.
