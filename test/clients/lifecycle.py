@@ -360,7 +360,10 @@ def main():
     if pg:
         schema = "lifecycle_" + uuid.uuid4().hex[:8]
         os.makedirs(os.path.join(workdir, "pg"))
-        run(binary, os.path.join(workdir, "pg"), ["--store", pg, "--pg-schema", schema], "postgres")
+        try:
+            run(binary, os.path.join(workdir, "pg"), ["--store", pg, "--pg-schema", schema], "postgres")
+        finally:  # the shared test database keeps no schema per run
+            subprocess.run(["psql", pg, "-qc", f"DROP SCHEMA IF EXISTS {schema} CASCADE"], capture_output=True)
     else:
         print("postgres: skipped (STEPD_TEST_POSTGRES is not set)")
     shutil.rmtree(workdir, ignore_errors=True)
