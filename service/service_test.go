@@ -43,9 +43,17 @@ var seq atomic.Int64
 
 // drivers runs a test on SQLite, and on PostgreSQL when STEPD_TEST_POSTGRES
 // names one (pgtest says why not otherwise).
-func drivers(t *testing.T, test func(t *testing.T, e *env)) {
+func drivers(t *testing.T, test func(t *testing.T, e *env)) { runDrivers(t, true, test) }
+
+// driversInTurn is drivers one after the other, for a test that measures
+// the process (its goroutines): a driver's env starts before its test runs.
+func driversInTurn(t *testing.T, test func(t *testing.T, e *env)) { runDrivers(t, false, test) }
+
+func runDrivers(t *testing.T, parallel bool, test func(t *testing.T, e *env)) {
 	t.Run("sqlite", func(t *testing.T) {
-		t.Parallel()
+		if parallel {
+			t.Parallel()
+		}
 		path := filepath.Join(t.TempDir(), "stepd.db")
 		test(t, newEnv(t, func() store.Store {
 			st, err := sqlite.Open(path, sqlite.Options{Synchronous: "NORMAL"})
@@ -56,7 +64,9 @@ func drivers(t *testing.T, test func(t *testing.T, e *env)) {
 		}))
 	})
 	t.Run("postgres", func(t *testing.T) {
-		t.Parallel()
+		if parallel {
+			t.Parallel()
+		}
 		first := pgtest.Open(t)
 		test(t, newEnv(t, func() store.Store { return reopen(t, first) }))
 	})
@@ -197,11 +207,8 @@ func TestChildEndsInItsFirstStep(t *testing.T) {
 // Parents waiting for their children hold no goroutine each.
 func TestWaitingParentsHoldNoGoroutines(t *testing.T) {
 	// The count is the process's: the drivers take turns, so that one's
-	// parents starting do not count as the other's.
-	var turns sync.Mutex
-	drivers(t, func(t *testing.T, e *env) {
-		turns.Lock()
-		defer turns.Unlock()
+	// engine and parents starting do not count as the other's.
+	driversInTurn(t, func(t *testing.T, e *env) {
 		child := e.machine("child", "STANDARD", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":100000,"End":true}}}`)
 		parent := e.machine("parent", "STANDARD", syncParent(child, ".sync", ""))
 		const n = 200
@@ -212,6 +219,20 @@ func TestWaitingParentsHoldNoGoroutines(t *testing.T) {
 			e.startExecution(parent, `{}`)
 		}
 		waitChildren(t, e, child, n+1)
+		// Until every parent has recorded its child's start: the goroutine
+		// that started a child ends once that record commits.
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			waiting, err := e.store.TasksOpen(context.Background(), store.TaskChild, []store.TaskStatus{store.TaskWaiting}, "", n+2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(waiting) == n+1 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d of %d parents wait on their children", len(waiting), n+1)
+			}
+		}
 		after := runtime.NumGoroutine()
 		for deadline := time.Now().Add(5 * time.Second); after-before > 20 && time.Now().Before(deadline); after = runtime.NumGoroutine() {
 			time.Sleep(10 * time.Millisecond) // the goroutines that started the children end after their commits
