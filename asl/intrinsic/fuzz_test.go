@@ -2,12 +2,10 @@ package intrinsic
 
 import (
 	"errors"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/stepd/stepd/asl/aslerr"
-	"github.com/stepd/stepd/asl/jsonpath"
 	"github.com/stepd/stepd/budget"
 	"github.com/stepd/stepd/jsonvalue"
 )
@@ -46,7 +44,7 @@ func FuzzParseEval(f *testing.F) {
 		before := jsonvalue.String(in)
 		b := budget.New(budget.Default, time.Now)
 		start := time.Now()
-		v, err := c.EvalWithin(budgetEnv{&testEnv{input: in, context: in, vars: map[string]any{}}, b}, b)
+		v, err := c.EvalWithin(&testEnv{input: in, context: in, vars: map[string]any{}, budget: b}, b)
 		if d := time.Since(start); d > 5*time.Second {
 			t.Fatalf("Eval(%q) ran %v under a budget of %v", expr, d, budget.Default.Time)
 		}
@@ -62,31 +60,4 @@ func FuzzParseEval(f *testing.F) {
 			t.Fatalf("Eval(%q) changed its input", expr)
 		}
 	})
-}
-
-// budgetEnv resolves path arguments under the call's budget, as package asl
-// does: a path past it fails with the budget's error.
-type budgetEnv struct {
-	*testEnv
-	b *budget.Budget
-}
-
-func (e budgetEnv) Resolve(p *jsonpath.Path) (any, error) {
-	var root any
-	switch p.Root() {
-	case jsonpath.RootContext:
-		root = e.context
-	case jsonpath.RootVariable:
-		root = e.vars[p.Variable()]
-	default:
-		root = e.input
-	}
-	v, found, err := p.LookupWithin(root, e.b)
-	if errors.Is(err, budget.ErrExceeded) {
-		return nil, err
-	}
-	if err != nil || !found {
-		return nil, ArgumentNotFound(strings.Replace(p.String(), "$$", "$", 1), e.input)
-	}
-	return v, nil
 }

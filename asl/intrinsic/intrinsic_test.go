@@ -9,6 +9,7 @@ import (
 
 	"github.com/stepd/stepd/asl/aslerr"
 	"github.com/stepd/stepd/asl/jsonpath"
+	"github.com/stepd/stepd/budget"
 	"github.com/stepd/stepd/jsonvalue"
 )
 
@@ -18,6 +19,9 @@ type testEnv struct {
 	input, context any
 	vars           map[string]any
 	random         int64 // RandomInt answers lo + random
+	// budget, when set, bounds path arguments as package asl does: a path
+	// past it fails with the budget's error.
+	budget *budget.Budget
 }
 
 func (e *testEnv) Resolve(p *jsonpath.Path) (any, error) {
@@ -30,7 +34,10 @@ func (e *testEnv) Resolve(p *jsonpath.Path) (any, error) {
 	default:
 		root = e.input
 	}
-	v, found, err := p.Lookup(root)
+	v, found, err := p.LookupWithin(root, e.budget)
+	if errors.Is(err, budget.ErrExceeded) {
+		return nil, err
+	}
 	if err != nil || !found {
 		return nil, ArgumentNotFound(strings.Replace(p.String(), "$$", "$", 1), e.input)
 	}
