@@ -80,6 +80,12 @@ func distributedMap(childType, reader, extra string) string {
 // ItemReader input type, on SQLite and PostgreSQL.
 func TestDistributedMapItemReaderThroughServe(t *testing.T) {
 	t.Parallel()
+	onEachStoreWithS3(t, itemReaderThroughServe)
+}
+
+// onEachStoreWithS3 runs test against a stepd serve on SQLite and one on
+// PostgreSQL (a schema of its own), each with a bucket of moto's S3.
+func onEachStoreWithS3(t *testing.T, test func(t *testing.T, b *s3Bucket, s *server)) {
 	for _, store := range []string{"sqlite", "postgres"} {
 		t.Run(store, func(t *testing.T) {
 			t.Parallel()
@@ -89,7 +95,7 @@ func TestDistributedMapItemReaderThroughServe(t *testing.T) {
 				url, schema := pgtest.Schema(t)
 				args = []string{"--store", url, "--pg-schema", schema}
 			}
-			itemReaderThroughServe(t, b, serve(t, append(args, "--config", b.config)...))
+			test(t, b, serve(t, append(args, "--config", b.config)...))
 		})
 	}
 }
@@ -162,18 +168,7 @@ func itemReaderThroughServe(t *testing.T, b *s3Bucket, s *server) {
 // with JSONata Arguments and writes its results, on SQLite and PostgreSQL.
 func TestDistributedMapResultWriterThroughServe(t *testing.T) {
 	t.Parallel()
-	for _, store := range []string{"sqlite", "postgres"} {
-		t.Run(store, func(t *testing.T) {
-			t.Parallel()
-			b := newS3Bucket(t)
-			var args []string
-			if store == "postgres" {
-				url, schema := pgtest.Schema(t)
-				args = []string{"--store", url, "--pg-schema", schema}
-			}
-			resultWriterThroughServe(t, b, serve(t, append(args, "--config", b.config)...))
-		})
-	}
+	onEachStoreWithS3(t, resultWriterThroughServe)
 }
 
 func resultWriterThroughServe(t *testing.T, b *s3Bucket, s *server) {
