@@ -133,7 +133,8 @@ type Engine struct {
 	log    *slog.Logger
 	// committed is Options.Committed.
 	committed func(*store.Execution, []store.Event)
-	obs       Observer // nil: none
+	obs       Observer   // nil: none
+	tracer    TaskTracer // the observer that traces tasks, if any (taskTracer)
 	forget    bool
 	prefix    string
 
@@ -233,7 +234,7 @@ func New(opts Options) *Engine {
 		seed: maphash.MakeSeed(), commit: make(chan *commitReq, 1024), committerDone: make(chan struct{}), wakeTimers: make(chan struct{}, 1), wakeAdopt: make(chan struct{}, 1),
 		running: map[string]context.CancelFunc{}, waiters: map[int64][]chan *store.Execution{}, activity: map[string]chan struct{}{},
 		claiming:   map[string]struct{}{},
-		childTasks: map[string]*childTask{}, mocks: opts.Mocks, obs: opts.Observer,
+		childTasks: map[string]*childTask{}, mocks: opts.Mocks, obs: opts.Observer, tracer: taskTracer(opts.Observer),
 	}
 	if opts.TokenPrefix != "" {
 		e.src = prefixedTokens{Source: opts.Source, prefix: opts.TokenPrefix}

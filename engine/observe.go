@@ -31,20 +31,19 @@ type TaskTracer interface {
 	TraceHeader(row *store.Execution) string
 }
 
-// traceHeader is the trace context of the execution's tasks, if an observer
-// traces it.
-func traceHeader(o Observer, row *store.Execution) string {
+// taskTracer is the observer among o that traces tasks, or nil.
+func taskTracer(o Observer) TaskTracer {
 	switch t := o.(type) {
 	case TaskTracer:
-		return t.TraceHeader(row)
+		return t
 	case multiObserver:
 		for _, o := range t {
-			if h := traceHeader(o, row); h != "" {
-				return h
+			if tt := taskTracer(o); tt != nil {
+				return tt
 			}
 		}
 	}
-	return ""
+	return nil
 }
 
 // Observers tells each of os what the engine does; nil entries are skipped.

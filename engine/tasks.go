@@ -21,8 +21,8 @@ import (
 func (e *Engine) invoke(row *store.Execution, d *interp.TaskDispatch, kind store.TaskKind) {
 	execID, execARN := row.ID, row.ARN
 	trace := ""
-	if e.obs != nil {
-		trace = traceHeader(e.obs, row)
+	if e.tracer != nil {
+		trace = e.tracer.TraceHeader(row)
 	}
 	// Cancelled by a step (the execution no longer waits for the task) with
 	// runner.ErrCancelled as the cause; by the engine's stop with another.

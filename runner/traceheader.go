@@ -21,6 +21,9 @@ type TraceContext struct {
 // without Sampled is sampled, as X-Ray's default rule records the first
 // request of a trace.
 func ParseTraceHeader(h string) (TraceContext, bool) {
+	if h == "" {
+		return TraceContext{}, false // most executions: asked at every step
+	}
 	var c TraceContext
 	if parts := strings.Split(h, "-"); len(parts) == 4 && len(parts[0]) == 2 && len(parts[3]) == 2 {
 		c = TraceContext{TraceID: parts[1], ParentID: parts[2], Sampled: parts[3] != "00"}

@@ -13,8 +13,10 @@ import (
 // the cache is full and starts again.
 type tracingCache struct {
 	mu sync.Mutex
-	m  map[string]bool
+	m  map[tracingKey]bool
 }
+
+type tracingKey struct{ revision, version string }
 
 const tracingCacheSize = 4096
 
@@ -24,7 +26,7 @@ const tracingCacheSize = 4096
 // revision's otherwise (the machine's current one for a revision stored
 // before revisions kept it). tracing.Tracer asks it (SetPolicy).
 func (s *Service) TracingEnabled(row *store.Execution) bool {
-	key := row.RevisionID + "|" + row.VersionARN
+	key := tracingKey{row.RevisionID, row.VersionARN}
 	c := &s.tracing
 	c.mu.Lock()
 	on, ok := c.m[key]
@@ -35,7 +37,7 @@ func (s *Service) TracingEnabled(row *store.Execution) bool {
 	on = s.tracingOf(context.Background(), row)
 	c.mu.Lock()
 	if c.m == nil || len(c.m) >= tracingCacheSize {
-		c.m = map[string]bool{}
+		c.m = map[tracingKey]bool{}
 	}
 	c.m[key] = on
 	c.mu.Unlock()
