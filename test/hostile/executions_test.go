@@ -125,16 +125,19 @@ func TestMapPastTheHistoryCap(t *testing.T) {
 	}
 }
 
+// spinning never waits: a loop of Pass and Choice states, each pass costly.
+const spinning = `{"QueryLanguage":"JSONata","StartAt":"Init","States":{
+		"Init":{"Type":"Pass","Assign":{"i":0},"Next":"Work"},
+		"Work":{"Type":"Pass","Assign":{"i":"{% $i + 1 %}","s":"{% $sum([1..20000]) %}"},"Next":"Again"},
+		"Again":{"Type":"Choice","Choices":[{"Condition":"{% $i < 100000000 %}","Next":"Work"}],"Default":"Done"},
+		"Done":{"Type":"Succeed"}}}`
+
 // An execution that never waits (a loop of Pass and Choice states, each pass
 // costly) is stepped in short steps: StopExecution answers within a second,
 // and after a restart nothing of it runs.
 func TestStopANeverWaitingExecution(t *testing.T) {
 	n := serve(t)
-	sm := n.createMachine(t, "spins", "STANDARD", `{"QueryLanguage":"JSONata","StartAt":"Init","States":{
-		"Init":{"Type":"Pass","Assign":{"i":0},"Next":"Work"},
-		"Work":{"Type":"Pass","Assign":{"i":"{% $i + 1 %}","s":"{% $sum([1..20000]) %}"},"Next":"Again"},
-		"Again":{"Type":"Choice","Choices":[{"Condition":"{% $i < 100000000 %}","Next":"Work"}],"Default":"Done"},
-		"Done":{"Type":"Succeed"}}}`)
+	sm := n.createMachine(t, "spins", "STANDARD", spinning)
 	arn := n.start(t, sm, `{}`)
 	time.Sleep(500 * time.Millisecond) // let it run
 	n.answersFast(t, "while it runs")
@@ -181,11 +184,7 @@ func cpuSeconds(pid int) float64 {
 // without failing them: after a restart they are still running.
 func TestShutdownWhileEvaluating(t *testing.T) {
 	n := serve(t)
-	spins := n.createMachine(t, "spins", "STANDARD", `{"QueryLanguage":"JSONata","StartAt":"Init","States":{
-		"Init":{"Type":"Pass","Assign":{"i":0},"Next":"Work"},
-		"Work":{"Type":"Pass","Assign":{"i":"{% $i + 1 %}","s":"{% $sum([1..20000]) %}"},"Next":"Again"},
-		"Again":{"Type":"Choice","Choices":[{"Condition":"{% $i < 100000000 %}","Next":"Work"}],"Default":"Done"},
-		"Done":{"Type":"Succeed"}}}`)
+	spins := n.createMachine(t, "spins", "STANDARD", spinning)
 	loops := n.createMachine(t, "loops-again", "STANDARD", `{"QueryLanguage":"JSONata","StartAt":"Loop","States":{
 		"Loop":{"Type":"Map","Items":"{% `+loop+` %}","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},
 			"Catch":[{"ErrorEquals":["States.ALL"],"Next":"Loop"}],"End":true}}}`)
