@@ -117,7 +117,8 @@ func TestEmbeddedBuild(t *testing.T) {
 	if h.index == nil {
 		t.Fatal("dist has no index.html: run make console-build")
 	}
-	html := string(h.index.body)
+	body, _ := h.index.content()
+	html := string(body)
 	refs := 0
 	for _, part := range strings.Split(html, `"`) {
 		if !strings.HasPrefix(part, assetPrefix) {
