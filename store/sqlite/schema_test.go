@@ -1,0 +1,73 @@
+package sqlite
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "write schema.sql from the migrations")
+
+// dumpSchema is the schema of the database at path as a script: every
+// table's and index's SQL as SQLite keeps it, in the order they were made.
+func dumpSchema(t *testing.T, path string, opts Options) string {
+	t.Helper()
+	s, err := Open(path, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rows, err := s.w.QueryContext(context.Background(),
+		`SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name <> 'schema_migrations' ORDER BY rowid`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var b strings.Builder
+	b.WriteString(schemaHeader)
+	for rows.Next() {
+		var sql string
+		if err := rows.Scan(&sql); err != nil {
+			t.Fatal(err)
+		}
+		b.WriteString("\n" + sql + ";\n")
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	var versions int
+	if err := s.w.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&versions); err != nil {
+		t.Fatal(err)
+	}
+	if names, _ := filepath.Glob("migrations/*.sql"); versions != len(names) {
+		t.Errorf("%d migrations recorded, want %d", versions, len(names))
+	}
+	return b.String()
+}
+
+const schemaHeader = `-- The schema that migrations/ make, as SQLite keeps it: a new database is
+-- made with this script. Written by go test ./store/sqlite -run TestSchema -update;
+-- do not edit: add a migration instead.
+`
+
+// A new database made with schema.sql is the one the migrations make.
+func TestSchemaIsTheMigrations(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	replayed := dumpSchema(t, filepath.Join(dir, "replayed.db"), Options{replay: true})
+	if *update {
+		if err := os.WriteFile("schema.sql", []byte(replayed), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if schema != replayed {
+		t.Fatalf("schema.sql is not what the migrations make: go test ./store/sqlite -run TestSchema -update\n--- schema.sql\n%s\n--- migrations\n%s", schema, replayed)
+	}
+	if made := dumpSchema(t, filepath.Join(dir, "made.db"), Options{}); made != replayed {
+		t.Fatalf("a database made with schema.sql differs from one the migrations make:\n--- made\n%s\n--- migrations\n%s", made, replayed)
+	}
+}
