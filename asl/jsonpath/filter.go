@@ -326,9 +326,12 @@ func (p *parser) comparison() (filterExpr, error) {
 	p.pos += len(op)
 	p.skipSpaces()
 	var r operand
-	if op == "=~" {
+	switch {
+	case op == "=~":
 		r, err = p.regex()
-	} else {
+	case strings.IndexByte("=!<>", op[0]) >= 0:
+		r, err = p.operandOrWord()
+	default:
 		r, err = p.operand()
 	}
 	if err != nil {
@@ -430,6 +433,27 @@ func (p *parser) operand() (operand, error) {
 		}
 	}
 	return operand{}, p.errorf("unexpected " + strconv.QuoteRune(rune(p.s[p.pos])) + " in filter")
+}
+
+// operandOrWord is the right operand of a comparison, which may also be an
+// unquoted word, compared as a string: [?(@.OutputKey == FooBar)] selects
+// the items whose OutputKey is "FooBar". Jayway JsonPath would not compile
+// it, but Step Functions accepts such definitions, and the validators that
+// were checked against it (asl-validator, asl-path-validator) accept the
+// word as a string (docs/conformance.md).
+func (p *parser) operandOrWord() (operand, error) {
+	p.skipSpaces()
+	start := p.pos
+	for p.pos < len(p.s) && strings.IndexByte("),'\"\\.[] ><!=&|", p.s[p.pos]) < 0 {
+		p.pos++
+	}
+	switch word := p.s[start:p.pos]; {
+	case word == "", word == "true", word == "false", word == "null", word[0] == '@', word[0] == '$', word[0] == '-', word[0] >= '0' && word[0] <= '9':
+		p.pos = start
+		return p.operand()
+	default:
+		return operand{lit: word}, nil
+	}
 }
 
 // regex reads /pattern/flags. Jayway matches with Java's Matcher.matches, so

@@ -74,6 +74,9 @@ func TestGet(t *testing.T) {
 		{"filter size", "$.store.book[?(@.author size 10)].price", "[8.95]"},
 		{"filter double quotes", `$.items[?(@.status == "x")]`, "[]"},
 		{"filter on object", "$.store.bicycle[?(@.color == 'red')].price", "[19.95]"},
+		{"filter unquoted word is a string", "$.store.book[?(@.category == fiction)].price", "[12.99,8.99,22.99]"},
+		{"filter unquoted word not equal", "$.store.book[?(@.category != fiction)].price", "[8.95]"},
+		{"filter unquoted word beside a path", "$.store.book[?(@.category == fiction && @.price < 10)].price", "[8.99]"},
 		{"multi property merge", "$.store.bicycle['color','nope']", `{"color":"red"}`},
 		{"length of array", "$.arr.length()", "5"},
 		{"length of object", "$.store.bicycle.length()", "2"},
@@ -218,7 +221,7 @@ func TestCompileErrors(t *testing.T) {
 	for _, s := range []string{
 		"", "a", ".a", "$.", "$..", "$.a.", "$.a b", "$[", "$['a'", "$['a]", "$[a]", "$[1", "$[:]",
 		"$.a[?(@.x == )]", "$.a[?(@.x =~ 'x')]", "$.a[?(@.x =~ /(/)]", "$.a.nofunc()", "$.a.length().b",
-		"$.a[?($$.x)]", "$1abc", "$.a[?(@.x ==)", "$.a[-]",
+		"$.a[?($$.x)]", "$1abc", "$.a[?(@.x ==)", "$.a[-]", "$.a[?(fiction == @.x)]", "$.a[?(@.x in fiction)]",
 	} {
 		if _, err := Compile(s); err == nil {
 			t.Errorf("Compile(%q) succeeded, want a syntax error", s)

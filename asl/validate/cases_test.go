@@ -106,9 +106,6 @@ var lintKnownDisagreements = map[string]string{
 	"localstack__tpl__errorhandling__task_service_lambda_invoke_catch_tbd.json": "" +
 		"a Catcher with an empty ErrorEquals, which the States Language and statelint reject; the " +
 		"template is not used by any AWS-validated LocalStack test (\"tbd\"), so its validity was inferred.",
-	"aslvalidator__valid-current-value-predicate.json": "" +
-		"the filter [?(@.OutputKey == FooBar)] compares with an unquoted word, which Jayway JsonPath (AWS's " +
-		"JSONPath) does not parse; asl/jsonpath refuses it as AWS would.",
 	"localstack__tpl__services__lambda_list_functions.json": "" +
 		"arn:aws:states:::lambda:listFunctions is not an optimized integration (Lambda has only invoke); " +
 		"LocalStack skips this template's test because AWS answers it with an Invalid State Machine " +
