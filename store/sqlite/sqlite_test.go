@@ -109,6 +109,93 @@ func BenchmarkApply(b *testing.B) {
 	}
 }
 
+// A guarded update moves from any of its statuses, however many it lists:
+// up to six go through the prepared statement, more through one compiled
+// for them.
+func TestTaskUpdateFromStatuses(t *testing.T) {
+	t.Parallel()
+	s, err := sqlite.Open(filepath.Join(t.TempDir(), "stepd.db"), sqlite.Options{Synchronous: "NORMAL"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := t.Context()
+	many := []store.TaskStatus{store.TaskPending, store.TaskWaiting, store.TaskDone, store.TaskClosed, store.TaskStarted, store.TaskPending, store.TaskScheduled}
+	for i, from := range [][]store.TaskStatus{{store.TaskScheduled}, many[1:], many, nil} {
+		x := &store.Execution{ARN: fmt.Sprint("arn:x:", i), MachineARN: "arn:m", Name: fmt.Sprint(i), RevisionID: "r", Status: "RUNNING", Input: "{}", Version: 1}
+		task := &store.Task{Token: x.ARN, TaskID: 1, Kind: store.TaskActivity, ActivityARN: "arn:a", Status: store.TaskScheduled, Dispatch: []byte("{}")}
+		if err := s.Apply(ctx, []*store.Change{{Execution: x, AddTasks: []*store.Task{task}}})[0]; err != nil {
+			t.Fatal(err)
+		}
+		err := s.Apply(ctx, []*store.Change{{TaskUpdates: []store.TaskUpdate{store.TaskMove(x.ARN, store.TaskStarted, from...)}}})[0]
+		got, gerr := s.TaskGet(ctx, x.ARN)
+		if gerr != nil {
+			t.Fatal(gerr)
+		}
+		if moves := len(from) > 0 && from[len(from)-1] == store.TaskScheduled; moves {
+			if err != nil || got.Status != store.TaskStarted {
+				t.Errorf("from %v: %v, status %s; want started", from, err, got.Status)
+			}
+		} else if err != store.ErrConflict || got.Status != store.TaskScheduled {
+			t.Errorf("from %v: %v, status %s; want a conflict and scheduled", from, err, got.Status)
+		}
+	}
+}
+
+// BenchmarkApplyTaskUpdates commits the activity path's changes in batches
+// of 16, as the committer does: a version-guarded step of an execution with a
+// history chunk and a guarded task update (a worker takes its scheduled
+// task, then answers it).
+func BenchmarkApplyTaskUpdates(b *testing.B) {
+	s, err := sqlite.Open(filepath.Join(b.TempDir(), "stepd.db"), sqlite.Options{Synchronous: "NORMAL"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	const batch = 16
+	event := store.Event{JSON: []byte(`{"type":"ActivityStarted","activityStartedEventDetails":{"workerName":"w"}}`)}
+	n := 0
+	apply := func(changes []*store.Change) {
+		for _, err := range s.Apply(b.Context(), changes) {
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	for b.Loop() {
+		b.StopTimer()
+		xs := make([]*store.Execution, batch)
+		changes := make([]*store.Change, batch)
+		for i := range changes {
+			n++
+			x := &store.Execution{ARN: fmt.Sprint("arn:x:", n), MachineARN: "arn:m", Name: fmt.Sprint(n), RevisionID: "r",
+				Status: "RUNNING", Input: `{"n":1}`, State: make([]byte, 200), Version: 1, LastEventID: 1}
+			xs[i] = x
+			changes[i] = &store.Change{Execution: x, Events: []store.Event{{ID: 1, JSON: event.JSON}},
+				AddTasks: []*store.Task{{Token: x.ARN, TaskID: 1, Kind: store.TaskActivity, ActivityARN: "arn:a", Status: store.TaskScheduled, Dispatch: make([]byte, 100)}}}
+		}
+		apply(changes)
+		b.StartTimer()
+		for _, to := range []store.TaskStatus{store.TaskStarted, store.TaskClosed} {
+			for i, x := range xs {
+				x.Version++
+				x.LastEventID++
+				step := *x
+				from := store.TaskScheduled
+				if to == store.TaskClosed {
+					from = store.TaskStarted
+				}
+				changes[i] = &store.Change{Execution: &step, ExpectVersion: x.Version - 1, Events: []store.Event{{ID: x.LastEventID, JSON: event.JSON}},
+					TaskUpdates: []store.TaskUpdate{store.TaskClose(x.ARN, store.ReasonSucceeded, from)}}
+				if to == store.TaskStarted {
+					changes[i].TaskUpdates = []store.TaskUpdate{store.TaskStart(x.ARN, "worker")}
+				}
+			}
+			apply(changes)
+		}
+	}
+}
+
 // BenchmarkReads runs the reads of the activity path (a task by token, an
 // execution by ID, an activity's scheduled tasks) from 4 goroutines, on
 // 1,000 executions with a scheduled activity task each.
