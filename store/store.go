@@ -169,9 +169,6 @@ type Store interface {
 	// TasksOpen lists tasks of kind that are in one of the statuses, by token,
 	// after the given token (for recovery and expiry scans).
 	TasksOpen(ctx context.Context, kind TaskKind, statuses []TaskStatus, after string, limit int) ([]*Task, error)
-	// ActivityTaskClaim hands the oldest scheduled task of an activity to a
-	// worker: it becomes started. ErrNotFound when none is waiting.
-	ActivityTaskClaim(ctx context.Context, activityARN, worker string, now time.Time) (*Task, error)
 	// ActivityTasksScheduled lists up to limit scheduled tasks of an activity,
 	// those of the earliest started executions first (by execution ID), and an
 	// execution's oldest first. It claims nothing: a claim is a guarded

@@ -674,26 +674,6 @@ func (s *Store) ActivityTasksScheduled(_ context.Context, activityARN string, li
 	return out, nil
 }
 
-// ActivityTaskClaim implements store.Store.
-func (s *Store) ActivityTaskClaim(_ context.Context, activityARN, worker string, _ time.Time) (*store.Task, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var oldest *store.Task
-	for _, t := range s.tasks {
-		if t.Kind == store.TaskActivity && t.ActivityARN == activityARN && t.Status == store.TaskScheduled {
-			if oldest == nil || t.Created.Before(oldest.Created) || t.Created.Equal(oldest.Created) && t.Token < oldest.Token {
-				oldest = t
-			}
-		}
-	}
-	if oldest == nil {
-		return nil, store.ErrNotFound
-	}
-	oldest.Status = store.TaskStarted
-	oldest.Worker = worker
-	return clone(oldest), nil
-}
-
 // MapRunCreate implements store.Store.
 func (s *Store) MapRunCreate(_ context.Context, r *store.MapRun) error {
 	s.mu.Lock()

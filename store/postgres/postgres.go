@@ -2,9 +2,10 @@
 // PostgreSQL database (or a PostgreSQL-compatible one), on pgx.
 //
 // Work that one node must do alone is claimed with FOR UPDATE SKIP LOCKED:
-// due timers (TimersClaim), orphaned task invocations (TasksAdopt) and activity
-// tasks (ActivityTaskClaim), so claimers never wait for each other and never
-// take the same row. An execution's row carries a version that every update
+// due timers (TimersClaim) and orphaned task invocations (TasksAdopt), so
+// claimers never wait for each other and never take the same row. An activity
+// task is claimed by a guarded update (scheduled to started) in the Change of
+// the step that records its start. An execution's row carries a version that every update
 // names, so of two nodes that stepped the same execution, one commits and the
 // other gets store.ErrConflict and reloads.
 //
@@ -642,13 +643,6 @@ func (s *Store) ActivityTasksScheduled(ctx context.Context, activityARN string, 
 		return nil, err
 	}
 	return collect(rows, read.Task)
-}
-
-// ActivityTaskClaim implements store.Store.
-func (s *Store) ActivityTaskClaim(ctx context.Context, activityARN, worker string, _ time.Time) (*store.Task, error) {
-	return read.Task(s.pool.QueryRow(ctx, `UPDATE tasks SET status = 'started', worker = $1
-		WHERE token = (SELECT token FROM tasks WHERE activity_arn = $2 AND status = 'scheduled' ORDER BY created_ms, token LIMIT 1 FOR UPDATE SKIP LOCKED)
-		RETURNING `+sqlrow.TaskColumns, worker, activityARN))
 }
 
 // MapRunCreate implements store.Store.

@@ -131,7 +131,7 @@ func TestRevisionConfigurationsMigration(t *testing.T) {
 	if err := s.StateMachineCreate(ctx, sm, &store.Definition{RevisionID: "r1", MachineARN: arn, Text: "{}", Logging: `{"level":"ALL"}`}); err != nil {
 		t.Fatal(err)
 	}
-	if err := postgres.ExecForTest(ctx, s, `ALTER TABLE definitions DROP COLUMN logging, DROP COLUMN tracing; DELETE FROM schema_migrations WHERE version = 6`); err != nil {
+	if err := postgres.ExecForTest(ctx, s, `ALTER TABLE definitions DROP COLUMN logging, DROP COLUMN tracing; DELETE FROM schema_migrations WHERE version >= 6`); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()

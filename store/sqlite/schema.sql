@@ -95,8 +95,6 @@ CREATE TABLE tasks (
 
 CREATE INDEX tasks_open ON tasks (kind, status, token);
 
-CREATE INDEX tasks_activity ON tasks (activity_arn, status, created_ms);
-
 CREATE INDEX timers_claim ON timers (claim_ms);
 
 CREATE INDEX tasks_pending ON tasks (owner) WHERE status = 'pending';

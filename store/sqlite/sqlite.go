@@ -736,19 +736,6 @@ func (s *Store) ActivityTasksScheduled(ctx context.Context, activityARN string, 
 	return collect(rows, read.Task)
 }
 
-// ActivityTaskClaim implements store.Store.
-func (s *Store) ActivityTaskClaim(ctx context.Context, activityARN, worker string, _ time.Time) (*store.Task, error) {
-	var t *store.Task
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		t, err = read.Task(tx.QueryRowContext(ctx, `UPDATE tasks SET status = 'started', worker = ?
-			WHERE token = (SELECT token FROM tasks WHERE activity_arn = ? AND status = 'scheduled' ORDER BY created_ms, token LIMIT 1)
-			RETURNING `+sqlrow.TaskColumns, worker, activityARN))
-		return err
-	})
-	return t, err
-}
-
 // Apply implements store.Store: one transaction for the whole batch. The
 // Changes are applied straight; only if one fails is the batch rolled back and
 // applied again with a savepoint per Change, so that the failed Change is

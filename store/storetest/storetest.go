@@ -448,10 +448,13 @@ func testTasks(t *testing.T, s store.Store) {
 	if len(open) != 1 || open[0].Token != "tok-a" {
 		t.Errorf("open invokes %+v", open)
 	}
-	// The oldest scheduled activity task goes first.
-	claimed, err := s.ActivityTaskClaim(ctx, "act", "w1", t0)
+	// A worker's claim: a guarded move from scheduled to started, once.
+	claim := store.TaskStart("tok-c", "w1")
+	must(t, s.Apply(ctx, []*store.Change{{TaskUpdates: []store.TaskUpdate{claim}}})[0])
+	wantErr(t, s.Apply(ctx, []*store.Change{{TaskUpdates: []store.TaskUpdate{store.TaskStart("tok-c", "w2")}}})[0], store.ErrConflict)
+	claimed, err := s.TaskGet(ctx, "tok-c")
 	must(t, err)
-	if claimed.Token != "tok-c" || claimed.Status != store.TaskStarted || claimed.Worker != "w1" {
+	if claimed.Status != store.TaskStarted || claimed.Worker != "w1" {
 		t.Errorf("claimed %+v", claimed)
 	}
 	// Guarded updates.
@@ -536,15 +539,20 @@ func testActivityClaimIsExclusive(t *testing.T, s store.Store) {
 			Status: store.TaskScheduled, Dispatch: []byte("{}"), Created: t0.Add(time.Duration(i) * time.Millisecond)})
 	}
 	must(t, s.Apply(ctx, []*store.Change{{Execution: x, AddTasks: tasks}})[0])
+	// As the engine claims: the queue's head, moved by a guarded update that
+	// one claimer wins; the losers look again.
 	claimOnce(t, n, 8, func(w int) ([]string, error) {
-		task, err := s.ActivityTaskClaim(ctx, "act", fmt.Sprint("w", w), t0)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, nil
+		for {
+			list, err := s.ActivityTasksScheduled(ctx, "act", 1)
+			if err != nil || len(list) == 0 {
+				return nil, err
+			}
+			err = s.Apply(ctx, []*store.Change{{TaskUpdates: []store.TaskUpdate{store.TaskStart(list[0].Token, fmt.Sprint("w", w))}}})[0]
+			if errors.Is(err, store.ErrConflict) {
+				continue
+			}
+			return []string{list[0].Token}, err
 		}
-		if err != nil {
-			return nil, err
-		}
-		return []string{task.Token}, nil
 	})
 }
 
