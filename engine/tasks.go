@@ -359,18 +359,31 @@ func (e *Engine) claimActivity(ctx context.Context, activityARN, worker string) 
 			}
 			return nil, err
 		}
-		var t *store.Task
+		token := ""
 		e.mu.Lock()
 		for _, c := range list {
-			if _, busy := e.claiming[c.Token]; !busy {
-				t = c
-				e.claiming[t.Token] = struct{}{}
+			if _, busy := e.claiming[c]; !busy {
+				token = c
+				e.claiming[token] = struct{}{}
 				break
 			}
 		}
 		e.mu.Unlock()
-		if t == nil {
+		if token == "" {
 			return nil, nil
+		}
+		t, err := e.store.TaskGet(ctx, token)
+		if err != nil || t.Status != store.TaskScheduled {
+			e.mu.Lock()
+			delete(e.claiming, token)
+			e.mu.Unlock()
+			switch {
+			case err == nil || errors.Is(err, store.ErrNotFound):
+				continue // taken or ended since it was listed: the next one
+			case ctx.Err() != nil:
+				return nil, nil
+			}
+			return nil, err
 		}
 		d, derr := decodeDispatch(t)
 		started := &job{execID: t.ExecutionID, event: interp.Event{Kind: interp.EventTaskStarted, TaskID: t.TaskID, WorkerName: worker},

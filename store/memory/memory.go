@@ -649,7 +649,7 @@ func (s *Store) TasksOpen(_ context.Context, kind store.TaskKind, statuses []sto
 }
 
 // ActivityTasksScheduled implements store.Store.
-func (s *Store) ActivityTasksScheduled(_ context.Context, activityARN string, limit int) ([]*store.Task, error) {
+func (s *Store) ActivityTasksScheduled(_ context.Context, activityARN string, limit int) ([]string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []*store.Task
@@ -668,10 +668,11 @@ func (s *Store) ActivityTasksScheduled(_ context.Context, activityARN string, li
 		return strings.Compare(a.Token, b.Token)
 	})
 	out = out[:min(limit, len(out))]
+	tokens := make([]string, len(out))
 	for i, t := range out {
-		out[i] = clone(t)
+		tokens[i] = t.Token
 	}
-	return out, nil
+	return tokens, nil
 }
 
 // MapRunCreate implements store.Store.

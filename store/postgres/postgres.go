@@ -636,13 +636,17 @@ func statusStrings(list []store.TaskStatus) []string {
 }
 
 // ActivityTasksScheduled implements store.Store.
-func (s *Store) ActivityTasksScheduled(ctx context.Context, activityARN string, limit int) ([]*store.Task, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+sqlrow.TaskColumns+` FROM tasks
+func (s *Store) ActivityTasksScheduled(ctx context.Context, activityARN string, limit int) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT token FROM tasks
 		WHERE activity_arn = $1 AND status = 'scheduled' ORDER BY execution_id, created_ms, token LIMIT $2`, activityARN, limit)
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, read.Task)
+	return collect(rows, func(r sqlrow.Scanner) (string, error) {
+		var token string
+		err := r.Scan(&token)
+		return token, err
+	})
 }
 
 // MapRunCreate implements store.Store.

@@ -495,16 +495,12 @@ func testActivityTasksScheduled(t *testing.T, s store.Store) {
 		task("o0", older, 0, "act", store.TaskStarted),
 		task("x1", older, 0, "other", store.TaskScheduled),
 	}}})[0])
-	list, err := s.ActivityTasksScheduled(ctx, "act", 10)
+	got, err := s.ActivityTasksScheduled(ctx, "act", 10)
 	must(t, err)
-	var got []string
-	for _, t := range list {
-		got = append(got, t.Token)
-	}
 	if strings.Join(got, ",") != "o1,o2,n1" {
 		t.Errorf("scheduled %v, want o1,o2,n1", got)
 	}
-	if list, err := s.ActivityTasksScheduled(ctx, "act", 1); err != nil || len(list) != 1 || list[0].Token != "o1" {
+	if list, err := s.ActivityTasksScheduled(ctx, "act", 1); err != nil || len(list) != 1 || list[0] != "o1" {
 		t.Errorf("limit 1: %v %v", list, err)
 	}
 	claimOnce(t, 3, 8, func(w int) ([]string, error) {
@@ -513,7 +509,7 @@ func testActivityTasksScheduled(t *testing.T, s store.Store) {
 			if err != nil || len(list) == 0 {
 				return nil, err
 			}
-			claim := store.TaskUpdate{Token: list[w%len(list)].Token, From: []store.TaskStatus{store.TaskScheduled}, To: store.TaskStarted, Worker: fmt.Sprint("w", w)}
+			claim := store.TaskUpdate{Token: list[w%len(list)], From: []store.TaskStatus{store.TaskScheduled}, To: store.TaskStarted, Worker: fmt.Sprint("w", w)}
 			err = s.Apply(ctx, []*store.Change{{TaskUpdates: []store.TaskUpdate{claim}}})[0]
 			if errors.Is(err, store.ErrConflict) {
 				continue // another claimer won it: look again
@@ -547,11 +543,11 @@ func testActivityClaimIsExclusive(t *testing.T, s store.Store) {
 			if err != nil || len(list) == 0 {
 				return nil, err
 			}
-			err = s.Apply(ctx, []*store.Change{{TaskUpdates: []store.TaskUpdate{store.TaskStart(list[0].Token, fmt.Sprint("w", w))}}})[0]
+			err = s.Apply(ctx, []*store.Change{{TaskUpdates: []store.TaskUpdate{store.TaskStart(list[0], fmt.Sprint("w", w))}}})[0]
 			if errors.Is(err, store.ErrConflict) {
 				continue
 			}
-			return []string{list[0].Token}, err
+			return []string{list[0]}, err
 		}
 	})
 }
