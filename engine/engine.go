@@ -177,11 +177,13 @@ type Engine struct {
 	firing     sync.Map     // store.TimerRef → struct{}: timers being delivered
 	inFlight   atomic.Int64 // timers being delivered
 
-	mu       sync.Mutex
-	running  map[string]context.CancelFunc     // token → cancel of a running invocation
-	waiters  map[int64][]chan *store.Execution // execution ID → waiting for its end
-	activity map[string]chan struct{}          // activity ARN → closed when a task arrives
-	claiming map[string]struct{}               // tokens of the activity tasks this node's pollers are claiming
+	mu           sync.Mutex
+	running      map[string]context.CancelFunc     // token → cancel of a running invocation
+	waiters      map[int64][]chan *store.Execution // execution ID → waiting for its end
+	activity     map[string]chan struct{}          // activity ARN → closed when a task arrives
+	claiming     map[string]struct{}               // tokens of the activity tasks this node's pollers are claiming
+	handoffs     map[string]*handoff               // activity tasks scheduled or started here (a cache: see handoff)
+	handoffBytes int64                             // what handoffs holds, roughly
 	// childTasks are the .sync child tasks being started here, and those whose
 	// child runs on another engine (see childTask).
 	childTasks map[string]*childTask
@@ -233,7 +235,7 @@ func New(opts Options) *Engine {
 		items: opts.ItemReader, results: opts.ResultWriter, stopCh: make(chan struct{}), mapRuns: map[string]chan struct{}{},
 		seed: maphash.MakeSeed(), commit: make(chan *commitReq, 1024), committerDone: make(chan struct{}), wakeTimers: make(chan struct{}, 1), wakeAdopt: make(chan struct{}, 1),
 		running: map[string]context.CancelFunc{}, waiters: map[int64][]chan *store.Execution{}, activity: map[string]chan struct{}{},
-		claiming:   map[string]struct{}{},
+		claiming: map[string]struct{}{}, handoffs: map[string]*handoff{},
 		childTasks: map[string]*childTask{}, mocks: opts.Mocks, obs: opts.Observer, tracer: taskTracer(opts.Observer),
 	}
 	if opts.TokenPrefix != "" {

@@ -295,11 +295,13 @@ func (e *Engine) after(row *store.Execution, x *interp.Execution, res *interp.Re
 			}
 			switch taskKind(d) {
 			case store.TaskActivity:
+				e.rememberScheduled(d.Token, row.ID, d.TaskID, d.Input)
 				e.activityArrived(d.Resource.ARN)
 			default:
 				e.invoke(row, d, taskKind(d))
 			}
 		case interp.EffectCancelTask:
+			e.forgetHandoff(eff.Task.Token)
 			if eff.Task.MapRun != nil {
 				// The Map no longer waits: its run aborts, wherever its coordinator is.
 				if !e.cancelRunning(eff.Task.Token) && e.notifier != nil {

@@ -250,6 +250,23 @@ type TaskAnswer struct {
 // ErrTaskDoesNotExist when none is known, and ErrTaskTimedOut when the task is
 // closed already (answered, timed out, or its execution ended).
 func (e *Engine) AnswerTask(ctx context.Context, token string, a TaskAnswer) error {
+	e.mu.Lock()
+	h := e.handoffs[token]
+	e.mu.Unlock()
+	if h != nil && h.started {
+		// A task a worker of this node took: answered without reading it
+		// back. If the guarded update fails (the task timed out, or its
+		// execution ended), the answer goes the uncached way, which names
+		// why.
+		err := e.deliverWait(ctx, answerJob(h.execID, h.taskID, token, store.TaskStarted, activityOpen, a))
+		if !errors.Is(err, errDropped) {
+			if err == nil && !a.Heartbeat {
+				e.forgetHandoff(token)
+			}
+			return err
+		}
+		e.forgetHandoff(token)
+	}
 	t, err := e.store.TaskGet(ctx, token)
 	if errors.Is(err, store.ErrNotFound) {
 		return ErrTaskDoesNotExist
@@ -260,7 +277,7 @@ func (e *Engine) AnswerTask(ctx context.Context, token string, a TaskAnswer) err
 	if t.Kind == store.TaskInvoke || t.Kind == store.TaskChild || t.Kind == store.TaskMapRun {
 		return ErrInvalidToken
 	}
-	open := []store.TaskStatus{store.TaskScheduled, store.TaskStarted}
+	open := activityOpen
 	if t.Kind == store.TaskCallback {
 		// The token can come back before the request reported (an SQS consumer can
 		// be faster than SendMessage's answer).
@@ -269,19 +286,7 @@ func (e *Engine) AnswerTask(ctx context.Context, token string, a TaskAnswer) err
 	if !containsStatus(open, t.Status) {
 		return ErrTaskTimedOut
 	}
-	j := &job{execID: t.ExecutionID}
-	switch {
-	case a.Heartbeat:
-		j.event = interp.Event{Kind: interp.EventTaskHeartbeat, TaskID: t.TaskID}
-		j.tasks = []store.TaskUpdate{store.TaskMove(token, t.Status, open...)}
-	case a.Failed:
-		j.event = interp.Event{Kind: interp.EventTaskFailed, TaskID: t.TaskID, Error: a.Error, Cause: a.Cause}
-		j.tasks = []store.TaskUpdate{store.TaskClose(token, store.ReasonFailed, open...)}
-	default:
-		j.event = interp.Event{Kind: interp.EventTaskSucceeded, TaskID: t.TaskID, Output: a.Output}
-		j.tasks = []store.TaskUpdate{store.TaskClose(token, store.ReasonSucceeded, open...)}
-	}
-	err = e.deliverWait(ctx, j)
+	err = e.deliverWait(ctx, answerJob(t.ExecutionID, t.TaskID, token, t.Status, open, a))
 	if errors.Is(err, errDropped) {
 		return ErrTaskTimedOut
 	}
@@ -292,6 +297,28 @@ func (e *Engine) AnswerTask(ctx context.Context, token string, a TaskAnswer) err
 		}
 	}
 	return err
+}
+
+// activityOpen are the statuses in which an activity task takes an answer.
+var activityOpen = []store.TaskStatus{store.TaskScheduled, store.TaskStarted}
+
+// answerJob is the step of an answer to the task (token) of an execution,
+// guarded on the task's being in one of the open statuses; a heartbeat keeps
+// its status.
+func answerJob(execID, taskID int64, token string, status store.TaskStatus, open []store.TaskStatus, a TaskAnswer) *job {
+	j := &job{execID: execID}
+	switch {
+	case a.Heartbeat:
+		j.event = interp.Event{Kind: interp.EventTaskHeartbeat, TaskID: taskID}
+		j.tasks = []store.TaskUpdate{store.TaskMove(token, status, open...)}
+	case a.Failed:
+		j.event = interp.Event{Kind: interp.EventTaskFailed, TaskID: taskID, Error: a.Error, Cause: a.Cause}
+		j.tasks = []store.TaskUpdate{store.TaskClose(token, store.ReasonFailed, open...)}
+	default:
+		j.event = interp.Event{Kind: interp.EventTaskSucceeded, TaskID: taskID, Output: a.Output}
+		j.tasks = []store.TaskUpdate{store.TaskClose(token, store.ReasonSucceeded, open...)}
+	}
+	return j
 }
 
 // ActivityTask is a task handed to an activity worker.
@@ -339,6 +366,71 @@ func (e *Engine) PollActivity(ctx context.Context, activityARN, worker string) (
 // poller reads to find one to claim.
 const claimLook = 8
 
+// A handoff is what a poller and an answer need of an activity task that
+// this node scheduled (or handed to a worker): the node keeps it after the
+// step that schedules the task commits, so that GetActivityTask and
+// SendTaskSuccess need not read the task back (two reads of the store an
+// activity, a tenth of the server's CPU under the activities workload). It
+// is only a cache: every claim and answer is still a guarded update that
+// the store checks, one that fails goes the uncached way, and a task
+// scheduled on another node, or before a restart, is read from the store.
+type handoff struct {
+	execID, taskID int64
+	input          string // the task's input (JSON), until a worker has it
+	started        bool   // a worker of this node has it (and input is "")
+}
+
+// The cache's bounds: entries of tasks that are cancelled (timed out,
+// stopped) are dropped, but those claimed or answered through another node
+// stay until evicted. An input larger than maxHandoffInput is not kept.
+const (
+	maxHandoffs     = 1 << 14
+	maxHandoffBytes = 32 << 20
+	maxHandoffInput = 64 << 10
+	handoffOverhead = 96 // bytes an entry costs besides its input, roughly
+)
+
+// remember keeps the handoff of an activity task, evicting others as the
+// bounds need (any: a missing entry costs a read).
+func (e *Engine) remember(token string, h *handoff) {
+	size := int64(len(token) + len(h.input) + handoffOverhead)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.dropHandoff(token)
+	for t := range e.handoffs {
+		if len(e.handoffs) < maxHandoffs && e.handoffBytes+size <= maxHandoffBytes {
+			break
+		}
+		e.dropHandoff(t)
+	}
+	e.handoffs[token] = h
+	e.handoffBytes += size
+}
+
+// rememberScheduled keeps the handoff of an activity task just scheduled.
+func (e *Engine) rememberScheduled(token string, execID, taskID int64, input any) {
+	in := jsonvalue.Marshal(input)
+	if len(in) > maxHandoffInput {
+		return
+	}
+	e.remember(token, &handoff{execID: execID, taskID: taskID, input: string(in)})
+}
+
+// forgetHandoff drops the handoff of an activity task.
+func (e *Engine) forgetHandoff(token string) {
+	e.mu.Lock()
+	e.dropHandoff(token)
+	e.mu.Unlock()
+}
+
+// dropHandoff is forgetHandoff with e.mu held.
+func (e *Engine) dropHandoff(token string) {
+	if h, ok := e.handoffs[token]; ok {
+		e.handoffBytes -= int64(len(token) + len(h.input) + handoffOverhead)
+		delete(e.handoffs, token)
+	}
+}
+
 // claimActivity claims the first scheduled task of the activity that no
 // other poller of this node is claiming, and returns it; nil when there is
 // none. The claim (the task moved from scheduled to started, with the worker)
@@ -360,17 +452,38 @@ func (e *Engine) claimActivity(ctx context.Context, activityARN, worker string) 
 			return nil, err
 		}
 		token := ""
+		var h *handoff
 		e.mu.Lock()
 		for _, c := range list {
 			if _, busy := e.claiming[c]; !busy {
 				token = c
 				e.claiming[token] = struct{}{}
+				if h = e.handoffs[token]; h != nil && h.started {
+					h = nil
+				}
 				break
 			}
 		}
 		e.mu.Unlock()
 		if token == "" {
 			return nil, nil
+		}
+		if h != nil {
+			started := &job{execID: h.execID, event: interp.Event{Kind: interp.EventTaskStarted, TaskID: h.taskID, WorkerName: worker},
+				tasks: []store.TaskUpdate{store.TaskStart(token, worker)}, internal: true}
+			err := e.deliverWait(context.WithoutCancel(ctx), started)
+			e.mu.Lock()
+			delete(e.claiming, token)
+			e.mu.Unlock()
+			if err == nil {
+				e.remember(token, &handoff{execID: h.execID, taskID: h.taskID, started: true})
+				return &ActivityTask{Token: token, Input: h.input}, nil
+			}
+			e.forgetHandoff(token)
+			if errors.Is(err, errDropped) {
+				continue // claimed elsewhere, or its execution ended: the next one
+			}
+			return nil, err
 		}
 		t, err := e.store.TaskGet(ctx, token)
 		if err != nil || t.Status != store.TaskScheduled {
@@ -400,6 +513,7 @@ func (e *Engine) claimActivity(ctx context.Context, activityARN, worker string) 
 		case derr != nil:
 			return nil, derr
 		}
+		e.remember(t.Token, &handoff{execID: t.ExecutionID, taskID: t.TaskID, started: true})
 		return &ActivityTask{Token: t.Token, Input: string(jsonvalue.Marshal(d.Input))}, nil
 	}
 }
