@@ -93,8 +93,6 @@ CREATE TABLE tasks (
     closed_reason TEXT NOT NULL DEFAULT ''
 , owner TEXT NOT NULL DEFAULT '', child TEXT NOT NULL DEFAULT '');
 
-CREATE INDEX tasks_open ON tasks (kind, status, token);
-
 CREATE INDEX timers_claim ON timers (claim_ms);
 
 CREATE INDEX tasks_pending ON tasks (owner) WHERE status = 'pending';
@@ -186,3 +184,5 @@ CREATE INDEX executions_version ON executions (version_arn, start_ms DESC, id DE
 CREATE INDEX executions_alias ON executions (alias_arn, start_ms DESC, id DESC) WHERE alias_arn <> '';
 
 CREATE INDEX tasks_activity_queue ON tasks (activity_arn, execution_id, created_ms, token) WHERE status = 'scheduled';
+
+CREATE INDEX tasks_open ON tasks (kind, status, token) WHERE status <> 'closed';

@@ -711,12 +711,18 @@ func (s *Store) TasksOpen(ctx context.Context, kind store.TaskKind, statuses []s
 	}
 	args := []any{kind}
 	marks := make([]string, len(statuses))
+	// tasks_open holds the tasks that are not closed; SQLite uses it only for
+	// a query that says so in those words.
+	open := " AND status <> 'closed'"
 	for i, st := range statuses {
 		marks[i] = "?"
 		args = append(args, st)
+		if st == store.TaskClosed {
+			open = ""
+		}
 	}
 	args = append(args, after, limit)
-	rows, err := s.query(ctx, `SELECT `+sqlrow.TaskColumns+` FROM tasks WHERE kind = ? AND status IN (`+strings.Join(marks, ",")+`) AND token > ? ORDER BY token LIMIT ?`, args...)
+	rows, err := s.query(ctx, `SELECT `+sqlrow.TaskColumns+` FROM tasks WHERE kind = ? AND status IN (`+strings.Join(marks, ",")+`)`+open+` AND token > ? ORDER BY token LIMIT ?`, args...)
 	if err != nil {
 		return nil, err
 	}
