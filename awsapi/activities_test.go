@@ -64,6 +64,12 @@ func TestActivityLifecycle(t *testing.T) {
 		}
 	}
 
+	// A poll finds the activity (and its node remembers that for a second);
+	// once deleted on that node, the next poll is refused at once.
+	awsapi.SetPollTimeout(e.handler, 50*time.Millisecond)
+	if out, err := e.sfn.GetActivityTask(ctx, &sfn.GetActivityTaskInput{ActivityArn: aws.String(arn)}); err != nil || out.TaskToken != nil {
+		t.Fatalf("a poll with no task: %+v, %v", out, err)
+	}
 	if _, err := e.sfn.DeleteActivity(ctx, &sfn.DeleteActivityInput{ActivityArn: aws.String(arn)}); err != nil {
 		t.Fatal(err)
 	}

@@ -114,6 +114,8 @@ type Handler struct {
 	pollTimeout time.Duration
 	// bodiesInFlight counts the bytes reserved by the bodies being read.
 	bodiesInFlight atomic.Int64
+	// activities are the activities polls have found, for a second.
+	activities activitiesSeen
 }
 
 // New returns a Handler.
