@@ -222,7 +222,7 @@ func (e *Engine) change(prev *store.Execution, x *interp.Execution, res *interp.
 	row.Version = prev.Version + 1
 	row.Status = string(x.Status)
 	row.LastEventID = x.LastEventID
-	c := &store.Change{Execution: &row, ExpectVersion: prev.Version}
+	c := &store.Change{Execution: &row, ExpectVersion: prev.Version, SameStatus: row.Status == prev.Status}
 	if row.MapRun != "" && !e.forget && prev.Version == 0 {
 		// A Map Run's child: its item runs from this commit on.
 		c.MapItemUpdates = append(c.MapItemUpdates, store.MapItemUpdate{Run: row.MapRun, Index: row.MapItem,

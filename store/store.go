@@ -466,6 +466,11 @@ type Change struct {
 	// change does not touch the execution row.
 	Execution     *Execution
 	ExpectVersion int64
+	// SameStatus says that the row of ExpectVersion has Execution's status
+	// already (a step that neither starts nor ends the execution), so that a
+	// store may leave what is keyed by status as it is. A store that relies
+	// on it checks it: a row of another status is ErrConflict.
+	SameStatus bool
 	// Events are appended to the execution's history.
 	Events []Event
 	// AddTimers and CancelTimers arm and cancel durable timers. A new

@@ -828,6 +828,11 @@ func (s *Store) applyEach(ctx context.Context, changes []*store.Change) []error 
 type writeStmts struct {
 	createExec, updateExec, appendHistory, armTimer, cancelTimer, addTask *sql.Stmt
 	updateTask, updateMapItem                                             *sql.Stmt
+	// stepExec is updateExec without the status, for a step that keeps it:
+	// SQLite rewrites the entry of every index on a column an UPDATE sets,
+	// changed or not, and executions_running is on status (a page more in
+	// nearly every commit).
+	stepExec *sql.Stmt
 }
 
 // A guarded update's statement takes the statuses it moves from as a list
@@ -893,6 +898,9 @@ func prepareWrites(ctx context.Context, db *sql.DB) (*writeStmts, error) {
 		{&w.updateExec, `UPDATE executions SET status = ?, output = ?, error = ?, cause = ?, stop_ms = ?, state = ?, version = ?, last_event_id = ?,
 			redrive_count = ?, redrive_ms = ?, redrive_token = ?
 			WHERE id = ? AND version = ?`},
+		{&w.stepExec, `UPDATE executions SET output = ?, error = ?, cause = ?, stop_ms = ?, state = ?, version = ?, last_event_id = ?,
+			redrive_count = ?, redrive_ms = ?, redrive_token = ?
+			WHERE id = ? AND version = ? AND status = ?`},
 		{&w.appendHistory, `INSERT INTO history (execution_id, first_id, last_id, events) VALUES (?, ?, ?, ?)`},
 		{&w.armTimer, `INSERT OR REPLACE INTO timers (execution_id, timer_id, due_ms, claim_ms, owner) VALUES (?, ?, ?, ?, '')`},
 		{&w.cancelTimer, `DELETE FROM timers WHERE execution_id = ? AND timer_id = ?`},
@@ -916,6 +924,7 @@ func (w *writeStmts) in(ctx context.Context, tx *sql.Tx) *writeStmts {
 		appendHistory: tx.StmtContext(ctx, w.appendHistory), armTimer: tx.StmtContext(ctx, w.armTimer),
 		cancelTimer: tx.StmtContext(ctx, w.cancelTimer), addTask: tx.StmtContext(ctx, w.addTask),
 		updateTask: tx.StmtContext(ctx, w.updateTask), updateMapItem: tx.StmtContext(ctx, w.updateMapItem),
+		stepExec: tx.StmtContext(ctx, w.stepExec),
 	}
 }
 
@@ -942,9 +951,17 @@ func (w *writeStmts) apply(ctx context.Context, tx *sql.Tx, c *store.Change) err
 				return err
 			}
 		} else {
-			res, err := w.updateExec.ExecContext(ctx,
-				x.Status, output, x.Error, x.Cause, sqlrow.Millis(x.StopTime), state, x.Version, x.LastEventID,
-				x.RedriveCount, sqlrow.Millis(x.RedriveTime), x.RedriveToken, x.ID, c.ExpectVersion)
+			var res sql.Result
+			var err error
+			if c.SameStatus {
+				res, err = w.stepExec.ExecContext(ctx,
+					output, x.Error, x.Cause, sqlrow.Millis(x.StopTime), state, x.Version, x.LastEventID,
+					x.RedriveCount, sqlrow.Millis(x.RedriveTime), x.RedriveToken, x.ID, c.ExpectVersion, x.Status)
+			} else {
+				res, err = w.updateExec.ExecContext(ctx,
+					x.Status, output, x.Error, x.Cause, sqlrow.Millis(x.StopTime), state, x.Version, x.LastEventID,
+					x.RedriveCount, sqlrow.Millis(x.RedriveTime), x.RedriveToken, x.ID, c.ExpectVersion)
+			}
 			if err != nil {
 				return err
 			}

@@ -97,7 +97,7 @@ func BenchmarkApply(b *testing.B) {
 		for i, x := range starts {
 			step := *x
 			step.Version, step.LastEventID = 2, 8
-			changes[i] = &store.Change{Execution: &step, ExpectVersion: 1, Events: chunk(5),
+			changes[i] = &store.Change{Execution: &step, ExpectVersion: 1, SameStatus: true, Events: chunk(5),
 				CancelTimers: []store.TimerRef{{ExecutionID: x.ID, TimerID: 1}},
 				AddTasks:     []*store.Task{{Token: x.ARN, TaskID: 1, Kind: store.TaskInvoke, Status: store.TaskPending, Dispatch: make([]byte, 100)}}}
 		}
@@ -139,6 +139,36 @@ func TestTaskUpdateFromStatuses(t *testing.T) {
 		} else if err != store.ErrConflict || got.Status != store.TaskScheduled {
 			t.Errorf("from %v: %v, status %s; want a conflict and scheduled", from, err, got.Status)
 		}
+	}
+}
+
+// A step that says it keeps the status updates the row, and is refused if
+// the row's status is not the one it names.
+func TestSameStatusStep(t *testing.T) {
+	t.Parallel()
+	s, err := sqlite.Open(filepath.Join(t.TempDir(), "stepd.db"), sqlite.Options{Synchronous: "NORMAL"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := t.Context()
+	x := &store.Execution{ARN: "arn:x", MachineARN: "arn:m", Name: "x", RevisionID: "r", Status: "RUNNING", Input: "{}", Version: 1, LastEventID: 1}
+	if err := s.Apply(ctx, []*store.Change{{Execution: x}})[0]; err != nil {
+		t.Fatal(err)
+	}
+	step := *x
+	step.Version, step.LastEventID = 2, 3
+	if err := s.Apply(ctx, []*store.Change{{Execution: &step, ExpectVersion: 1, SameStatus: true}})[0]; err != nil {
+		t.Fatal(err)
+	}
+	wrong := step
+	wrong.Version, wrong.Status = 3, "SUCCEEDED"
+	if err := s.Apply(ctx, []*store.Change{{Execution: &wrong, ExpectVersion: 2, SameStatus: true}})[0]; err != store.ErrConflict {
+		t.Errorf("a status change said to keep the status: %v, want a conflict", err)
+	}
+	got, err := s.ExecutionGetByID(ctx, x.ID)
+	if err != nil || got.Version != 2 || got.LastEventID != 3 || got.Status != "RUNNING" {
+		t.Fatalf("%+v %v", got, err)
 	}
 }
 
@@ -185,7 +215,7 @@ func BenchmarkApplyTaskUpdates(b *testing.B) {
 				if to == store.TaskClosed {
 					from = store.TaskStarted
 				}
-				changes[i] = &store.Change{Execution: &step, ExpectVersion: x.Version - 1, Events: []store.Event{{ID: x.LastEventID, JSON: event.JSON}},
+				changes[i] = &store.Change{Execution: &step, ExpectVersion: x.Version - 1, SameStatus: true, Events: []store.Event{{ID: x.LastEventID, JSON: event.JSON}},
 					TaskUpdates: []store.TaskUpdate{store.TaskClose(x.ARN, store.ReasonSucceeded, from)}}
 				if to == store.TaskStarted {
 					changes[i].TaskUpdates = []store.TaskUpdate{store.TaskStart(x.ARN, "worker")}
