@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"math"
+	"strconv"
 
 	"github.com/stepd/stepd/interp"
 	"github.com/stepd/stepd/runner"
@@ -14,7 +15,10 @@ import (
 
 // CryptoSource is the engine's source of task tokens, UUIDs and random numbers,
 // drawn from crypto/rand. Task tokens carry 384 bits of randomness, so they
-// cannot be guessed.
+// cannot be guessed. They begin with the time they were made, in a form that
+// sorts (as UUIDv7 does): the store's indexes over tokens then take new
+// tasks near their end rather than at random places, which was a page more
+// written in nearly every commit of the activity path for each such index.
 type CryptoSource struct{}
 
 var _ interp.Source = CryptoSource{}
@@ -23,7 +27,7 @@ var _ interp.Source = CryptoSource{}
 func (CryptoSource) TaskToken() string {
 	var b [48]byte
 	_, _ = rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
+	return strconv.FormatInt(time.Now().UnixMicro(), 36) + "-" + base64.RawURLEncoding.EncodeToString(b[:])
 }
 
 // UUID returns a random (version 4) UUID.
