@@ -78,8 +78,6 @@ CREATE TABLE timers (
     PRIMARY KEY (execution_id, timer_id)
 ) WITHOUT ROWID;
 
-CREATE INDEX timers_due ON timers (due_ms);
-
 CREATE TABLE tasks (
     token         TEXT PRIMARY KEY,
     execution_id  INTEGER NOT NULL,
