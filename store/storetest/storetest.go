@@ -475,6 +475,14 @@ func testTasks(t *testing.T, s store.Store) {
 	if len(started) != 2 || started[0].Token != "tok-b" {
 		t.Errorf("open activity tasks %+v", started)
 	}
+	// Closed tasks are found when asked for, though open ones are what the
+	// scans look for (SQLite indexes only those).
+	if closed, err := s.TasksOpen(ctx, store.TaskInvoke, []store.TaskStatus{store.TaskClosed}, "", 10); err != nil || len(closed) != 1 || closed[0].Token != "tok-a" {
+		t.Errorf("closed invoke tasks %+v %v", closed, err)
+	}
+	if open, err := s.TasksOpen(ctx, store.TaskInvoke, store.OpenStatuses, "", 10); err != nil || len(open) != 0 {
+		t.Errorf("open invoke tasks after the close %+v %v", open, err)
+	}
 }
 
 // testActivityTasksScheduled: an activity's scheduled tasks are listed
