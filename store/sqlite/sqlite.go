@@ -836,10 +836,17 @@ type writeStmts struct {
 }
 
 // A guarded update's statement takes the statuses it moves from as a list
-// of fromSlots parameters: there are six task statuses and six item
-// statuses, so any list of distinct ones fits, padded with its first
-// (fromStatuses). A longer list is compiled at its use.
+// of fromSlots parameters, after its other ones: there are six task
+// statuses and six item statuses, so any list of distinct ones fits, padded
+// with its first (guarded). A longer list is compiled at its use.
 const fromSlots = 6
+
+// The guarded updates' statements up to their list of statuses, and how
+// many parameters come before it.
+const (
+	updateTaskArgs    = 5
+	updateMapItemArgs = 8
+)
 
 const updateTaskSQL = `UPDATE tasks SET status = ?1,
 			worker = CASE WHEN ?2 = '' THEN worker ELSE ?2 END,
@@ -863,29 +870,40 @@ func inList(first, n int) string {
 	return strings.Join(marks, ",") + ")"
 }
 
-// fromStatuses appends the statuses of a guarded update to args, padded to
-// fromSlots with the first one ("", which no row has, for none); ok is false
-// when they do not fit.
-func fromStatuses[S ~string](args []any, from []S) ([]any, bool) {
-	if len(from) > fromSlots {
-		for _, st := range from {
-			args = append(args, st)
-		}
-		return args, false
-	}
+// guarded runs a guarded update: st, prepared with fromSlots statuses after
+// args, with from padded to them by its first ("", which no row has, for
+// none); a longer from runs text (st's, to its list) compiled for it. It
+// returns how many rows moved.
+func guarded[S ~string](ctx context.Context, tx *sql.Tx, st *sql.Stmt, text string, args []any, from []S) (int64, error) {
 	var pad S
 	if len(from) > 0 {
 		pad = from[0]
 	}
-	for i := range fromSlots {
+	for i := range max(len(from), fromSlots) {
 		if i < len(from) {
 			args = append(args, from[i])
 		} else {
 			args = append(args, pad)
 		}
 	}
-	return args, true
+	var res sql.Result
+	var err error
+	if len(from) <= fromSlots {
+		res, err = st.ExecContext(ctx, args...)
+	} else {
+		res, err = tx.ExecContext(ctx, text+inList(len(args)-len(from)+1, len(from)), args...)
+	}
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
+
+// stepColumns are what a step sets of an execution's row (parameters 1 to
+// 10); updateExec and stepExec take the same parameters, then the row's ID,
+// its expected version and its status (11 to 13).
+const stepColumns = `output = ?1, error = ?2, cause = ?3, stop_ms = ?4, state = ?5, version = ?6, last_event_id = ?7,
+			redrive_count = ?8, redrive_ms = ?9, redrive_token = ?10`
 
 func prepareWrites(ctx context.Context, db *sql.DB) (*writeStmts, error) {
 	var w writeStmts
@@ -895,19 +913,15 @@ func prepareWrites(ctx context.Context, db *sql.DB) (*writeStmts, error) {
 	}{
 		{&w.createExec, `INSERT INTO executions (arn, machine_arn, name, revision_id, status, input, output, error, cause, start_ms, stop_ms, state, version, last_event_id, trace_header, parent, parent_waits, map_run, map_item, version_arn, alias_arn, redrive_count, redrive_ms, redrive_token)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`},
-		{&w.updateExec, `UPDATE executions SET status = ?, output = ?, error = ?, cause = ?, stop_ms = ?, state = ?, version = ?, last_event_id = ?,
-			redrive_count = ?, redrive_ms = ?, redrive_token = ?
-			WHERE id = ? AND version = ?`},
-		{&w.stepExec, `UPDATE executions SET output = ?, error = ?, cause = ?, stop_ms = ?, state = ?, version = ?, last_event_id = ?,
-			redrive_count = ?, redrive_ms = ?, redrive_token = ?
-			WHERE id = ? AND version = ? AND status = ?`},
+		{&w.updateExec, `UPDATE executions SET ` + stepColumns + `, status = ?13 WHERE id = ?11 AND version = ?12`},
+		{&w.stepExec, `UPDATE executions SET ` + stepColumns + ` WHERE id = ?11 AND version = ?12 AND status = ?13`},
 		{&w.appendHistory, `INSERT INTO history (execution_id, first_id, last_id, events) VALUES (?, ?, ?, ?)`},
 		{&w.armTimer, `INSERT OR REPLACE INTO timers (execution_id, timer_id, due_ms, claim_ms, owner) VALUES (?, ?, ?, ?, '')`},
 		{&w.cancelTimer, `DELETE FROM timers WHERE execution_id = ? AND timer_id = ?`},
 		{&w.addTask, `INSERT INTO tasks (token, execution_id, task_id, kind, activity_arn, status, dispatch, owner, worker, child, created_ms, closed_reason)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
-		{&w.updateTask, updateTaskSQL + inList(6, fromSlots)},
-		{&w.updateMapItem, updateMapItemSQL + inList(9, fromSlots)},
+		{&w.updateTask, updateTaskSQL + inList(updateTaskArgs+1, fromSlots)},
+		{&w.updateMapItem, updateMapItemSQL + inList(updateMapItemArgs+1, fromSlots)},
 	} {
 		var err error
 		if *st.dst, err = db.PrepareContext(ctx, st.query); err != nil {
@@ -951,17 +965,12 @@ func (w *writeStmts) apply(ctx context.Context, tx *sql.Tx, c *store.Change) err
 				return err
 			}
 		} else {
-			var res sql.Result
-			var err error
+			st := w.updateExec
 			if c.SameStatus {
-				res, err = w.stepExec.ExecContext(ctx,
-					output, x.Error, x.Cause, sqlrow.Millis(x.StopTime), state, x.Version, x.LastEventID,
-					x.RedriveCount, sqlrow.Millis(x.RedriveTime), x.RedriveToken, x.ID, c.ExpectVersion, x.Status)
-			} else {
-				res, err = w.updateExec.ExecContext(ctx,
-					x.Status, output, x.Error, x.Cause, sqlrow.Millis(x.StopTime), state, x.Version, x.LastEventID,
-					x.RedriveCount, sqlrow.Millis(x.RedriveTime), x.RedriveToken, x.ID, c.ExpectVersion)
+				st = w.stepExec
 			}
+			res, err := st.ExecContext(ctx, output, x.Error, x.Cause, sqlrow.Millis(x.StopTime), state, x.Version, x.LastEventID,
+				x.RedriveCount, sqlrow.Millis(x.RedriveTime), x.RedriveToken, x.ID, c.ExpectVersion, x.Status)
 			if err != nil {
 				return err
 			}
@@ -972,34 +981,21 @@ func (w *writeStmts) apply(ctx context.Context, tx *sql.Tx, c *store.Change) err
 		execID = x.ID
 	}
 	for _, u := range c.TaskUpdates {
-		args, fits := fromStatuses([]any{u.To, u.Worker, u.ClosedReason, u.Token, u.Child}, u.From)
-		var res sql.Result
-		var err error
-		if fits {
-			res, err = w.updateTask.ExecContext(ctx, args...)
-		} else {
-			res, err = tx.ExecContext(ctx, updateTaskSQL+inList(6, len(u.From)), args...)
-		}
+		n, err := guarded(ctx, tx, w.updateTask, updateTaskSQL, []any{u.To, u.Worker, u.ClosedReason, u.Token, u.Child}, u.From)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 && !u.Optional {
+		if n == 0 && !u.Optional {
 			return store.ErrConflict
 		}
 	}
 	for _, u := range c.MapItemUpdates {
-		args, fits := fromStatuses([]any{u.To, u.Child, u.Result, nullable(u.Output, u.HasOutput), u.Error, u.Cause, u.Run, u.Index}, u.From)
-		var res sql.Result
-		var err error
-		if fits {
-			res, err = w.updateMapItem.ExecContext(ctx, args...)
-		} else {
-			res, err = tx.ExecContext(ctx, updateMapItemSQL+inList(9, len(u.From)), args...)
-		}
+		n, err := guarded(ctx, tx, w.updateMapItem, updateMapItemSQL,
+			[]any{u.To, u.Child, u.Result, nullable(u.Output, u.HasOutput), u.Error, u.Cause, u.Run, u.Index}, u.From)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 && !u.Optional {
+		if n == 0 && !u.Optional {
 			return store.ErrConflict
 		}
 	}
