@@ -172,10 +172,11 @@ type Store interface {
 	// ActivityTasksScheduled lists the tokens of up to limit scheduled tasks
 	// of an activity, those of the earliest started executions first (by
 	// execution ID), and an execution's oldest first: a poller reads the
-	// queue's head and loads only the task it takes (TaskGet). It claims nothing: a claim is a guarded
-	// TaskUpdate (scheduled → started, with the worker) in a Change, committed
-	// with the step that records the start, so that the claim and the step
-	// share a transaction, and executions that started first finish first.
+	// queue's head and loads only the task it takes (TaskGet). It claims
+	// nothing: a claim is a guarded TaskUpdate (scheduled → started, with the
+	// worker) in a Change, committed with the step that records the start, so
+	// that the claim and the step share a transaction, and executions that
+	// started first finish first.
 	ActivityTasksScheduled(ctx context.Context, activityARN string, limit int) ([]string, error)
 
 	// MapRunCreate creates a Map Run (ErrExists if its ARN is taken).

@@ -5,9 +5,9 @@
 // due timers (TimersClaim) and orphaned task invocations (TasksAdopt), so
 // claimers never wait for each other and never take the same row. An activity
 // task is claimed by a guarded update (scheduled to started) in the Change of
-// the step that records its start. An execution's row carries a version that every update
-// names, so of two nodes that stepped the same execution, one commits and the
-// other gets store.ErrConflict and reloads.
+// the step that records its start. An execution's row carries a version that
+// every update names, so of two nodes that stepped the same execution, one
+// commits and the other gets store.ErrConflict and reloads.
 //
 // Apply sends a whole batch of Changes in one pipeline, inside one
 // transaction, and checks the rows each guarded statement touched before it
@@ -642,11 +642,7 @@ func (s *Store) ActivityTasksScheduled(ctx context.Context, activityARN string, 
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, func(r sqlrow.Scanner) (string, error) {
-		var token string
-		err := r.Scan(&token)
-		return token, err
-	})
+	return collect(rows, sqlrow.String)
 }
 
 // MapRunCreate implements store.Store.

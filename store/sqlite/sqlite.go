@@ -741,11 +741,7 @@ func (s *Store) ActivityTasksScheduled(ctx context.Context, activityARN string, 
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, func(r sqlrow.Scanner) (string, error) {
-		var token string
-		err := r.Scan(&token)
-		return token, err
-	})
+	return collect(rows, sqlrow.String)
 }
 
 // Apply implements store.Store: one transaction for the whole batch. The

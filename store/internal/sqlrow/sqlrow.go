@@ -53,6 +53,13 @@ func Collect[T any](rows Rows, scan func(Scanner) (T, error)) ([]T, error) {
 	return out, rows.Err()
 }
 
+// String scans a row of one text column (for Collect).
+func String(row Scanner) (string, error) {
+	var s string
+	err := row.Scan(&s)
+	return s, err
+}
+
 // The columns each scan of a Reader reads, in its order.
 const (
 	MachineColumns   = `arn, name, type, status, role_arn, revision_id, description, logging, tracing, created_ms, updated_ms, encryption`
