@@ -229,6 +229,30 @@ func TestActivityWorker(t *testing.T) {
 	}
 }
 
+// A task this node holds no handoff for (scheduled before a restart, or on
+// another node) is read from the store: the poller gets its input, and the
+// answer ends it, as with the handoff.
+func TestActivityWithoutHandoff(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	act := "arn:aws:states:us-east-1:123456789012:activity:uncached"
+	sm := e.machine(`{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"` + act + `","End":true}}}`)
+	row := e.start(sm, "u", `{"doc":"y"}`)
+	engine.ForgetHandoffs(e.engine)
+	task, err := e.engine.PollActivity(context.Background(), act, "w")
+	if err != nil || task == nil || task.Input != `{"doc":"y"}` {
+		t.Fatalf("poll: %+v %v", task, err)
+	}
+	engine.ForgetHandoffs(e.engine)
+	if err := e.engine.AnswerTask(context.Background(), task.Token, engine.TaskAnswer{Output: jsonvalue.MustParse(`{"ok":1}`)}); err != nil {
+		t.Fatalf("answer: %v", err)
+	}
+	want(t, e.wait(row), "SUCCEEDED", `{"ok":1}`)
+	if err := e.engine.AnswerTask(context.Background(), task.Token, engine.TaskAnswer{Output: 1}); !errors.Is(err, engine.ErrTaskTimedOut) {
+		t.Errorf("answering the closed task: %v", err)
+	}
+}
+
 func TestActivityHeartbeatTimeout(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)

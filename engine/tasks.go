@@ -468,54 +468,50 @@ func (e *Engine) claimActivity(ctx context.Context, activityARN, worker string) 
 		if token == "" {
 			return nil, nil
 		}
-		if h != nil {
-			started := &job{execID: h.execID, event: interp.Event{Kind: interp.EventTaskStarted, TaskID: h.taskID, WorkerName: worker},
-				tasks: []store.TaskUpdate{store.TaskStart(token, worker)}, internal: true}
-			err := e.deliverWait(context.WithoutCancel(ctx), started)
-			e.mu.Lock()
-			delete(e.claiming, token)
-			e.mu.Unlock()
-			if err == nil {
-				e.remember(token, &handoff{execID: h.execID, taskID: h.taskID, started: true})
-				return &ActivityTask{Token: token, Input: h.input}, nil
+		var undecodable error
+		if h == nil {
+			// Not scheduled here (or evicted): the task from the store.
+			t, err := e.store.TaskGet(ctx, token)
+			if err != nil || t.Status != store.TaskScheduled {
+				e.unclaim(token)
+				switch {
+				case err == nil || errors.Is(err, store.ErrNotFound):
+					continue // taken or ended since it was listed: the next one
+				case ctx.Err() != nil:
+					return nil, nil
+				}
+				return nil, err
 			}
-			e.forgetHandoff(token)
-			if errors.Is(err, errDropped) {
-				continue // claimed elsewhere, or its execution ended: the next one
+			h = &handoff{execID: t.ExecutionID, taskID: t.TaskID}
+			d, err := decodeDispatch(t)
+			if undecodable = err; err == nil {
+				h.input = string(jsonvalue.Marshal(d.Input))
 			}
-			return nil, err
 		}
-		t, err := e.store.TaskGet(ctx, token)
-		if err != nil || t.Status != store.TaskScheduled {
-			e.mu.Lock()
-			delete(e.claiming, token)
-			e.mu.Unlock()
-			switch {
-			case err == nil || errors.Is(err, store.ErrNotFound):
-				continue // taken or ended since it was listed: the next one
-			case ctx.Err() != nil:
-				return nil, nil
-			}
-			return nil, err
-		}
-		d, derr := decodeDispatch(t)
-		started := &job{execID: t.ExecutionID, event: interp.Event{Kind: interp.EventTaskStarted, TaskID: t.TaskID, WorkerName: worker},
-			tasks: []store.TaskUpdate{store.TaskStart(t.Token, worker)}, internal: true}
+		started := &job{execID: h.execID, event: interp.Event{Kind: interp.EventTaskStarted, TaskID: h.taskID, WorkerName: worker},
+			tasks: []store.TaskUpdate{store.TaskStart(token, worker)}, internal: true}
 		err = e.deliverWait(context.WithoutCancel(ctx), started)
-		e.mu.Lock()
-		delete(e.claiming, t.Token)
-		e.mu.Unlock()
+		e.unclaim(token)
 		switch {
 		case errors.Is(err, errDropped):
+			e.forgetHandoff(token)
 			continue // claimed elsewhere, or its execution ended: the next one
 		case err != nil:
+			e.forgetHandoff(token)
 			return nil, err
-		case derr != nil:
-			return nil, derr
+		case undecodable != nil:
+			return nil, undecodable
 		}
-		e.remember(t.Token, &handoff{execID: t.ExecutionID, taskID: t.TaskID, started: true})
-		return &ActivityTask{Token: t.Token, Input: string(jsonvalue.Marshal(d.Input))}, nil
+		e.remember(token, &handoff{execID: h.execID, taskID: h.taskID, started: true})
+		return &ActivityTask{Token: token, Input: h.input}, nil
 	}
+}
+
+// unclaim ends this node's claiming of a task (claimActivity).
+func (e *Engine) unclaim(token string) {
+	e.mu.Lock()
+	delete(e.claiming, token)
+	e.mu.Unlock()
 }
 
 // activityWaiter returns a channel closed when a task of the activity arrives.
