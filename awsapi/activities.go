@@ -130,16 +130,20 @@ func (a *activitiesSeen) known(arn string, now time.Time) bool {
 	return ok && now.Before(until.(time.Time))
 }
 
-// saw records that the activity exists.
+// saw records that the activity exists. Past maxActivitiesSeen activities
+// it starts again from none (a missing entry costs a read).
 func (a *activitiesSeen) saw(arn string, now time.Time) {
-	if a.n.Add(1) > maxActivitiesSeen {
+	if _, had := a.seen.Swap(arn, now.Add(activitySeenFor)); !had && a.n.Add(1) > maxActivitiesSeen {
 		a.seen.Clear()
-		a.n.Store(1)
+		a.n.Store(0)
 	}
-	a.seen.Store(arn, now.Add(activitySeenFor))
 }
 
-func (a *activitiesSeen) forget(arn string) { a.seen.Delete(arn) }
+func (a *activitiesSeen) forget(arn string) {
+	if _, had := a.seen.LoadAndDelete(arn); had {
+		a.n.Add(-1)
+	}
+}
 
 // activity returns an activity of the call's account by ARN, or
 // ActivityDoesNotExist.
