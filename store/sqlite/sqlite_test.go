@@ -12,13 +12,21 @@ import (
 	"github.com/stepd/stepd/store/storetest"
 )
 
+// openTemp opens a store in a fresh directory, with NORMAL sync (the
+// tests' durability is not power loss's), closed when tb ends.
+func openTemp(tb testing.TB) *sqlite.Store {
+	tb.Helper()
+	s, err := sqlite.Open(filepath.Join(tb.TempDir(), "stepd.db"), sqlite.Options{Synchronous: "NORMAL"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
 func TestStore(t *testing.T) {
 	storetest.Exercise(t, func(t *testing.T) store.Store {
-		s, err := sqlite.Open(filepath.Join(t.TempDir(), "stepd.db"), sqlite.Options{Synchronous: "NORMAL"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
+		return openTemp(t)
 	})
 }
 
@@ -63,11 +71,7 @@ func TestNewerSchemaIsRefused(t *testing.T) {
 // a timer, or steps one (a version-guarded update, a chunk, the timer
 // cancelled and a task added).
 func BenchmarkApply(b *testing.B) {
-	s, err := sqlite.Open(filepath.Join(b.TempDir(), "stepd.db"), sqlite.Options{Synchronous: "NORMAL"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s := openTemp(b)
 	const batch = 16
 	event := store.Event{JSON: []byte(`{"type":"PassStateExited","stateExitedEventDetails":{"name":"S","output":"{\"n\":1}"}}`)}
 	chunk := func(first int64) []store.Event {
@@ -114,11 +118,7 @@ func BenchmarkApply(b *testing.B) {
 // for them.
 func TestTaskUpdateFromStatuses(t *testing.T) {
 	t.Parallel()
-	s, err := sqlite.Open(filepath.Join(t.TempDir(), "stepd.db"), sqlite.Options{Synchronous: "NORMAL"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTemp(t)
 	ctx := t.Context()
 	many := []store.TaskStatus{store.TaskPending, store.TaskWaiting, store.TaskDone, store.TaskClosed, store.TaskStarted, store.TaskPending, store.TaskScheduled}
 	for i, from := range [][]store.TaskStatus{{store.TaskScheduled}, many[1:], many, nil} {
@@ -146,11 +146,7 @@ func TestTaskUpdateFromStatuses(t *testing.T) {
 // the row's status is not the one it names.
 func TestSameStatusStep(t *testing.T) {
 	t.Parallel()
-	s, err := sqlite.Open(filepath.Join(t.TempDir(), "stepd.db"), sqlite.Options{Synchronous: "NORMAL"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTemp(t)
 	ctx := t.Context()
 	x := &store.Execution{ARN: "arn:x", MachineARN: "arn:m", Name: "x", RevisionID: "r", Status: "RUNNING", Input: "{}", Version: 1, LastEventID: 1}
 	if err := s.Apply(ctx, []*store.Change{{Execution: x}})[0]; err != nil {
@@ -177,11 +173,7 @@ func TestSameStatusStep(t *testing.T) {
 // history chunk and a guarded task update (a worker takes its scheduled
 // task, then answers it).
 func BenchmarkApplyTaskUpdates(b *testing.B) {
-	s, err := sqlite.Open(filepath.Join(b.TempDir(), "stepd.db"), sqlite.Options{Synchronous: "NORMAL"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s := openTemp(b)
 	const batch = 16
 	event := store.Event{JSON: []byte(`{"type":"ActivityStarted","activityStartedEventDetails":{"workerName":"w"}}`)}
 	n := 0
@@ -231,11 +223,7 @@ func BenchmarkApplyTaskUpdates(b *testing.B) {
 // takes from it) from 4 goroutines, on
 // 1,000 executions with a scheduled activity task each.
 func BenchmarkReads(b *testing.B) {
-	s, err := sqlite.Open(filepath.Join(b.TempDir(), "stepd.db"), sqlite.Options{Synchronous: "NORMAL"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s := openTemp(b)
 	const n = 1000
 	var changes []*store.Change
 	for i := range n {
