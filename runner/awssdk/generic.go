@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -58,29 +59,70 @@ func (r *Generic) Run(ctx context.Context, t *runner.Task) runner.Outcome {
 	return r.invoke(ctx, t.Resource.Action, t.Input)
 }
 
-// invoke performs an action the service's model has.
+// invoke performs an action the service's model has, as the AWS SDK
+// integrations do.
 func (r *Generic) invoke(ctx context.Context, action string, input any) runner.Outcome {
+	m := lookupModel(r.name)
+	ans, err := r.exchange(ctx, action, input)
+	if err != nil {
+		return exchangeFailure(ctx, err, m.Name)
+	}
+	if ans.refusal != nil {
+		return ans.refusal.sdkOutcome(m)
+	}
+	return runner.Succeeded(ans.out)
+}
+
+// answer is what a service answered to one request.
+type answer struct {
+	out     any // the result, in PascalCase member names (status < 300)
+	status  int
+	header  http.Header
+	refusal *apiFailure // the service refused the request (status >= 300)
+}
+
+// requestID is the answer's request ID, from its headers.
+func (a *answer) requestID() string {
+	for _, h := range []string{"X-Amzn-Requestid", "X-Amz-Request-Id", "X-Amz-Apigw-Id"} {
+		if id := a.header.Get(h); id != "" {
+			return id
+		}
+	}
+	return ""
+}
+
+// clientError is a request that got no answer, or one that could not be
+// read: the SDK's SdkClientException.
+type clientError struct{ msg string }
+
+func (e *clientError) Error() string { return e.msg }
+
+// exchange sends the request of an action, made from input, and reads the
+// answer. Its errors are the parameters' (a *fieldError), the task's context
+// ending, or a *clientError.
+func (r *Generic) exchange(ctx context.Context, action string, input any) (*answer, error) {
 	m := lookupModel(r.name)
 	op, opName, ok := m.operation(action)
 	if !ok {
-		return runner.Failed("States.Runtime", fmt.Sprintf("%s has no action %s", r.name, action))
+		return nil, &fieldError{msg: fmt.Sprintf("%s has no action %s", r.name, action)}
 	}
 	if input != nil {
 		if _, ok := input.(*jsonvalue.Object); !ok {
-			return runner.Failed("States.Runtime", "The parameters must be an object")
+			return nil, &fieldError{msg: "The parameters must be an object"}
 		}
 	}
 	c := &call{m: m, op: op, opName: opName}
 	req, err := c.request(ctx, r.endpointURL(m), input)
 	if err != nil {
-		if out, ok := parameterFailure(err); ok {
-			return out
+		var fe *fieldError
+		if errors.As(err, &fe) {
+			return nil, err
 		}
-		return runner.Failed("States.Runtime", err.Error())
+		return nil, &fieldError{msg: err.Error()}
 	}
 	runner.SetTraceHeaders(req.Header, runner.TraceHeaderFrom(ctx))
 	if err := r.sign(ctx, m, req); err != nil {
-		return runner.Failed(m.Name+".SdkClientException", "Unable to sign the request: "+err.Error())
+		return nil, &clientError{"Unable to sign the request: " + err.Error()}
 	}
 	client := r.ep.HTTPClient
 	if client == nil {
@@ -89,26 +131,40 @@ func (r *Generic) invoke(ctx context.Context, action string, input any) runner.O
 	resp, err := client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return runner.Failed("States.Timeout", "")
+			return nil, ctx.Err()
 		}
-		return runner.Failed(m.Name+".SdkClientException", "Unable to execute HTTP request: "+rootCause(err))
+		return nil, &clientError{"Unable to execute HTTP request: " + rootCause(err)}
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
 		if ctx.Err() != nil {
-			return runner.Failed("States.Timeout", "")
+			return nil, ctx.Err()
 		}
-		return runner.Failed(m.Name+".SdkClientException", "Unable to read the HTTP response: "+rootCause(err))
+		return nil, &clientError{"Unable to read the HTTP response: " + rootCause(err)}
 	}
+	ans := &answer{status: resp.StatusCode, header: resp.Header}
 	if resp.StatusCode >= 300 {
-		return c.failure(resp, body)
+		f := c.refusal(ans, body)
+		ans.refusal = &f
+		return ans, nil
 	}
-	out, err := c.response(resp, body)
-	if err != nil {
-		return runner.Failed(m.Name+".SdkClientException", "Unable to unmarshall response ("+err.Error()+")")
+	if ans.out, err = c.response(resp, body); err != nil {
+		return nil, &clientError{"Unable to unmarshall response (" + err.Error() + ")"}
 	}
-	return runner.Succeeded(out)
+	return ans, nil
+}
+
+// exchangeFailure is the outcome of an exchange that got no answer, with
+// prefix naming the client's exception ("SQS", "Sqs").
+func exchangeFailure(ctx context.Context, err error, prefix string) runner.Outcome {
+	if out, ok := parameterFailure(err); ok {
+		return out
+	}
+	if ctx.Err() != nil {
+		return runner.Failed("States.Timeout", "")
+	}
+	return runner.Failed(prefix+".SdkClientException", err.Error())
 }
 
 // endpointURL is the configured endpoint, or AWS's own for the region.
@@ -696,46 +752,60 @@ func (c *call) scalarValue(s *shape, text string, jsonValue bool) any {
 	return text
 }
 
-// failure names a service's refusal as the AWS SDK integrations do:
+// sdkOutcome names a service's refusal as the AWS SDK integrations do:
 // <Service>.<ErrorShape> (with "Exception" appended when the name lacks it),
 // the cause in the form of the AWS SDK for Java 2.
-func (c *call) failure(resp *http.Response, body []byte) runner.Outcome {
-	code, message, requestID := "", "", ""
-	if c.m.Protocol == "query" {
-		code, message, requestID = queryError(body)
-	} else {
-		code, message = jsonError(resp, body)
-	}
-	if requestID == "" {
-		for _, h := range []string{"X-Amzn-Requestid", "X-Amz-Request-Id", "X-Amz-Apigw-Id"} {
-			if requestID = resp.Header.Get(h); requestID != "" {
-				break
-			}
+func (f *apiFailure) sdkOutcome(m *model) runner.Outcome {
+	name := m.Name + "Exception"
+	switch {
+	case f.typeName != "":
+		name = withException(f.typeName)
+		if sh := m.Shapes[f.typeName]; sh != nil && sh.ExceptionName != "" {
+			e := sh.ExceptionName
+			name = e
 		}
+	case f.code != "":
+		name = withException(f.code)
 	}
-	name := c.m.Name + "Exception"
-	if code != "" {
-		if s := c.m.errorShape(code); s != "" {
-			name = withException(s)
-			if e := c.m.Shapes[s].ExceptionName; e != "" {
-				name = e
-			}
-		} else {
-			name = withException(code)
-		}
-	}
-	cause := fmt.Sprintf("%s (Service: %s, Status Code: %d, Request ID: %s)", message, c.m.Name, resp.StatusCode, requestID)
-	return runner.Failed(c.m.Name+"."+name, cause)
+	cause := fmt.Sprintf("%s (Service: %s, Status Code: %d, Request ID: %s)", f.message, m.Name, f.status, f.requestID)
+	return runner.Failed(m.Name+"."+name, cause)
 }
 
-// jsonError reads the code and message of a JSON or REST-JSON error.
-func jsonError(resp *http.Response, body []byte) (code, message string) {
-	code = resp.Header.Get("X-Amzn-Errortype")
+// refusal reads a service's refusal of the call: its code, message and
+// request ID, and the error shape the model gives the code.
+func (c *call) refusal(ans *answer, body []byte) apiFailure {
+	f := apiFailure{status: ans.status}
+	typeCode := ""
+	if c.m.Protocol == "query" {
+		f.code, f.message, f.requestID = queryError(body)
+		typeCode = f.code
+	} else {
+		f.code, typeCode, f.message = jsonError(ans.header, body)
+	}
+	if f.requestID == "" {
+		f.requestID = ans.requestID()
+	}
+	if typeCode != "" {
+		f.typeName = c.m.errorShape(typeCode)
+	}
+	if f.typeName == "" && f.code != "" {
+		f.typeName = c.m.errorShape(f.code)
+	}
+	return f
+}
+
+// jsonError reads the code and message of a JSON or REST-JSON error, and
+// the error's type: the code, unless the service is compatible with its
+// former query protocol, whose codes it then answers in
+// X-Amzn-Query-Error ("AWS.SimpleQueueService.NonExistentQueue;Sender"
+// for the type QueueDoesNotExist).
+func jsonError(header http.Header, body []byte) (code, typeCode, message string) {
+	typeCode = header.Get("X-Amzn-Errortype")
 	if v, err := jsonvalue.Parse(body); err == nil {
 		if o, ok := v.(*jsonvalue.Object); ok {
 			for _, k := range []string{"__type", "code", "Code"} {
-				if s, ok := get(o, k).(string); ok && s != "" && code == "" {
-					code = s
+				if s, ok := get(o, k).(string); ok && s != "" && typeCode == "" {
+					typeCode = s
 				}
 			}
 			for _, k := range []string{"message", "Message", "errorMessage"} {
@@ -745,16 +815,15 @@ func jsonError(resp *http.Response, body []byte) (code, message string) {
 			}
 		}
 	}
-	if q := resp.Header.Get("X-Amzn-Query-Error"); q != "" {
-		// A JSON service compatible with its former query protocol names the
-		// error by its query code ("AWS.SimpleQueueService.NonExistentQueue;Sender").
+	typeCode, _, _ = strings.Cut(typeCode, ":")
+	if i := strings.LastIndexByte(typeCode, '#'); i >= 0 {
+		typeCode = typeCode[i+1:]
+	}
+	code = typeCode
+	if q := header.Get("X-Amzn-Query-Error"); q != "" {
 		code, _, _ = strings.Cut(q, ";")
 	}
-	code, _, _ = strings.Cut(code, ":")
-	if i := strings.LastIndexByte(code, '#'); i >= 0 {
-		code = code[i+1:]
-	}
-	return code, message
+	return code, typeCode, message
 }
 
 func get(o *jsonvalue.Object, k string) any {
