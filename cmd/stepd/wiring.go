@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
-
 	"github.com/stepd/stepd/asl"
 	"github.com/stepd/stepd/config"
 	"github.com/stepd/stepd/runner"
@@ -157,8 +155,8 @@ func lambdaFallback(cfg *config.Config, opts taskOptions) lambda.Function {
 	}
 	ep := serviceEndpoint(cfg.ServiceFor("lambda"))
 	ep.URL = opts.LambdaEndpoint
-	client := awslambda.NewFromConfig(ep.AWSConfig(), func(o *awslambda.Options) { o.RetryMaxAttempts = 1 })
-	return &lambda.Endpoint{Client: client}
+	c := ep.AWSConfig()
+	return &lambda.Endpoint{URL: ep.URL, Region: c.Region, Credentials: c.Credentials, HTTPClient: ep.HTTPClient}
 }
 
 // outboundPolicy is where HTTP Tasks (or a url function) may go: hosts,
@@ -216,13 +214,12 @@ func (t *tasks) functions(cfg *config.Config, opts taskOptions) (lambda.Registry
 				ep.Region = fn.Region
 			}
 			c := ep.AWSConfig()
-			client := awslambda.NewFromConfig(c, func(o *awslambda.Options) { o.RetryMaxAttempts = 1 })
 			if fn.Endpoint == "aws" && c.Credentials != nil {
 				if creds, err := c.Credentials.Retrieve(context.Background()); err == nil && creds.AccessKeyID == "" {
 					return nil, fmt.Errorf("function %q calls Lambda on AWS: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or services.lambda credentials", name)
 				}
 			}
-			f = &lambda.Endpoint{Client: client, Name: fn.Name, Timeout: timeout}
+			f = &lambda.Endpoint{URL: ep.URL, Region: c.Region, Credentials: c.Credentials, HTTPClient: ep.HTTPClient, Name: fn.Name, Timeout: timeout}
 		default:
 			return nil, fmt.Errorf("function %q has no implementation", name)
 		}

@@ -19,7 +19,7 @@
 //     DynamoDb.ResourceNotFoundException), causes in the form of the AWS SDK
 //     for Java 2 ("... (Service: Sqs, Status Code: 400, Request ID: ...)").
 //
-// lambda, sfn and s3 are called through the typed aws-sdk-go-v2 clients.
+// sfn and s3 are called through the typed aws-sdk-go-v2 clients.
 // Every other service whose protocol is JSON 1.0/1.1, REST-JSON or query is
 // called through one generic client (Generic), driven by a table generated
 // from botocore's service models (models/, made by
@@ -28,8 +28,8 @@
 // <Service>.<Exception> as the AWS SDK for Java 2 names them. On that client
 // also run the optimized sqs:sendMessage, sns:publish, dynamodb:*Item,
 // events:putEvents, athena:startQueryExecution and glue:startJobRun (with
-// .sync): the typed clients of sqs, sns and dynamodb were 3 ms of every
-// start of stepd.
+// .sync): the typed clients of sqs, sns, dynamodb and lambda were 3 to 4 ms
+// of every start of stepd.
 //
 // With .waitForTaskToken the runner performs the request only: the engine then
 // waits for SendTaskSuccess or SendTaskFailure with the task's token.
@@ -48,7 +48,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/smithy-go"
@@ -98,7 +97,6 @@ var services = []struct {
 	client          func(aws.Config, Endpoint) any
 	unions          func(unions)
 }{
-	{"lambda", "Lambda", func(c aws.Config, _ Endpoint) any { return lambda.NewFromConfig(c) }, nil},
 	{"sfn", "Sfn", func(c aws.Config, _ Endpoint) any { return sfn.NewFromConfig(c) }, nil},
 	{"s3", "S3", func(c aws.Config, e Endpoint) any {
 		// Local servers are addressed by path, not by bucket subdomains.

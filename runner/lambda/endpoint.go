@@ -1,27 +1,38 @@
 package lambda
 
 import (
+	"bytes"
+	"cmp"
 	"context"
-	"errors"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
-	"github.com/aws/smithy-go"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
 // Endpoint is a function behind a real Lambda Invoke API — AWS itself,
 // `sam local start-lambda`, LocalStack, or any server that speaks it — called
-// through aws-sdk-go-v2. The function's answer, its function errors and the
-// API's own errors (Lambda.ResourceNotFoundException,
-// Lambda.TooManyRequestsException, ...) come back as Step Functions reports
-// them.
+// with a SigV4-signed request, once (no retries: the state's Retry decides).
+// The function's answer, its function errors and the API's own errors
+// (Lambda.ResourceNotFoundException, Lambda.TooManyRequestsException, ...)
+// come back as Step Functions reports them.
 type Endpoint struct {
-	Client *awslambda.Client
+	// URL is the Invoke API's endpoint ("http://127.0.0.1:3001"); empty:
+	// AWS's own for the region.
+	URL    string
+	Region string // default us-east-1
+	// Credentials sign the requests.
+	Credentials aws.CredentialsProvider
+	// HTTPClient sends the requests; nil: http.DefaultClient.
+	HTTPClient *http.Client
 	// Name is the function's name (or ARN) at the endpoint; empty: the name
 	// the state machine invoked.
 	Name string
@@ -35,6 +46,10 @@ type Endpoint struct {
 
 var _ Function = (*Endpoint)(nil)
 
+// maxAnswer bounds the body read from the Invoke API: Lambda's own limit of
+// a synchronous response is 6 MB, Step Functions' on a task result 256 KiB.
+const maxAnswer = 16 << 20
+
 // Invoke calls the Invoke API once, synchronously (RequestResponse).
 func (e *Endpoint) Invoke(ctx context.Context, inv *Invocation) (*Response, error) {
 	ctx, cancel := withTimeout(ctx, e.Timeout)
@@ -46,52 +61,90 @@ func (e *Endpoint) Invoke(ctx context.Context, inv *Invocation) (*Response, erro
 	if qualifier == "" {
 		qualifier = inv.Qualifier
 	}
-	in := &awslambda.InvokeInput{
-		FunctionName:   aws.String(name),
-		InvocationType: types.InvocationTypeRequestResponse,
-		Payload:        inv.Payload,
+	region := e.Region
+	if region == "" {
+		region = "us-east-1"
 	}
+	base := strings.TrimSuffix(e.URL, "/")
+	if base == "" {
+		base = "https://lambda." + region + ".amazonaws.com"
+	}
+	target := base + "/2015-03-31/functions/" + url.PathEscape(name) + "/invocations"
 	if qualifier != "" {
-		in.Qualifier = aws.String(qualifier)
+		target += "?Qualifier=" + url.QueryEscape(qualifier)
 	}
-	var opts []func(*awslambda.Options)
-	if inv.Task != nil && inv.Task.TraceHeader != "" {
-		h := inv.Task.TraceHeader // as Step Functions calls Lambda: the execution's trace
-		opts = append(opts, func(o *awslambda.Options) {
-			o.APIOptions = append(o.APIOptions, smithyhttp.SetHeaderValue("X-Amzn-Trace-Id", h))
-		})
-	}
-	out, err := e.Client.Invoke(ctx, in, opts...)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(inv.Payload))
 	if err != nil {
-		if ctx.Err() != nil {
-			return interrupted(ctx, inv, e.Timeout)
+		return nil, &InvokeError{Name: "Lambda.SdkClientException", Cause: "Unable to make the request: " + err.Error()}
+	}
+	req.Header.Set("Content-Type", "application/octet-stream")
+	req.Header.Set("X-Amz-Invocation-Type", "RequestResponse")
+	if inv.Task != nil && inv.Task.TraceHeader != "" {
+		req.Header.Set("X-Amzn-Trace-Id", inv.Task.TraceHeader) // as Step Functions calls Lambda: the execution's trace
+	}
+	if err := e.sign(ctx, req, inv.Payload, region); err != nil {
+		return nil, &InvokeError{Name: "Lambda.SdkClientException", Cause: "Unable to sign the request: " + err.Error()}
+	}
+	client := e.HTTPClient
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
+	if err == nil {
+		defer resp.Body.Close()
+		var body []byte
+		if body, err = io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1)); err == nil {
+			return invokeAnswer(resp, body)
 		}
-		return nil, apiError(err)
 	}
-	resp := &Response{Payload: out.Payload}
-	if out.FunctionError != nil {
-		resp.FunctionError = *out.FunctionError
+	if ctx.Err() != nil {
+		return interrupted(ctx, inv, e.Timeout)
 	}
-	return resp, nil
+	return nil, &InvokeError{Name: "Lambda.SdkClientException", Cause: fmt.Sprintf("Unable to execute HTTP request: %v", err)}
 }
 
-// apiError reports an Invoke API failure as Step Functions does: the error
-// code after "Lambda.", and the message with the service's details, in the
-// form of the AWS SDK for Java that Step Functions uses.
-func apiError(err error) error {
-	var api smithy.APIError
-	if !errors.As(err, &api) {
-		return &InvokeError{Name: "Lambda.SdkClientException", Cause: fmt.Sprintf("Unable to execute HTTP request: %v", err)}
+func (e *Endpoint) sign(ctx context.Context, req *http.Request, payload []byte, region string) error {
+	if e.Credentials == nil {
+		return nil
 	}
-	status, requestID := 0, ""
-	var re *awshttp.ResponseError
-	if errors.As(err, &re) {
-		status, requestID = re.HTTPStatusCode(), re.ServiceRequestID()
+	creds, err := e.Credentials.Retrieve(ctx)
+	if err != nil {
+		return err
 	}
-	code := api.ErrorCode()
+	sum := sha256.Sum256(payload)
+	return v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "lambda", region, time.Now())
+}
+
+// invokeAnswer reads the Invoke API's response: the function's payload and
+// function error, or the API's refusal as Step Functions reports it (the
+// error code after "Lambda.", the message with the service's details in the
+// form of the AWS SDK for Java).
+func invokeAnswer(resp *http.Response, body []byte) (*Response, error) {
+	if len(body) > maxAnswer {
+		return nil, &InvokeError{Name: "Lambda.SdkClientException", Cause: fmt.Sprintf("Unable to read the HTTP response: larger than %d bytes", maxAnswer)}
+	}
+	if resp.StatusCode < 300 {
+		return &Response{Payload: body, FunctionError: resp.Header.Get("X-Amz-Function-Error")}, nil
+	}
+	var e struct {
+		Code, Message string
+		Type          string `json:"__type"`
+		LowerMessage  string `json:"message"`
+	}
+	_ = json.Unmarshal(body, &e) // a body that is no JSON object leaves the code to the header
+	code := resp.Header.Get("X-Amzn-Errortype")
+	if code == "" {
+		code = cmp.Or(e.Type, e.Code)
+	}
+	code, _, _ = strings.Cut(code, ":")
+	if i := strings.LastIndexByte(code, '#'); i >= 0 {
+		code = code[i+1:]
+	}
 	name := "Lambda." + code
 	if code == "" {
 		name = "Lambda.AWSLambdaException"
 	}
-	return &InvokeError{Name: name, Cause: fmt.Sprintf("%s (Service: Lambda, Status Code: %d, Request ID: %s)", api.ErrorMessage(), status, requestID)}
+	message := cmp.Or(e.Message, e.LowerMessage)
+	requestID := resp.Header.Get("X-Amzn-Requestid")
+	return nil, &InvokeError{Name: name, Cause: fmt.Sprintf("%s (Service: Lambda, Status Code: %d, Request ID: %s)", message, resp.StatusCode, requestID)}
 }

@@ -238,12 +238,14 @@ func TestEndpointAgainstMoto(t *testing.T) {
 	if err != nil {
 		t.Fatalf("create the function in moto: %v", err)
 	}
-	fn := &lambda.Endpoint{Client: client, Name: name}
-	out := run(t, fn, fnARN+"fn", `{"hello":"moto"}`)
+	api := lambda.Endpoint{URL: endpoint, Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}
+	fn := api
+	fn.Name = name
+	out := run(t, &fn, fnARN+"fn", `{"hello":"moto"}`)
 	if out.Failure != nil || jsonvalue.String(out.Output) != `{"hello":"moto"}` {
 		t.Fatalf("outcome %+v", out)
 	}
-	out = run(t, &lambda.Endpoint{Client: client}, fnARN+"missing", `{}`)
+	out = run(t, &api, fnARN+"missing", `{}`)
 	if out.Failure == nil || out.Failure.Name != "Lambda.ResourceNotFoundException" || !strings.Contains(out.Failure.Cause, "(Service: Lambda, Status Code: 404, Request ID: ") {
 		t.Errorf("a function the endpoint lacks: %+v", out)
 	}
