@@ -78,22 +78,7 @@ CREATE TABLE timers (
     PRIMARY KEY (execution_id, timer_id)
 ) WITHOUT ROWID;
 
-CREATE TABLE tasks (
-    token         TEXT PRIMARY KEY,
-    execution_id  INTEGER NOT NULL,
-    task_id       INTEGER NOT NULL,
-    kind          TEXT NOT NULL,
-    activity_arn  TEXT NOT NULL DEFAULT '',
-    status        TEXT NOT NULL,
-    dispatch      BLOB NOT NULL,
-    worker        TEXT NOT NULL DEFAULT '',
-    created_ms    INTEGER NOT NULL,
-    closed_reason TEXT NOT NULL DEFAULT ''
-, owner TEXT NOT NULL DEFAULT '', child TEXT NOT NULL DEFAULT '');
-
 CREATE INDEX timers_claim ON timers (claim_ms);
-
-CREATE INDEX tasks_pending ON tasks (owner) WHERE status = 'pending';
 
 CREATE TABLE nodes (
     id       TEXT PRIMARY KEY,
@@ -180,6 +165,23 @@ CREATE INDEX alias_routes_version ON alias_routes (version_arn);
 CREATE INDEX executions_version ON executions (version_arn, start_ms DESC, id DESC) WHERE version_arn <> '';
 
 CREATE INDEX executions_alias ON executions (alias_arn, start_ms DESC, id DESC) WHERE alias_arn <> '';
+
+CREATE TABLE "tasks" (
+    token         TEXT PRIMARY KEY,
+    execution_id  INTEGER NOT NULL,
+    task_id       INTEGER NOT NULL,
+    kind          TEXT NOT NULL,
+    activity_arn  TEXT NOT NULL DEFAULT '',
+    status        TEXT NOT NULL,
+    dispatch      BLOB NOT NULL,
+    worker        TEXT NOT NULL DEFAULT '',
+    created_ms    INTEGER NOT NULL,
+    closed_reason TEXT NOT NULL DEFAULT '',
+    owner         TEXT NOT NULL DEFAULT '',
+    child         TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+
+CREATE INDEX tasks_pending ON tasks (owner) WHERE status = 'pending';
 
 CREATE INDEX tasks_activity_queue ON tasks (activity_arn, execution_id, created_ms, token) WHERE status = 'scheduled';
 

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -69,5 +70,45 @@ func TestSchemaIsTheMigrations(t *testing.T) {
 	}
 	if made := dumpSchema(t, filepath.Join(dir, "made.db"), Options{}); made != replayed {
 		t.Fatalf("a database made with schema.sql differs from one the migrations make:\n--- made\n%s\n--- migrations\n%s", made, replayed)
+	}
+}
+
+// TestTasksKeepTheirRowsThroughWithoutRowid: migration 11 remakes tasks as
+// a WITHOUT ROWID table; the tasks of a database made before it are all
+// there after it, and still found by the activity queue.
+func TestTasksKeepTheirRowsThroughWithoutRowid(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "stepd.db")
+	old, err := Open(path, Options{replay: true, replayTo: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.w.Exec(`INSERT INTO tasks (token, execution_id, task_id, kind, activity_arn, status, dispatch, worker, created_ms, closed_reason, owner, child)
+		VALUES ('t1', 7, 3, 'activity', 'arn:a', 'scheduled', x'7b7d', '', 1000, '', 'n1', ''),
+		       ('t2', 8, 1, 'callback', '', 'started', x'7b7d', 'w', 2000, '', '', '')`); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatalf("upgrade: %v", err)
+	}
+	defer s.Close()
+	var withoutRowid int
+	if err := s.w.QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE name = 'tasks' AND sql LIKE '%WITHOUT ROWID'`).Scan(&withoutRowid); err != nil || withoutRowid != 1 {
+		t.Fatalf("tasks is not WITHOUT ROWID after the upgrade (%v)", err)
+	}
+	for token, want := range map[string]string{"t1": "7 3 activity scheduled n1", "t2": "8 1 callback started "} {
+		task, err := s.TaskGet(t.Context(), token)
+		if err != nil {
+			t.Fatalf("%s: %v", token, err)
+		}
+		if got := fmt.Sprintf("%d %d %s %s %s", task.ExecutionID, task.TaskID, task.Kind, task.Status, task.Owner); got != want {
+			t.Errorf("%s: %s, want %s", token, got, want)
+		}
+	}
+	queued, err := s.ActivityTasksScheduled(t.Context(), "arn:a", 10)
+	if err != nil || len(queued) != 1 || queued[0] != "t1" {
+		t.Fatalf("activity queue %v (%v), want [t1]", queued, err)
 	}
 }

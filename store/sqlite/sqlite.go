@@ -58,8 +58,10 @@ type Options struct {
 	ReadConns int
 
 	// replay makes a new database by applying every migration, as an old
-	// one is upgraded, rather than with schema (for its test).
-	replay bool
+	// one is upgraded, rather than with schema (for its test); replayTo,
+	// when set, stops it after that migration (for upgrade tests).
+	replay   bool
+	replayTo int
 }
 
 // Store is the SQLite store.Store.
@@ -163,7 +165,7 @@ func Open(path string, opts Options) (*Store, error) {
 	r.SetMaxOpenConns(opts.ReadConns)
 	r.SetMaxIdleConns(opts.ReadConns)
 	s := &Store{w: w, r: r}
-	if err := migrate(context.Background(), w, opts.replay); err != nil {
+	if err := migrate(context.Background(), w, opts); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -198,7 +200,7 @@ func create(path string) error {
 		return fmt.Errorf("sqlite: create: %w", err)
 	}
 	db.SetMaxOpenConns(1)
-	err = migrate(context.Background(), db, false)
+	err = migrate(context.Background(), db, Options{})
 	if err == nil {
 		// Written into the header: every connection opens it in WAL mode.
 		_, err = db.Exec(`PRAGMA journal_mode=WAL`)
@@ -234,8 +236,8 @@ func syncFile(path string) error {
 
 // migrate applies the embedded migrations newer than the database's schema,
 // in the order of their numbers, in one transaction; a new database gets
-// schema instead, unless replay.
-func migrate(ctx context.Context, db *sql.DB, replay bool) error {
+// schema instead, unless opts.replay.
+func migrate(ctx context.Context, db *sql.DB, opts Options) error {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_ms INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
@@ -252,6 +254,9 @@ func migrate(ctx context.Context, db *sql.DB, replay bool) error {
 			return fmt.Errorf("sqlite: migration %s: the name must start with its number", filepath.Base(name))
 		}
 		versions[i], latest = v, max(latest, v)
+	}
+	if opts.replay && opts.replayTo > 0 {
+		latest = min(latest, opts.replayTo)
 	}
 	var have int
 	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
@@ -272,7 +277,7 @@ func migrate(ctx context.Context, db *sql.DB, replay bool) error {
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
 	defer tx.Rollback()
-	if have == 0 && !replay {
+	if have == 0 && !opts.replay {
 		if _, err := tx.ExecContext(ctx, schema); err != nil {
 			return fmt.Errorf("sqlite: schema: %w", err)
 		}
@@ -285,7 +290,7 @@ func migrate(ctx context.Context, db *sql.DB, replay bool) error {
 	}
 	for i, name := range names {
 		base, version := filepath.Base(name), versions[i]
-		if version <= have {
+		if version <= have || version > latest {
 			continue
 		}
 		text, err := migrations.ReadFile(name)
