@@ -63,14 +63,6 @@ CREATE INDEX executions_machine ON executions (machine_arn, start_ms DESC, id DE
 
 CREATE INDEX executions_running ON executions (status, id);
 
-CREATE TABLE history (
-    execution_id INTEGER NOT NULL,
-    first_id     INTEGER NOT NULL,
-    last_id      INTEGER NOT NULL,
-    events       BLOB NOT NULL,
-    PRIMARY KEY (execution_id, first_id)
-) WITHOUT ROWID;
-
 CREATE TABLE timers (
     execution_id INTEGER NOT NULL,
     timer_id     INTEGER NOT NULL,
@@ -186,3 +178,13 @@ CREATE INDEX tasks_pending ON tasks (owner) WHERE status = 'pending';
 CREATE INDEX tasks_activity_queue ON tasks (activity_arn, execution_id, created_ms, token) WHERE status = 'scheduled';
 
 CREATE INDEX tasks_open ON tasks (kind, status, token) WHERE status <> 'closed';
+
+CREATE TABLE "history" (
+    seq          INTEGER PRIMARY KEY,
+    execution_id INTEGER NOT NULL,
+    first_id     INTEGER NOT NULL,
+    last_id      INTEGER NOT NULL,
+    events       BLOB NOT NULL
+);
+
+CREATE UNIQUE INDEX history_execution ON history (execution_id, first_id);

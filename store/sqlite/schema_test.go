@@ -112,3 +112,50 @@ func TestTasksKeepTheirRowsThroughWithoutRowid(t *testing.T) {
 		t.Fatalf("activity queue %v (%v), want [t1]", queued, err)
 	}
 }
+
+// TestHistoryKeepsItsChunksThroughCommitOrder: migration 12 remakes history
+// in the order chunks were written; the chunks of a database made before it
+// are all there after it, read in event order, and new ones follow them.
+func TestHistoryKeepsItsChunksThroughCommitOrder(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "stepd.db")
+	old, err := Open(path, Options{replay: true, replayTo: 11})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two executions' chunks, written interleaved and out of key order.
+	if _, err := old.w.Exec(`INSERT INTO history (execution_id, first_id, last_id, events) VALUES
+		(2, 1, 2, 'b1'), (1, 3, 3, 'a2'), (1, 1, 2, 'a1'), (2, 3, 5, 'b2')`); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatalf("upgrade: %v", err)
+	}
+	defer s.Close()
+	if _, err := s.w.Exec(`INSERT INTO history (execution_id, first_id, last_id, events) VALUES (1, 4, 4, 'a3')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.w.Exec(`INSERT INTO history (execution_id, first_id, last_id, events) VALUES (1, 4, 4, 'again')`); err == nil {
+		t.Error("a second chunk at the same first event was accepted")
+	}
+	for exec, want := range map[int]string{1: "a1 a2 a3", 2: "b1 b2"} {
+		rows, err := s.r.Query(`SELECT events FROM history WHERE execution_id = ? AND last_id > 0 ORDER BY first_id`, exec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for rows.Next() {
+			var ev string
+			if err := rows.Scan(&ev); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, ev)
+		}
+		rows.Close()
+		if strings.Join(got, " ") != want {
+			t.Errorf("execution %d: chunks %v, want %s", exec, got, want)
+		}
+	}
+}
