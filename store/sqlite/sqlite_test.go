@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -317,10 +318,18 @@ func BenchmarkOpenNew(b *testing.B) {
 }
 
 // TestNewDatabaseIsBuiltAside: a new database is made beside its path and
-// renamed into place in WAL mode; what a crash left beside it is replaced.
+// linked into place in WAL mode; what a crash left beside it long ago is
+// removed, what another stepd is building now is left alone.
 func TestNewDatabaseIsBuiltAside(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "stepd.db")
-	if err := os.WriteFile(path+".new", []byte("half a database"), 0o644); err != nil {
+	stale, fresh := path+".new-0123456789abcdef", path+".new-fedcba9876543210"
+	for _, name := range []string{stale, fresh} {
+		if err := os.WriteFile(name, []byte("half a database"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(stale, old, old); err != nil {
 		t.Fatal(err)
 	}
 	s, err := sqlite.Open(path, sqlite.Options{})
@@ -328,8 +337,14 @@ func TestNewDatabaseIsBuiltAside(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if _, err := os.Stat(path + ".new"); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("%s.new is still there (%v)", path, err)
+	if _, err := os.Stat(stale); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the crash's leftover %s is still there (%v)", stale, err)
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Errorf("another stepd's database in progress was removed: %v", err)
+	}
+	if names, _ := filepath.Glob(path + ".new-*"); len(names) != 1 {
+		t.Errorf("beside the database: %v, want only %s", names, fresh)
 	}
 	header := make([]byte, 20)
 	f, err := os.Open(path)
@@ -345,5 +360,41 @@ func TestNewDatabaseIsBuiltAside(t *testing.T) {
 	}
 	if err := s.ActivityCreate(t.Context(), &store.Activity{ARN: "arn:a", Name: "a"}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestNewDatabaseRace: stores opened at once on the same new path all open
+// the one database (the link does not replace one made in the meantime).
+func TestNewDatabaseRace(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "stepd.db")
+	const n = 4
+	stores := make([]*sqlite.Store, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			stores[i], errs[i] = sqlite.Open(path, sqlite.Options{})
+		}()
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("store %d: %v", i, errs[i])
+		}
+		defer stores[i].Close()
+	}
+	for i := range n {
+		if err := stores[i].ActivityCreate(t.Context(), &store.Activity{ARN: fmt.Sprintf("arn:%d", i), Name: "a"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range n {
+		for j := range n {
+			if _, err := stores[i].ActivityGet(t.Context(), fmt.Sprintf("arn:%d", j)); err != nil {
+				t.Fatalf("store %d does not see store %d's activity: they opened different databases (%v)", i, j, err)
+			}
+		}
 	}
 }
