@@ -120,3 +120,46 @@ func TestInlineMapConcurrencyMustBePositive(t *testing.T) {
 		}
 	}
 }
+
+// stepd run takes the evaluation and payload limits of stepd serve: an
+// expression past --eval-steps fails its state with
+// States.QueryEvaluationError, a state output past --max-payload-bytes fails
+// the execution with States.DataLimitExceeded, and a limit that is not
+// positive is a usage error.
+func TestRunLimits(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	heavy := write(t, dir, "heavy.json", `{"QueryLanguage":"JSONata","StartAt":"Sum","States":{"Sum":{"Type":"Pass",
+		"Output":"{% $sum($map([1..100000], function($v) { $v * 2 })) %}","End":true}}}`)
+	big := write(t, dir, "big.json", `{"StartAt":"Big","States":{"Big":{"Type":"Pass","Parameters":{"s.$":"States.ArrayRange(1, 900, 1)"},"End":true}}}`)
+	tests := []struct {
+		name, def string
+		args      []string
+		status    string
+		err       string
+	}{
+		{"defaults", heavy, nil, "SUCCEEDED", ""},
+		{"eval-steps", heavy, []string{"--eval-steps", "1000"}, "FAILED", "States.QueryEvaluationError"},
+		{"eval-bytes", heavy, []string{"--eval-bytes", "4096"}, "FAILED", "States.QueryEvaluationError"},
+		{"max-payload-bytes", big, []string{"--max-payload-bytes", "1000"}, "FAILED", "States.DataLimitExceeded"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			code, out, errOut := stepd(t, "", append(append([]string{"run", "--json"}, tt.args...), tt.def)...)
+			var res struct{ Status, Error string }
+			if err := json.Unmarshal([]byte(out), &res); err != nil {
+				t.Fatalf("exit %d, %q: %v (%s)", code, out, err, errOut)
+			}
+			if res.Status != tt.status || res.Error != tt.err {
+				t.Errorf("%s %q, want %s %q", res.Status, res.Error, tt.status, tt.err)
+			}
+		})
+	}
+	for _, flag := range []string{"--eval-steps", "--eval-bytes", "--eval-time", "--max-payload-bytes", "--max-history-events"} {
+		code, _, errOut := stepd(t, "", "run", flag, "0", heavy)
+		if code != 2 || !strings.Contains(errOut, "must be positive") {
+			t.Errorf("%s 0: exit %d, %q", flag, code, errOut)
+		}
+	}
+}

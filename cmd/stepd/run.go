@@ -33,7 +33,7 @@ func runCommand(ctx context.Context, args []string, io *streams) error {
 	machineName := fs.String("state-machine-name", "local", "the state machine's `NAME` (in its ARN, and in the mock configuration)")
 	mockConfig := fs.String("mock-config", "", "Step Functions Local's mock configuration `file`")
 	testCase := fs.String("test-case", "", "run the mock configuration's test `CASE` of the state machine")
-	inlineMap := addInlineMapFlag(fs.FlagSet)
+	lf := addLimitFlags(fs.FlagSet)
 	tf := addTaskFlags(fs.FlagSet)
 	var standardMachines, expressMachines listFlag
 	fs.Var(&standardMachines, "machine", "a STANDARD state machine `NAME=FILE` that nested executions (states:startExecution) may start, as arn:aws:states:us-east-1:123456789012:stateMachine:NAME (repeatable)")
@@ -52,11 +52,10 @@ func runCommand(ctx context.Context, args []string, io *streams) error {
 	if *timeScale < 0 {
 		return usageErr("--time-scale must not be negative")
 	}
-	if err := checkInlineMap(*inlineMap); err != nil {
+	limits, err := lf.limits()
+	if err != nil {
 		return err
 	}
-	limits := interp.DefaultLimits
-	limits.MaxInlineMapConcurrency = *inlineMap
 
 	text, err := os.ReadFile(pos[0])
 	if err != nil {

@@ -55,12 +55,7 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	logFormat := fs.String("log-format", "text", "log format: text (logfmt) or json (one object a line)")
 	traceAll := fs.Bool("trace-all", false, "with OTEL_* variables set, trace every execution (default: as AWS, those whose machine has tracingConfiguration enabled or whose caller passed a trace header)")
 	accessLog := fs.Bool("access-log", false, "log every HTTP request (method, path, API action, status, duration) at info level")
-	maxPayload := fs.Int("max-payload-bytes", interp.DefaultLimits.MaxPayloadBytes, "largest execution input, state output or task result (AWS: 262144)")
-	maxHistory := fs.Int64("max-history-events", interp.DefaultLimits.MaxHistoryEvents, "most history events an execution may have (AWS: 25000)")
-	evalSteps := fs.Int64("eval-steps", budget.Default.Steps, "most steps one evaluation of an expression (JSONata, JSONPath, intrinsic) may take")
-	evalBytes := fs.Int64("eval-bytes", budget.Default.Bytes, "most bytes one evaluation of an expression may build")
-	evalTime := fs.Duration("eval-time", budget.Default.Time, "longest one evaluation of an expression may run (keep it well under 1s: StopExecution waits for it)")
-	inlineMap := addInlineMapFlag(fs.FlagSet)
+	lf := addLimitFlags(fs.FlagSet)
 	redriveWindow := fs.Duration("redrive-window", engine.DefaultRedriveWindow, "how long after its end an execution may be redriven (AWS: 14 days, 336h)")
 	maxVersions := fs.Int("max-versions", service.DefaultMaxVersions, "most versions a state machine may have (AWS: 1000; negative: no limit)")
 	pprofAddr := fs.String("pprof", "", "serve Go's profiles (net/http/pprof) on this loopback `address` (127.0.0.1:6060)")
@@ -139,14 +134,10 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	if *timeScale != 1 {
 		clock = engine.CompressedClock{Scale: *timeScale}
 	}
-	if *evalSteps <= 0 || *evalBytes <= 0 || *evalTime <= 0 {
-		return usageErr("--eval-steps, --eval-bytes and --eval-time must be positive")
-	}
-	if err := checkInlineMap(*inlineMap); err != nil {
+	limits, err := lf.limits()
+	if err != nil {
 		return err
 	}
-	limits := interp.Limits{MaxPayloadBytes: *maxPayload, MaxHistoryEvents: *maxHistory, MaxInlineMapConcurrency: *inlineMap,
-		Eval: budget.Limits{Steps: *evalSteps, Bytes: *evalBytes, Time: *evalTime}}
 	var logSink service.ExecutionLogSink
 	if *execLogs != "" && *execLogsEndpoint != "" {
 		return usageErr("--execution-logs and --execution-logs-endpoint are exclusive")
@@ -266,21 +257,38 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	return nil
 }
 
-// addInlineMapFlag adds --max-inline-map-concurrency, the execution limit
-// that stepd serve and stepd run share.
-func addInlineMapFlag(fs *flag.FlagSet) *int {
-	return fs.Int("max-inline-map-concurrency", interp.DefaultInlineMapConcurrency,
-		"most iterations an inline Map runs at once, whatever its MaxConcurrency (AWS: 40)")
+// limitFlags are the execution limits that stepd serve and stepd run share.
+type limitFlags struct {
+	maxPayload, inlineMap            *int
+	maxHistory, evalSteps, evalBytes *int64
+	evalTime                         *time.Duration
 }
 
-// checkInlineMap refuses a --max-inline-map-concurrency that is not
-// positive: 0 would mean the default to the interpreter, and a negative
-// value nothing at all.
-func checkInlineMap(n int) error {
-	if n <= 0 {
-		return usageErr("--max-inline-map-concurrency must be positive, not %d", n)
+func addLimitFlags(fs *flag.FlagSet) *limitFlags {
+	return &limitFlags{
+		maxPayload: fs.Int("max-payload-bytes", interp.DefaultLimits.MaxPayloadBytes, "largest execution input, state output or task result (AWS: 262144)"),
+		maxHistory: fs.Int64("max-history-events", interp.DefaultLimits.MaxHistoryEvents, "most history events an execution may have (AWS: 25000)"),
+		evalSteps:  fs.Int64("eval-steps", budget.Default.Steps, "most steps one evaluation of an expression (JSONata, JSONPath, intrinsic) may take"),
+		evalBytes:  fs.Int64("eval-bytes", budget.Default.Bytes, "most bytes one evaluation of an expression may build"),
+		evalTime:   fs.Duration("eval-time", budget.Default.Time, "longest one evaluation of an expression may run (keep it well under 1s: StopExecution waits for it)"),
+		inlineMap: fs.Int("max-inline-map-concurrency", interp.DefaultInlineMapConcurrency,
+			"most iterations an inline Map runs at once, whatever its MaxConcurrency (AWS: 40)"),
 	}
-	return nil
+}
+
+// limits are the flags' limits; each must be positive (0 would mean the
+// interpreter's default, and a negative value nothing at all).
+func (f *limitFlags) limits() (interp.Limits, error) {
+	switch {
+	case *f.maxPayload <= 0 || *f.maxHistory <= 0:
+		return interp.Limits{}, usageErr("--max-payload-bytes and --max-history-events must be positive")
+	case *f.evalSteps <= 0 || *f.evalBytes <= 0 || *f.evalTime <= 0:
+		return interp.Limits{}, usageErr("--eval-steps, --eval-bytes and --eval-time must be positive")
+	case *f.inlineMap <= 0:
+		return interp.Limits{}, usageErr("--max-inline-map-concurrency must be positive, not %d", *f.inlineMap)
+	}
+	return interp.Limits{MaxPayloadBytes: *f.maxPayload, MaxHistoryEvents: *f.maxHistory, MaxInlineMapConcurrency: *f.inlineMap,
+		Eval: budget.Limits{Steps: *f.evalSteps, Bytes: *f.evalBytes, Time: *f.evalTime}}, nil
 }
 
 // serviceReadyKey is the context key of a func(*service.Service) that
