@@ -109,3 +109,42 @@ func TestTestExamples(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, out)
 	}
 }
+
+// TestRunMocksHTTPTask: a mocked HTTP Task (arn:aws:states:::http:invoke)
+// answers its mocked response and makes no request, and its mocked error is
+// the state's, as with any other Task; the definition needs no connection
+// that could be reached.
+func TestRunMocksHTTPTask(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	def := write(t, dir, "http.json", `{"StartAt":"Call","States":{"Call":{"Type":"Task","Resource":"arn:aws:states:::http:invoke",
+		"Parameters":{"ApiEndpoint":"https://api.example.invalid/orders","Method":"GET",
+		"Authentication":{"ConnectionArn":"arn:aws:events:us-east-1:123456789012:connection/orders/0a1b2c3d"}},
+		"ResultSelector":{"status.$":"$.StatusCode","body.$":"$.ResponseBody"},
+		"Catch":[{"ErrorEquals":["States.Http.StatusCode.503"],"ResultPath":"$.err","Next":"Down"}],"End":true},
+		"Down":{"Type":"Pass","Result":"down","End":true}}}`)
+	mocks := write(t, dir, "mocks.json", `{"StateMachines":{"orders":{"TestCases":{
+		"Ok":{"Call":"OkResponse"},"Unavailable":{"Call":"Unavailable"}}}},
+		"MockedResponses":{
+		"OkResponse":{"0":{"Return":{"StatusCode":200,"StatusText":"OK","ResponseBody":{"orders":[1,2]}}}},
+		"Unavailable":{"0":{"Throw":{"Error":"States.Http.StatusCode.503","Cause":"Service Unavailable"}}}}}`)
+	for _, tt := range []struct{ testCase, output string }{
+		{"Ok", `{"status":200,"body":{"orders":[1,2]}}`},
+		{"Unavailable", `"down"`},
+	} {
+		code, out, errOut := stepd(t, "", "run", "--mock-config", mocks, "--test-case", tt.testCase, "--state-machine-name", "orders", "--json", def)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s %s", tt.testCase, code, out, errOut)
+		}
+		var res struct {
+			Status string
+			Output json.RawMessage
+		}
+		if err := json.Unmarshal([]byte(out), &res); err != nil {
+			t.Fatal(err)
+		}
+		if res.Status != "SUCCEEDED" || string(res.Output) != tt.output {
+			t.Errorf("%s: %s %s, want output %s", tt.testCase, res.Status, res.Output, tt.output)
+		}
+	}
+}
