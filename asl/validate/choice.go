@@ -45,7 +45,7 @@ func (v *validator) choice(st *lintState) {
 		v.schema(loc+"/Choices", "Expected value of type [ARRAY]")
 	} else {
 		if len(rules) == 0 {
-			v.schema(loc+"/Choices", "The field 'Choices' must not be empty")
+			v.schema(loc+"/Choices", "Value cannot be empty")
 		}
 		for i, r := range rules {
 			v.choiceRule(st, r, lintIndex(loc+"/Choices", i), true)
@@ -150,7 +150,7 @@ func (v *validator) choiceRule(st *lintState, raw any, loc string, top bool) {
 			continue
 		}
 		if len(arr) == 0 {
-			v.schema(lintAt(loc, k), "The field '%s' must not be empty", k)
+			v.schema(lintAt(loc, k), "Value cannot be empty")
 		}
 		for i, r := range arr {
 			v.choiceRule(st, r, lintIndex(lintAt(loc, k), i), false)

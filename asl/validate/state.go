@@ -445,7 +445,7 @@ func (v *validator) parallel(st *lintState) {
 		return
 	}
 	if len(branches) == 0 {
-		v.schema(loc+"/Branches", "The field 'Branches' must not be empty")
+		v.schema(loc+"/Branches", "Value cannot be empty") // AWS's words for an empty list
 	}
 	v.nested(loc, func() {
 		for i, b := range branches {

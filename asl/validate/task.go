@@ -405,7 +405,7 @@ func (v *validator) errorEquals(o *jsonvalue.Object, loc string, last bool, what
 		return
 	}
 	if len(names) == 0 {
-		v.schema(loc, "The field 'ErrorEquals' must not be empty")
+		v.schema(loc, "Value cannot be empty")
 		return
 	}
 	hasAll := false
