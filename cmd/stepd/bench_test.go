@@ -30,6 +30,9 @@ func TestBenchAgainstAnEndpoint(t *testing.T) {
 	if err := json.Unmarshal(b, &r); err != nil {
 		t.Fatal(err)
 	}
+	if want := "GOGC=" + os.Getenv("GOGC"); os.Getenv("GOGC") == "" && r.ClientGC != "GOGC=400" || os.Getenv("GOGC") != "" && r.ClientGC != want {
+		t.Errorf("clientGC %q", r.ClientGC)
+	}
 	if len(r.Results) != len(bench.Workloads) {
 		t.Fatalf("%d results, want %d", len(r.Results), len(bench.Workloads))
 	}
