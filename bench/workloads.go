@@ -437,8 +437,10 @@ func ColdStart(ctx context.Context, t *Target, p Params) (Figures, error) {
 	if t.ColdStart == nil {
 		return nil, fmt.Errorf("%w: needs to start stepd itself (no --endpoint)", ErrUnavailable)
 	}
+	// As many samples as the other latency workloads (at least 20): five, as
+	// before, gave medians that moved by a quarter from run to run.
 	var took []time.Duration
-	for range max(p.Repeat/4, 5) {
+	for range max(p.Repeat, 20) {
 		d, err := t.ColdStart(ctx)
 		if err != nil {
 			return nil, err

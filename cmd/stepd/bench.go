@@ -50,7 +50,7 @@ func benchCommand(ctx context.Context, args []string, io *streams) error {
 	clients := fs.Int("clients", 64, "concurrent API clients starting executions")
 	pollers := fs.Int("pollers", 8, "activity workers (activities) and token answerers (callbacks)")
 	items := fs.Int("items", 1000, "items of the map workload")
-	repeat := fs.Int("repeat", 20, "samples of the latency workloads (chain, map, express-sync x10, cold-start /4)")
+	repeat := fs.Int("repeat", 20, "samples of the latency workloads (chain, map, cold-start at least 20; express-sync x10)")
 	activity := fs.Int("activity-tasks", 10, "activity tasks per workflow")
 	syncMode := fs.String("sync", "FULL", "--sync of the stepd the benchmark starts")
 	pprofAddr := fs.String("pprof", "", "--pprof of the stepd the benchmark starts (a loopback `address`), to profile it under a workload")
