@@ -335,7 +335,7 @@ func (r *Optimized) Run(ctx context.Context, t *runner.Task) runner.Outcome {
 	if err := r.Check(t.Resource); err != nil {
 		return runner.Failed("States.Runtime", err.Error())
 	}
-	ans, err := r.g.exchange(ctx, t.Resource.Action, t.Input)
+	ans, err := r.g.exchange(ctx, lookupModel(r.g.name), t.Resource.Action, t.Input)
 	if err != nil {
 		return exchangeFailure(ctx, err, r.spec.prefix)
 	}

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/stepd/stepd/asl"
@@ -63,7 +64,7 @@ func (r *Generic) Run(ctx context.Context, t *runner.Task) runner.Outcome {
 // integrations do.
 func (r *Generic) invoke(ctx context.Context, action string, input any) runner.Outcome {
 	m := lookupModel(r.name)
-	ans, err := r.exchange(ctx, action, input)
+	ans, err := r.exchange(ctx, m, action, input)
 	if err != nil {
 		return exchangeFailure(ctx, err, m.Name)
 	}
@@ -97,11 +98,10 @@ type clientError struct{ msg string }
 
 func (e *clientError) Error() string { return e.msg }
 
-// exchange sends the request of an action, made from input, and reads the
-// answer. Its errors are the parameters' (a *fieldError), the task's context
-// ending, or a *clientError.
-func (r *Generic) exchange(ctx context.Context, action string, input any) (*answer, error) {
-	m := lookupModel(r.name)
+// exchange sends the request of an action of m, the service's model, made
+// from input, and reads the answer. Its errors are the parameters' (a
+// *fieldError), the task's context ending, or a *clientError.
+func (r *Generic) exchange(ctx context.Context, m *model, action string, input any) (*answer, error) {
 	op, opName, ok := m.operation(action)
 	if !ok {
 		return nil, &fieldError{msg: fmt.Sprintf("%s has no action %s", r.name, action)}
@@ -186,17 +186,23 @@ func (r *Generic) region() string {
 }
 
 func (r *Generic) sign(ctx context.Context, m *model, req *http.Request) error {
-	creds, err := r.ep.config(r.getenv).Credentials.Retrieve(ctx)
-	if err != nil {
-		return err
-	}
 	var body []byte
 	if req.GetBody != nil {
 		rc, _ := req.GetBody()
 		body, _ = io.ReadAll(rc)
 	}
+	return Sign(ctx, r.ep.config(r.getenv).Credentials, req, body, m.SigningName, r.region())
+}
+
+// Sign signs req, whose body is body, with SigV4 for the service (its
+// signing name) in region.
+func Sign(ctx context.Context, creds aws.CredentialsProvider, req *http.Request, body []byte, service, region string) error {
+	c, err := creds.Retrieve(ctx)
+	if err != nil {
+		return err
+	}
 	sum := sha256.Sum256(body)
-	return v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), m.SigningName, r.region(), time.Now())
+	return v4.NewSigner().SignHTTP(ctx, c, req, hex.EncodeToString(sum[:]), service, region, time.Now())
 }
 
 // call is one request of an operation.
@@ -761,8 +767,7 @@ func (f *apiFailure) sdkOutcome(m *model) runner.Outcome {
 	case f.typeName != "":
 		name = withException(f.typeName)
 		if sh := m.Shapes[f.typeName]; sh != nil && sh.ExceptionName != "" {
-			e := sh.ExceptionName
-			name = e
+			name = sh.ExceptionName
 		}
 	case f.code != "":
 		name = withException(f.code)
@@ -788,10 +793,17 @@ func (c *call) refusal(ans *answer, body []byte) apiFailure {
 	if typeCode != "" {
 		f.typeName = c.m.errorShape(typeCode)
 	}
-	if f.typeName == "" && f.code != "" {
+	if f.typeName == "" && f.code != typeCode {
 		f.typeName = c.m.errorShape(f.code)
 	}
 	return f
+}
+
+// JSONError reads the code and message of a JSON or REST-JSON error, as
+// its service names the error (the Lambda Invoke API's, for one).
+func JSONError(header http.Header, body []byte) (code, message string) {
+	code, _, message = jsonError(header, body)
+	return code, message
 }
 
 // jsonError reads the code and message of a JSON or REST-JSON error, and

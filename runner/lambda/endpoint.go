@@ -2,11 +2,7 @@ package lambda
 
 import (
 	"bytes"
-	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,7 +11,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/stepd/stepd/runner/awssdk"
 )
 
 // Endpoint is a function behind a real Lambda Invoke API — AWS itself,
@@ -107,12 +104,7 @@ func (e *Endpoint) sign(ctx context.Context, req *http.Request, payload []byte, 
 	if e.Credentials == nil {
 		return nil
 	}
-	creds, err := e.Credentials.Retrieve(ctx)
-	if err != nil {
-		return err
-	}
-	sum := sha256.Sum256(payload)
-	return v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "lambda", region, time.Now())
+	return awssdk.Sign(ctx, e.Credentials, req, payload, "lambda", region)
 }
 
 // invokeAnswer reads the Invoke API's response: the function's payload and
@@ -126,25 +118,11 @@ func invokeAnswer(resp *http.Response, body []byte) (*Response, error) {
 	if resp.StatusCode < 300 {
 		return &Response{Payload: body, FunctionError: resp.Header.Get("X-Amz-Function-Error")}, nil
 	}
-	var e struct {
-		Code, Message string
-		Type          string `json:"__type"`
-		LowerMessage  string `json:"message"`
-	}
-	_ = json.Unmarshal(body, &e) // a body that is no JSON object leaves the code to the header
-	code := resp.Header.Get("X-Amzn-Errortype")
-	if code == "" {
-		code = cmp.Or(e.Type, e.Code)
-	}
-	code, _, _ = strings.Cut(code, ":")
-	if i := strings.LastIndexByte(code, '#'); i >= 0 {
-		code = code[i+1:]
-	}
+	code, message := awssdk.JSONError(resp.Header, body)
 	name := "Lambda." + code
 	if code == "" {
 		name = "Lambda.AWSLambdaException"
 	}
-	message := cmp.Or(e.Message, e.LowerMessage)
 	requestID := resp.Header.Get("X-Amzn-Requestid")
 	return nil, &InvokeError{Name: name, Cause: fmt.Sprintf("%s (Service: Lambda, Status Code: %d, Request ID: %s)", message, resp.StatusCode, requestID)}
 }
