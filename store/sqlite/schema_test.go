@@ -73,27 +73,36 @@ func TestSchemaIsTheMigrations(t *testing.T) {
 	}
 }
 
-// TestTasksKeepTheirRowsThroughWithoutRowid: migration 11 remakes tasks as
-// a WITHOUT ROWID table; the tasks of a database made before it are all
-// there after it, and still found by the activity queue.
-func TestTasksKeepTheirRowsThroughWithoutRowid(t *testing.T) {
-	t.Parallel()
+// upgraded makes a database of the schema of migration version, runs seed
+// on it, and opens it again as stepd does, which applies the migrations
+// after version; the store is closed when t ends.
+func upgraded(t *testing.T, version int, seed string) *Store {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "stepd.db")
-	old, err := Open(path, Options{replay: true, replayTo: 10})
+	old, err := Open(path, Options{replay: true, replayTo: version})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := old.w.Exec(`INSERT INTO tasks (token, execution_id, task_id, kind, activity_arn, status, dispatch, worker, created_ms, closed_reason, owner, child)
-		VALUES ('t1', 7, 3, 'activity', 'arn:a', 'scheduled', x'7b7d', '', 1000, '', 'n1', ''),
-		       ('t2', 8, 1, 'callback', '', 'started', x'7b7d', 'w', 2000, '', '', '')`); err != nil {
+	if _, err := old.w.Exec(seed); err != nil {
 		t.Fatal(err)
 	}
 	old.Close()
 	s, err := Open(path, Options{})
 	if err != nil {
-		t.Fatalf("upgrade: %v", err)
+		t.Fatalf("upgrade from version %d: %v", version, err)
 	}
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// TestTasksKeepTheirRowsThroughWithoutRowid: migration 11 remakes tasks as
+// a WITHOUT ROWID table; the tasks of a database made before it are all
+// there after it, and still found by the activity queue.
+func TestTasksKeepTheirRowsThroughWithoutRowid(t *testing.T) {
+	t.Parallel()
+	s := upgraded(t, 10, `INSERT INTO tasks (token, execution_id, task_id, kind, activity_arn, status, dispatch, worker, created_ms, closed_reason, owner, child)
+		VALUES ('t1', 7, 3, 'activity', 'arn:a', 'scheduled', x'7b7d', '', 1000, '', 'n1', ''),
+		       ('t2', 8, 1, 'callback', '', 'started', x'7b7d', 'w', 2000, '', '', '')`)
 	var withoutRowid int
 	if err := s.w.QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE name = 'tasks' AND sql LIKE '%WITHOUT ROWID'`).Scan(&withoutRowid); err != nil || withoutRowid != 1 {
 		t.Fatalf("tasks is not WITHOUT ROWID after the upgrade (%v)", err)
@@ -118,22 +127,9 @@ func TestTasksKeepTheirRowsThroughWithoutRowid(t *testing.T) {
 // are all there after it, read in event order, and new ones follow them.
 func TestHistoryKeepsItsChunksThroughCommitOrder(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "stepd.db")
-	old, err := Open(path, Options{replay: true, replayTo: 11})
-	if err != nil {
-		t.Fatal(err)
-	}
 	// Two executions' chunks, written interleaved and out of key order.
-	if _, err := old.w.Exec(`INSERT INTO history (execution_id, first_id, last_id, events) VALUES
-		(2, 1, 2, 'b1'), (1, 3, 3, 'a2'), (1, 1, 2, 'a1'), (2, 3, 5, 'b2')`); err != nil {
-		t.Fatal(err)
-	}
-	old.Close()
-	s, err := Open(path, Options{})
-	if err != nil {
-		t.Fatalf("upgrade: %v", err)
-	}
-	defer s.Close()
+	s := upgraded(t, 11, `INSERT INTO history (execution_id, first_id, last_id, events) VALUES
+		(2, 1, 2, 'b1'), (1, 3, 3, 'a2'), (1, 1, 2, 'a1'), (2, 3, 5, 'b2')`)
 	if _, err := s.w.Exec(`INSERT INTO history (execution_id, first_id, last_id, events) VALUES (1, 4, 4, 'a3')`); err != nil {
 		t.Fatal(err)
 	}
