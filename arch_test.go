@@ -61,11 +61,12 @@ var allowed = map[string][]string{
 
 	// The task runners: one package per kind, on the runner seam.
 	"runner":                 {"jsonvalue", "asl", "asl/aslerr"},
-	"runner/awssdk":          {"jsonvalue", "asl", "asl/aslerr", "runner"},
+	"runner/awssdk":          {"jsonvalue", "asl", "asl/aslerr", "runner", "runner/awsreq"},
+	"runner/awsreq":          {"jsonvalue"}, // SigV4 signing and AWS JSON errors, for awssdk and lambda
 	"runner/awssdk/mototest": {},
 	"runner/http":            {"jsonvalue", "asl", "asl/aslerr", "runner", "runner/outbound"},
 	"runner/itemio":          {"jsonvalue", "asl", "asl/aslerr", "runner", "runner/awssdk"}, // a Distributed Map's items from S3 and results to it
-	"runner/lambda":          {"jsonvalue", "asl", "asl/aslerr", "runner", "runner/outbound"},
+	"runner/lambda":          {"jsonvalue", "asl", "asl/aslerr", "runner", "runner/outbound", "runner/awsreq"},
 	"runner/mock":            {"jsonvalue", "asl", "asl/aslerr", "runner"},
 	"runner/outbound":        {}, // the allow-list and client every outbound request of a definition goes through
 	"runner/sfn":             {"jsonvalue", "asl", "asl/aslerr", "runner"},

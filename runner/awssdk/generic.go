@@ -3,8 +3,6 @@ package awssdk
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,12 +13,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-
 	"github.com/stepd/stepd/asl"
 	"github.com/stepd/stepd/jsonvalue"
 	"github.com/stepd/stepd/runner"
+	"github.com/stepd/stepd/runner/awsreq"
 )
 
 // Generic runs the AWS SDK integrations of a service of the generated table
@@ -191,18 +187,7 @@ func (r *Generic) sign(ctx context.Context, m *model, req *http.Request) error {
 		rc, _ := req.GetBody()
 		body, _ = io.ReadAll(rc)
 	}
-	return Sign(ctx, r.ep.config(r.getenv).Credentials, req, body, m.SigningName, r.region())
-}
-
-// Sign signs req, whose body is body, with SigV4 for the service (its
-// signing name) in region.
-func Sign(ctx context.Context, creds aws.CredentialsProvider, req *http.Request, body []byte, service, region string) error {
-	c, err := creds.Retrieve(ctx)
-	if err != nil {
-		return err
-	}
-	sum := sha256.Sum256(body)
-	return v4.NewSigner().SignHTTP(ctx, c, req, hex.EncodeToString(sum[:]), service, region, time.Now())
+	return awsreq.Sign(ctx, r.ep.config(r.getenv).Credentials, req, body, m.SigningName, r.region())
 }
 
 // call is one request of an operation.
@@ -785,7 +770,7 @@ func (c *call) refusal(ans *answer, body []byte) apiFailure {
 		f.code, f.message, f.requestID = queryError(body)
 		typeCode = f.code
 	} else {
-		f.code, typeCode, f.message = jsonError(ans.header, body)
+		f.code, typeCode, f.message = awsreq.JSONError(ans.header, body)
 	}
 	if f.requestID == "" {
 		f.requestID = ans.requestID()
@@ -797,48 +782,4 @@ func (c *call) refusal(ans *answer, body []byte) apiFailure {
 		f.typeName = c.m.errorShape(f.code)
 	}
 	return f
-}
-
-// JSONError reads the code and message of a JSON or REST-JSON error, as
-// its service names the error (the Lambda Invoke API's, for one).
-func JSONError(header http.Header, body []byte) (code, message string) {
-	code, _, message = jsonError(header, body)
-	return code, message
-}
-
-// jsonError reads the code and message of a JSON or REST-JSON error, and
-// the error's type: the code, unless the service is compatible with its
-// former query protocol, whose codes it then answers in
-// X-Amzn-Query-Error ("AWS.SimpleQueueService.NonExistentQueue;Sender"
-// for the type QueueDoesNotExist).
-func jsonError(header http.Header, body []byte) (code, typeCode, message string) {
-	typeCode = header.Get("X-Amzn-Errortype")
-	if v, err := jsonvalue.Parse(body); err == nil {
-		if o, ok := v.(*jsonvalue.Object); ok {
-			for _, k := range []string{"__type", "code", "Code"} {
-				if s, ok := get(o, k).(string); ok && s != "" && typeCode == "" {
-					typeCode = s
-				}
-			}
-			for _, k := range []string{"message", "Message", "errorMessage"} {
-				if s, ok := get(o, k).(string); ok && message == "" {
-					message = s
-				}
-			}
-		}
-	}
-	typeCode, _, _ = strings.Cut(typeCode, ":")
-	if i := strings.LastIndexByte(typeCode, '#'); i >= 0 {
-		typeCode = typeCode[i+1:]
-	}
-	code = typeCode
-	if q := header.Get("X-Amzn-Query-Error"); q != "" {
-		code, _, _ = strings.Cut(q, ";")
-	}
-	return code, typeCode, message
-}
-
-func get(o *jsonvalue.Object, k string) any {
-	v, _ := o.Get(k)
-	return v
 }

@@ -3,8 +3,6 @@ package awssdk
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/stepd/stepd/runner/awsreq"
 )
 
 // CloudWatchLogs sends execution log events to a CloudWatch Logs endpoint
@@ -96,12 +94,7 @@ func (c *CloudWatchLogs) callOut(ctx context.Context, action string, body any) (
 	}
 	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
 	req.Header.Set("X-Amz-Target", "Logs_20140328."+action)
-	creds, err := cfg.Credentials.Retrieve(ctx)
-	if err != nil {
-		return nil, err
-	}
-	sum := sha256.Sum256(payload)
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "logs", cfg.Region, time.Now()); err != nil {
+	if err := awsreq.Sign(ctx, cfg.Credentials, req, payload, "logs", cfg.Region); err != nil {
 		return nil, err
 	}
 	client := c.Endpoint.HTTPClient

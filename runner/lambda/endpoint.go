@@ -12,7 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
-	"github.com/stepd/stepd/runner/awssdk"
+	"github.com/stepd/stepd/runner/awsreq"
 )
 
 // Endpoint is a function behind a real Lambda Invoke API — AWS itself,
@@ -104,7 +104,7 @@ func (e *Endpoint) sign(ctx context.Context, req *http.Request, payload []byte, 
 	if e.Credentials == nil {
 		return nil
 	}
-	return awssdk.Sign(ctx, e.Credentials, req, payload, "lambda", region)
+	return awsreq.Sign(ctx, e.Credentials, req, payload, "lambda", region)
 }
 
 // invokeAnswer reads the Invoke API's response: the function's payload and
@@ -118,7 +118,7 @@ func invokeAnswer(resp *http.Response, body []byte) (*Response, error) {
 	if resp.StatusCode < 300 {
 		return &Response{Payload: body, FunctionError: resp.Header.Get("X-Amz-Function-Error")}, nil
 	}
-	code, message := awssdk.JSONError(resp.Header, body)
+	code, _, message := awsreq.JSONError(resp.Header, body)
 	name := "Lambda." + code
 	if code == "" {
 		name = "Lambda.AWSLambdaException"
