@@ -57,6 +57,7 @@ import (
 	"github.com/stepd/stepd/asl"
 	"github.com/stepd/stepd/jsonvalue"
 	"github.com/stepd/stepd/runner"
+	"github.com/stepd/stepd/runner/awsreq"
 )
 
 // Endpoint says where a service is and how to sign requests to it.
@@ -346,36 +347,11 @@ func (r *Optimized) Run(ctx context.Context, t *runner.Task) runner.Outcome {
 	if o == nil {
 		o = jsonvalue.NewObject(2)
 	}
-	o.Set("SdkHttpMetadata", responseMetadata(ans.status, ans.header))
+	o.Set("SdkHttpMetadata", awsreq.HTTPMetadata(ans.status, ans.header))
 	meta := jsonvalue.NewObject(1)
 	meta.Set("RequestId", ans.requestID())
 	o.Set("SdkResponseMetadata", meta)
 	return runner.Succeeded(o)
-}
-
-// responseMetadata is SdkHttpMetadata: the response's headers, all of them
-// and the last of each, and its status.
-func responseMetadata(status int, header http.Header) *jsonvalue.Object {
-	all, last := jsonvalue.NewObject(len(header)), jsonvalue.NewObject(len(header))
-	names := make([]string, 0, len(header))
-	for k := range header {
-		names = append(names, k)
-	}
-	slices.SortFunc(names, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
-	for _, k := range names {
-		vals := header.Values(k)
-		list := make([]any, len(vals))
-		for i, v := range vals {
-			list[i] = v
-		}
-		all.Set(k, list)
-		last.Set(k, vals[len(vals)-1])
-	}
-	meta := jsonvalue.NewObject(3)
-	meta.Set("AllHttpHeaders", all)
-	meta.Set("HttpHeaders", last)
-	meta.Set("HttpStatusCode", jsonvalue.Int(int64(status)))
-	return meta
 }
 
 // apiFailure is what a service answered when it refused a request.

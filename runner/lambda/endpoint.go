@@ -116,7 +116,7 @@ func invokeAnswer(resp *http.Response, body []byte) (*Response, error) {
 		return nil, &InvokeError{Name: "Lambda.SdkClientException", Cause: fmt.Sprintf("Unable to read the HTTP response: larger than %d bytes", maxAnswer)}
 	}
 	if resp.StatusCode < 300 {
-		return &Response{Payload: body, FunctionError: resp.Header.Get("X-Amz-Function-Error")}, nil
+		return &Response{Payload: body, FunctionError: resp.Header.Get("X-Amz-Function-Error"), Header: resp.Header}, nil
 	}
 	code, _, message := awsreq.JSONError(resp.Header, body)
 	name := "Lambda." + code

@@ -7,13 +7,19 @@ package lambda
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/stepd/stepd/asl"
 	"github.com/stepd/stepd/jsonvalue"
 	"github.com/stepd/stepd/runner"
+	"github.com/stepd/stepd/runner/awsreq"
 )
 
 // Invocation is one call of a function.
@@ -33,6 +39,10 @@ type Response struct {
 	// FunctionError is "Unhandled" (or "Handled") when Payload is an error
 	// object {"errorType", "errorMessage", ...}; empty on success.
 	FunctionError string
+	// Header is the Invoke API's response headers when the function is a
+	// Lambda endpoint; nil for a local function, which answers with the
+	// headers Lambda sends.
+	Header http.Header
 }
 
 // Function is a local implementation of a Lambda function. Invoke returns an
@@ -130,7 +140,7 @@ func (r *Runner) Run(ctx context.Context, t *runner.Task) runner.Outcome {
 	if !integration {
 		return runner.Succeeded(out)
 	}
-	return runner.Succeeded(invokeResult(out, inv.RequestID))
+	return runner.Succeeded(invokeResult(out, resp, inv.RequestID, t.TraceHeader, time.Now()))
 }
 
 // functionName reads a FunctionName: a name, a partial ARN ("function:NAME",
@@ -188,23 +198,49 @@ func parseResult(b []byte) (any, error) {
 }
 
 // invokeResult is the lambda:invoke integration's result: the Invoke API's
-// response with the function's payload.
-func invokeResult(payload any, requestID string) any {
-	headers := jsonvalue.NewObject(4)
-	headers.Set("Connection", "keep-alive")
-	headers.Set("Content-Type", "application/json")
-	headers.Set("X-Amz-Executed-Version", "$LATEST")
-	headers.Set("x-amzn-RequestId", requestID)
-	http := jsonvalue.NewObject(2)
-	http.Set("HttpHeaders", headers)
-	http.Set("HttpStatusCode", jsonvalue.Int(200))
+// response with the function's payload, and its headers as Step Functions
+// reports them: a Lambda endpoint's own, or for a local function the ones
+// Lambda answers Invoke with.
+func invokeResult(payload any, resp *Response, requestID, traceHeader string, now time.Time) any {
+	header, version := resp.Header, "$LATEST"
+	if header != nil {
+		if id := header.Get("X-Amzn-Requestid"); id != "" {
+			requestID = id
+		}
+		if v := header.Get("X-Amz-Executed-Version"); v != "" {
+			version = v
+		}
+	} else {
+		trace := "Root=1-" + fmt.Sprintf("%08x", now.Unix()) + "-" + randomHex(12) + ";Parent=" + randomHex(8) + ";Sampled=0"
+		if c, ok := runner.ParseTraceHeader(traceHeader); ok {
+			trace = c.XRay()
+		}
+		// Spelled as Lambda spells them (AWS's recordings).
+		header = http.Header{
+			"X-Amz-Executed-Version":         {version},
+			"x-amzn-Remapped-Content-Length": {"0"},
+			"Connection":                     {"keep-alive"},
+			"x-amzn-RequestId":               {requestID},
+			"Content-Length":                 {strconv.Itoa(len(resp.Payload))},
+			"Date":                           {now.UTC().Format(http.TimeFormat)},
+			"X-Amzn-Trace-Id":                {trace},
+			"Content-Type":                   {"application/json"},
+		}
+	}
 	meta := jsonvalue.NewObject(1)
 	meta.Set("RequestId", requestID)
 	out := jsonvalue.NewObject(5)
-	out.Set("ExecutedVersion", "$LATEST")
+	out.Set("ExecutedVersion", version)
 	out.Set("Payload", payload)
-	out.Set("SdkHttpMetadata", http)
+	out.Set("SdkHttpMetadata", awsreq.HTTPMetadata(http.StatusOK, header))
 	out.Set("SdkResponseMetadata", meta)
 	out.Set("StatusCode", jsonvalue.Int(200))
 	return out
+}
+
+// randomHex is n random bytes in hex.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }

@@ -119,6 +119,22 @@ func TestLambdaInvokeResultShape(t *testing.T) {
 			t.Errorf("no %s in %s", k, jsonvalue.String(o))
 		}
 	}
+	// The headers Lambda answers Invoke with, as AWS recorded them: every
+	// value (AllHttpHeaders) and the last (HttpHeaders) of each.
+	for _, h := range []string{"Connection", "Content-Length", "Content-Type", "Date", "X-Amz-Executed-Version",
+		"x-amzn-Remapped-Content-Length", "x-amzn-RequestId", "X-Amzn-Trace-Id"} {
+		last, _ := dig(o, "SdkHttpMetadata", "HttpHeaders", h).(string)
+		all := dig(o, "SdkHttpMetadata", "AllHttpHeaders", h)
+		if last == "" || jsonvalue.String(all) != jsonvalue.String([]any{last}) {
+			t.Errorf("header %s: %q, all %s", h, last, jsonvalue.String(all))
+		}
+	}
+	if n := dig(o, "SdkHttpMetadata", "HttpHeaders", "Content-Length"); n != "9" { // {"k":"v"}, echoed by cat
+		t.Errorf("Content-Length %v, want the payload's 9 bytes", n)
+	}
+	if id := dig(o, "SdkHttpMetadata", "HttpHeaders", "x-amzn-RequestId"); id != dig(o, "SdkResponseMetadata", "RequestId") {
+		t.Errorf("request IDs %v and %v differ", id, dig(o, "SdkResponseMetadata", "RequestId"))
+	}
 }
 
 // signalWriter closes started on the first write.

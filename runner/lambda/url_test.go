@@ -266,3 +266,15 @@ func zipped(t *testing.T) []byte {
 	}
 	return b.Bytes()
 }
+
+// dig is the value at a path of object fields in v; nil where there is none.
+func dig(v any, path ...string) any {
+	for _, k := range path {
+		o, ok := v.(*jsonvalue.Object)
+		if !ok {
+			return nil
+		}
+		v, _ = o.Get(k)
+	}
+	return v
+}
