@@ -74,6 +74,22 @@ func TestMapItemsArePayload(t *testing.T) {
 	}
 }
 
+// A state's output over the quota fails the execution (Catch cannot take it),
+// with the cause AWS recorded for a Pass state's Result of 257 KiB: the state
+// named, no "An error occurred while executing" preamble, and the history
+// ExecutionStarted, PassStateEntered, ExecutionFailed.
+func TestStateOutputOverQuota(t *testing.T) {
+	def := mustDefinition(t, `{"StartAt":"State_1","States":{"State_1":{"Type":"Pass","Result":{"Arg1":"`+strings.Repeat("a", 257*1024)+`"},"End":true}}}`)
+	r := drive(t, def, `{}`, echo)
+	want := "The state/task 'State_1' returned a result with a size exceeding the maximum number of bytes service limit."
+	if r.x.Status != interp.StatusFailed || r.x.Error != "States.DataLimitExceeded" || r.x.Cause != want {
+		t.Errorf("%s %s %q, want %q", r.x.Status, r.x.Error, r.x.Cause, want)
+	}
+	if got := r.types(); !slices.Equal(got, []string{"ExecutionStarted", "PassStateEntered", "ExecutionFailed"}) {
+		t.Errorf("history %v", got)
+	}
+}
+
 // The results of a Map are a payload: once they pass the quota the Map fails
 // at once, instead of holding every iteration's output until its end.
 func TestMapResultsArePayload(t *testing.T) {
@@ -206,14 +222,30 @@ func TestTaskResultOverQuotaFailsTheTask(t *testing.T) {
 			def:    `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + lambda + `","End":true}}}`,
 			tasks:  huge,
 			status: interp.StatusFailed,
-			cause:  "The state/task 'T' returned a result with a size exceeding the maximum number of bytes service limit.",
+			cause:  "The state/task '" + lambda + "' returned a result with a size exceeding the maximum number of bytes service limit.",
 			history: []string{"ExecutionStarted", "TaskStateEntered", "LambdaFunctionScheduled", "LambdaFunctionStarted",
 				"LambdaFunctionFailed", "ExecutionFailed"},
 		},
 		{
-			name:   "States.ALL does not catch it",
+			// As AWS recorded it (LocalStack's test_states_errors, ..._catch_state_all_...).
+			name:   "States.ALL catches it, as any task failure",
 			def:    `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + lambda + `","Catch":[{"ErrorEquals":["States.ALL"],"Next":"Z"}],"End":true},"Z":{"Type":"Pass","End":true}}}`,
 			tasks:  huge,
+			status: interp.StatusSucceeded,
+			output: `{"Error":"States.DataLimitExceeded","Cause":"The state/task '` + lambda + `' returned a result with a size exceeding the maximum number of bytes service limit."}`,
+		},
+		{
+			name:   "States.TaskFailed catches it too",
+			def:    `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + lambda + `","Catch":[{"ErrorEquals":["States.TaskFailed"],"Next":"Z"}],"End":true},"Z":{"Type":"Pass","End":true}}}`,
+			tasks:  huge,
+			status: interp.StatusSucceeded,
+		},
+		{
+			name: "a state's output over the quota is not caught",
+			def:  `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + lambda + `","ResultSelector":{"a.$":"$","b.$":"$"},"Catch":[{"ErrorEquals":["States.ALL"],"Next":"Z"}],"End":true},"Z":{"Type":"Pass","End":true}}}`,
+			tasks: func(d *interp.TaskDispatch) (any, string, string, bool) {
+				return strings.Repeat("€", 50000), "", "", false
+			},
 			status: interp.StatusFailed,
 		},
 		{

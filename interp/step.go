@@ -396,8 +396,11 @@ func (s *stepper) enter(p *Path) {
 // the path.
 func (s *stepper) exit(p *Path) {
 	st := p.state
-	if err := s.checkSize(p.Output); err != nil {
-		s.fail(p, s.stateFailure(p, err))
+	if s.checkSize(p.Output) != nil {
+		// As AWS words it (its recording of a Pass state's Result over the
+		// quota), without the "An error occurred while executing" preamble.
+		s.fail(p, aslerr.Newf(aslerr.DataLimitExceeded,
+			"The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", p.StateName))
 		return
 	}
 	s.emit(p, history.Event{Type: exitedType[st.Type], Name: st.Name, Output: p.Output, HasOutput: true, AssignedVariables: p.Assigned})
@@ -760,13 +763,16 @@ func (s *stepper) failFrom(p *Path, f *aslerr.Failure, fromChild bool) {
 
 // handle is failFrom; a terminal error (States.Runtime,
 // States.DataLimitExceeded) skips Retry and Catch unless handled is set (a
-// task's result over the quota), and then only a retrier or catcher naming it
-// matches.
+// task's result over the quota), and then they take it as any task failure.
 func (s *stepper) handle(p *Path, f *aslerr.Failure, fromChild, handled bool) {
 	st := p.state
+	match := aslerr.Matches
+	if handled {
+		match = aslerr.MatchesTaskFailure
+	}
 	if handled || !aslerr.Terminal(f.Name) {
 		for i, r := range st.Retry {
-			if !aslerr.Matches(r.ErrorEquals, f.Name) {
+			if !match(r.ErrorEquals, f.Name) {
 				continue
 			}
 			if p.Attempts[i] >= r.MaxAttempts {
@@ -794,7 +800,7 @@ func (s *stepper) handle(p *Path, f *aslerr.Failure, fromChild, handled bool) {
 			return
 		}
 		for i, c := range st.Catch {
-			if !aslerr.Matches(c.ErrorEquals, f.Name) {
+			if !match(c.ErrorEquals, f.Name) {
 				continue
 			}
 			if o := s.res.Observer; o != nil {

@@ -226,13 +226,17 @@ func (s *stepper) taskEvent(p *Path, ev Event) {
 // resultTooLarge fails a task whose result exceeds the payload quota, as AWS
 // records it: the task's failed event (not its succeeded one, so the result
 // is not in the history) with States.DataLimitExceeded, a cause naming the
-// service of an integration or the state of a Lambda function or activity;
-// then the state's Retry and Catch apply to it, though only a retrier or
-// catcher that names States.DataLimitExceeded matches (States.ALL does not).
+// service of an integration, or the Resource of a Lambda function or an
+// activity (AWS's recording names the function's ARN); then the state's
+// Retry and Catch take it as any task failure, States.ALL included (a state's
+// output over the quota, by contrast, ends the execution).
 func (s *stepper) resultTooLarge(p *Path, r asl.Resource, evs taskEvents) {
-	owner := p.StateName
+	owner := r.ARN
 	if r.Kind != asl.ResourceLambda && r.Kind != asl.ResourceActivity && r.Service != "" {
 		owner = r.Service
+	}
+	if owner == "" {
+		owner = p.StateName
 	}
 	f := aslerr.Newf(aslerr.DataLimitExceeded,
 		"The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", owner)

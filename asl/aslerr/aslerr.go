@@ -61,16 +61,28 @@ func (f *Failure) Error() string {
 // except the terminal ones; States.TaskFailed, which matches every error except
 // States.Timeout and the terminal ones.
 func Matches(errorEquals []string, name string) bool {
+	return matches(errorEquals, name, Terminal(name))
+}
+
+// MatchesTaskFailure is Matches for a task's own failure that Retry and Catch
+// take even though its name is a terminal one: a result over the payload
+// quota (States.DataLimitExceeded), which AWS's recordings show States.ALL
+// catching like any other task failure.
+func MatchesTaskFailure(errorEquals []string, name string) bool {
+	return matches(errorEquals, name, false)
+}
+
+func matches(errorEquals []string, name string, terminal bool) bool {
 	for _, e := range errorEquals {
 		switch e {
 		case name:
 			return true
 		case All:
-			if !Terminal(name) {
+			if !terminal {
 				return true
 			}
 		case TaskFailed:
-			if name != Timeout && !Terminal(name) {
+			if name != Timeout && !terminal {
 				return true
 			}
 		}
