@@ -233,6 +233,25 @@ func TestWait(t *testing.T) {
 			elapsed: time.Minute,
 		},
 		{
+			// AWS's words (LocalStack's test_wait_timestamp_path): the value as it is, unquoted.
+			name:    "TimestampPath to a string that is not a timestamp",
+			def:     `{"StartAt":"W","States":{"W":{"Type":"Wait","TimestampPath":"$.t","End":true}}}`,
+			input:   `{"t":"2016-12-05T21:29:29"}`,
+			status:  interp.StatusFailed,
+			errName: "States.Runtime",
+			cause:   "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: $.t == 2016-12-05T21:29:29",
+		},
+		{
+			// AWS's words (LocalStack's test_wait_timestamp_jsonata), recorded as EvaluationFailed.
+			name:    "a JSONata Timestamp that is not a timestamp",
+			def:     `{"QueryLanguage":"JSONata","StartAt":"W","States":{"W":{"Type":"Wait","Timestamp":"{% $states.input.t %}","End":true}}}`,
+			input:   `{"t":"2016-13-05T21:29:29Z"}`,
+			status:  interp.StatusFailed,
+			errName: "States.QueryEvaluationError",
+			cause:   "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: 2016-13-05T21:29:29Z",
+			history: []string{"ExecutionStarted", "WaitStateEntered", "EvaluationFailed", "ExecutionFailed"},
+		},
+		{
 			name:    "TimestampPath in the past does not wait",
 			def:     `{"StartAt":"W","States":{"W":{"Type":"Wait","TimestampPath":"$.t","End":true}}}`,
 			input:   `{"t":"2000-01-01T00:00:00Z"}`,

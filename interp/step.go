@@ -684,14 +684,23 @@ func (s *stepper) waitDuration(env *asl.Env, st *asl.State) (time.Duration, erro
 		}
 		return 0, err
 	}
-	str, _ := v.(string)
+	str, isString := v.(string)
 	t, err := asl.ParseTimestamp(str)
 	if err != nil {
-		if st.QueryLanguage == asl.JSONata {
-			return 0, aslerr.Newf(aslerr.QueryEvaluationError,
-				"The JSONata expression '%s' specified for the field 'Timestamp' returned an unexpected result type. Expected a timestamp (RFC 3339), but was: %s", f.Expr.String(), jsonvalue.String(v))
+		// AWS writes a string value as it is, without JSON's quotes.
+		shown := str
+		if !isString {
+			shown = jsonvalue.String(v)
 		}
-		return 0, aslerr.Newf(aslerr.Runtime, "The %s parameter does not reference a valid ISO-8601 extended offset date-time format string: %s == %s", f.Name, f.Expr.String(), jsonvalue.String(v))
+		switch {
+		case st.QueryLanguage == asl.JSONata && isString:
+			return 0, &asl.QueryError{Field: "Timestamp", Failure: aslerr.Newf(aslerr.QueryEvaluationError,
+				"The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: %s", shown)}
+		case st.QueryLanguage == asl.JSONata:
+			return 0, &asl.QueryError{Field: "Timestamp", Failure: aslerr.Newf(aslerr.QueryEvaluationError,
+				"The JSONata expression '%s' specified for the field 'Timestamp' returned an unexpected result type. Expected a timestamp (RFC 3339), but was: %s", f.Expr.String(), shown)}
+		}
+		return 0, aslerr.Newf(aslerr.Runtime, "The %s parameter does not reference a valid ISO-8601 extended offset date-time format string: %s == %s", f.Name, f.Expr.String(), shown)
 	}
 	return t.Sub(s.now), nil
 }
