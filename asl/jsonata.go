@@ -87,7 +87,13 @@ func (j *jsonataExpr) Eval(env *Env) (any, error) {
 		opts.Random = env.Random.Float64
 		ctx = context.WithValue(ctx, randomKey{}, env.Random)
 	}
+	opts.FunctionResult = true
 	v, err := j.expr.Evaluate(ctx, env.StateInput, &opts)
+	if errors.Is(err, jsonata.ErrFunctionResult) {
+		// AWS's words for a function, which has no JSON form.
+		return nil, queryError(j.field,
+			"The JSONata expression '%s' specified for the field '%s' returned an unsupported result type.", j.src, j.field)
+	}
 	if err != nil {
 		var spent *budget.ExceededError
 		if errors.As(err, &spent) {

@@ -83,6 +83,22 @@ func TestJSONata(t *testing.T) {
 			history: []string{"ExecutionStarted", "PassStateEntered", "EvaluationFailed", "ExecutionFailed"},
 		},
 		{
+			// AWS's words (LocalStack's test_map_state_items_eval_jsonata_fail[function]).
+			name:    "an expression whose value is a function has an unsupported result type",
+			def:     `{"QueryLanguage":"JSONata","StartAt":"M","States":{"M":{"Type":"Map","Items":"{% $fn := function($x){$x} %}","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`,
+			status:  interp.StatusFailed,
+			errName: "States.QueryEvaluationError",
+			cause:   "An error occurred while executing the state 'M' (entered at the event id #2). The JSONata expression '$fn := function($x){$x}' specified for the field 'Items' returned an unsupported result type.",
+			history: []string{"ExecutionStarted", "MapStateEntered", "EvaluationFailed", "MapStateFailed", "ExecutionFailed"},
+		},
+		{
+			name:    "a built-in function's value too",
+			def:     `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":{"r":"{% $sum %}"},"End":true}}}`,
+			status:  interp.StatusFailed,
+			errName: "States.QueryEvaluationError",
+			cause:   "The JSONata expression '$sum' specified for the field 'Output/r' returned an unsupported result type.",
+		},
+		{
 			name:    "a type error names its JSONata code",
 			def:     `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"{% 1 + 'a' %}","End":true}}}`,
 			status:  interp.StatusFailed,

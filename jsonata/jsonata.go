@@ -212,7 +212,14 @@ type Options struct {
 	// its strings are bytes; a regular expression spends a step for every
 	// 64 bytes it reads. Past it Evaluate returns the *budget.ExceededError.
 	Budget *budget.Budget
+	// FunctionResult, if set, makes a result that is a function (a lambda,
+	// a built-in) ErrFunctionResult rather than Undefined.
+	FunctionResult bool
 }
+
+// ErrFunctionResult is Evaluate's error for an expression whose result is a
+// function, under Options.FunctionResult.
+var ErrFunctionResult = errors.New("jsonata: the result is a function, which has no JSON form")
 
 // Evaluate evaluates the expression against input, a JSON value of the
 // jsonvalue package, or Undefined for no input. Other Go values (a
@@ -222,7 +229,7 @@ type Options struct {
 // nothing. Computed numbers are float64; numbers taken from the input keep
 // their representation. Functions have no JSON form: a function result is
 // Undefined and functions inside arrays and objects are left out, as
-// JSON.stringify leaves them out.
+// JSON.stringify leaves them out (see Options.FunctionResult).
 //
 // Errors are *Error values (codes T..., D..., and D1011 and D1012 for the
 // depth and time limits), except that a cancelled ctx returns ctx.Err() and a
@@ -296,6 +303,9 @@ func (e *Expr) Evaluate(ctx context.Context, input any, opts *Options) (any, err
 			return nil, je.finish(e.src)
 		}
 		return nil, err
+	}
+	if o.FunctionResult && isFunction(jsonOf(result)) {
+		return nil, ErrFunctionResult
 	}
 	funcs := e.funcs
 	for _, n := range e.funcNames {
