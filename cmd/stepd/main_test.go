@@ -78,8 +78,16 @@ func TestRunJSON(t *testing.T) {
 	}
 
 	code, out, _ = stepd(t, "", "run", "--json", fail)
-	if code != 1 || !strings.Contains(out, `"status":"FAILED"`) || !strings.Contains(out, `"error":"Oops"`) || !strings.Contains(out, `"cause":"it broke"`) {
+	if code != 1 || !strings.Contains(out, `"status":"FAILED"`) || !strings.Contains(out, `"output":null`) ||
+		!strings.Contains(out, `"error":"Oops"`) || !strings.Contains(out, `"cause":"it broke"`) {
 		t.Errorf("a failed execution: exit %d, %s", code, out)
+	}
+
+	// A null output is told apart from none: its text, as DescribeExecution's.
+	null := write(t, dir, "null.json", `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":null,"End":true}}}`)
+	code, out, _ = stepd(t, "", "run", "--json", null)
+	if code != 0 || !strings.Contains(out, `"output":"null"`) {
+		t.Errorf("a null output: exit %d, %s", code, out)
 	}
 }
 

@@ -165,10 +165,16 @@ func readInput(io *streams, text, file string) (string, error) {
 	return "{}", nil
 }
 
-// resultJSON is the --json output.
+// resultJSON is the --json output. "output" is null when there is none (the
+// execution did not succeed); an execution that succeeded with the output null
+// has it as its text, "null", as DescribeExecution gives it, so that the two
+// are told apart.
 func resultJSON(x *store.Execution, output any, events []store.Event, withHistory bool) []byte {
 	o := jsonvalue.NewObject(5)
 	o.Set("status", x.Status)
+	if output == nil && x.Status == "SUCCEEDED" {
+		output = "null"
+	}
 	o.Set("output", output)
 	o.Set("error", nullable(x.Error))
 	o.Set("cause", nullable(x.Cause))
