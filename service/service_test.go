@@ -333,7 +333,9 @@ func TestExpressChildStartedAgainAfterACrash(t *testing.T) {
 func TestParentTimeoutStopsItsChild(t *testing.T) {
 	drivers(t, func(t *testing.T, e *env) {
 		child := e.machine("child", "STANDARD", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":100000,"End":true}}}`)
-		parent := e.machine("parent", "STANDARD", syncParent(child, ".sync", `"TimeoutSeconds":5,`))
+		// 300 s is 0.3 s on the test's clock: long enough for the child to
+		// have started on a loaded machine (5 ms was not, under CI load).
+		parent := e.machine("parent", "STANDARD", syncParent(child, ".sync", `"TimeoutSeconds":300,`))
 		got := e.wait(e.startExecution(parent, `{}`))
 		if got.Status != "FAILED" || got.Error != "States.Timeout" {
 			t.Fatalf("parent %s %s", got.Status, got.Error)
