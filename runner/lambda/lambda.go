@@ -100,11 +100,11 @@ func (r *Runner) Run(ctx context.Context, t *runner.Task) runner.Outcome {
 		if q, ok := params.Get("Qualifier"); ok {
 			qualifier, _ = q.(string)
 		}
-		p, ok := params.Get("Payload")
-		if !ok {
-			p = jsonvalue.NewObject(0)
-		}
-		payload = p
+		payload, _ = params.Get("Payload")
+	}
+	body, failed := requestBody(payload, integration)
+	if failed != nil {
+		return *failed
 	}
 	arn := fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", r.region(), r.account(), name)
 	fn := r.Functions[name]
@@ -118,7 +118,7 @@ func (r *Runner) Run(ctx context.Context, t *runner.Task) runner.Outcome {
 	if qualifier != "" {
 		arn += ":" + qualifier
 	}
-	inv := &Invocation{FunctionName: name, Qualifier: qualifier, FunctionARN: arn, Payload: jsonvalue.Marshal(payload), RequestID: runner.RequestID(), Task: t}
+	inv := &Invocation{FunctionName: name, Qualifier: qualifier, FunctionARN: arn, Payload: body, RequestID: runner.RequestID(), Task: t}
 	resp, err := fn.Invoke(ctx, inv)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -187,6 +187,31 @@ func functionError(payload []byte, integration bool) runner.Outcome {
 		cause = jsonvalue.String(obj)
 	}
 	return runner.Failed(name, cause)
+}
+
+// requestBody is the Invoke request's payload. A Task naming the function
+// sends its input. The lambda:invoke integration sends its Payload parameter
+// as AWS's recordings show Step Functions sending it: a string as it is (the
+// JSON text it holds: "\"a\"" reaches the function as "a", "0.0" as 0.0),
+// anything else JSON-encoded, and none or null as no payload, which the
+// function receives as {}. A string that is not JSON fails as Lambda refuses
+// such a request.
+func requestBody(payload any, integration bool) ([]byte, *runner.Outcome) {
+	if !integration {
+		return jsonvalue.Marshal(payload), nil
+	}
+	switch p := payload.(type) {
+	case nil:
+		return []byte("{}"), nil
+	case string:
+		if _, err := jsonvalue.ParseString(p); err != nil {
+			out := runner.Failed("Lambda.InvalidRequestContentException",
+				fmt.Sprintf("Could not parse request body into json: Could not parse payload into json: %v (Service: Lambda, Status Code: 400, Request ID: %s)", err, runner.RequestID()))
+			return nil, &out
+		}
+		return []byte(p), nil
+	}
+	return jsonvalue.Marshal(payload), nil
 }
 
 // parseResult reads a function's payload; an empty payload is null.

@@ -101,6 +101,35 @@ func TestNotFoundWithDefaults(t *testing.T) {
 	}
 }
 
+// The lambda:invoke integration sends its Payload as AWS's recordings show
+// (LocalStack's test_invoke_json_values and test_invoke): a string as the
+// JSON text it holds, null or none as no payload (the function gets {}).
+func TestLambdaInvokePayload(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ params, want string }{
+		{`{"FunctionName":"echo","Payload":"\"HelloWorld\""}`, `"HelloWorld"`},
+		{`{"FunctionName":"echo","Payload":"0.0"}`, `0.0`},
+		{`{"FunctionName":"echo","Payload":"[]"}`, `[]`},
+		{`{"FunctionName":"echo","Payload":null}`, `{}`},
+		{`{"FunctionName":"echo"}`, `{}`},
+		{`{"FunctionName":"echo","Payload":{"a":"b"}}`, `{"a":"b"}`},
+		{`{"FunctionName":"echo","Payload":true}`, `true`},
+	} {
+		out := newRunner().Run(context.Background(), task(t, "arn:aws:states:::lambda:invoke", c.params))
+		if out.Failure != nil {
+			t.Errorf("%s: %+v", c.params, out.Failure)
+			continue
+		}
+		if p := dig(out.Output, "Payload"); jsonvalue.String(p) != c.want {
+			t.Errorf("%s: the function got %s, want %s", c.params, jsonvalue.String(p), c.want)
+		}
+	}
+	out := newRunner().Run(context.Background(), task(t, "arn:aws:states:::lambda:invoke", `{"FunctionName":"echo","Payload":"not json"}`))
+	if out.Failure == nil || out.Failure.Name != "Lambda.InvalidRequestContentException" {
+		t.Errorf("a Payload string that is not JSON: %+v", out)
+	}
+}
+
 func TestLambdaInvokeResultShape(t *testing.T) {
 	t.Parallel()
 	out := newRunner().Run(context.Background(), task(t, "arn:aws:states:::lambda:invoke", `{"FunctionName":"arn:aws:lambda:us-east-1:1:function:echo:3","Payload":{"k":"v"}}`))
