@@ -3,6 +3,7 @@ package lambda
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -50,6 +51,11 @@ func (c *Command) Invoke(ctx context.Context, inv *Invocation) (*Response, error
 		"AWS_LAMBDA_FUNCTION_NAME="+inv.FunctionName,
 		"AWS_LAMBDA_REQUEST_ID="+inv.RequestID,
 	)
+	if inv.ClientContext != "" {
+		if cc, err := base64.StdEncoding.DecodeString(inv.ClientContext); err == nil {
+			cmd.Env = append(cmd.Env, "STEPD_CLIENT_CONTEXT="+string(cc)) // the ClientContext, decoded
+		}
+	}
 	if inv.Task != nil {
 		cmd.Env = append(cmd.Env, "STEPD_EXECUTION_ARN="+inv.Task.ExecutionARN, "STEPD_IDEMPOTENCY_KEY="+inv.Task.IdempotencyKey())
 		cmd.Env = append(cmd.Env, runner.TraceEnv(inv.Task.TraceHeader)...)
@@ -69,6 +75,8 @@ func (c *Command) Invoke(ctx context.Context, inv *Invocation) (*Response, error
 		lw := newLineWriter(c.Logger, "stderr", tagsOf(inv))
 		defer lw.Flush()
 		logw = lw
+	} else if inv.tail != nil {
+		logw = io.MultiWriter(logw, inv.tail)
 	}
 	cmd.Stderr = logw
 	err := cmd.Run()

@@ -75,7 +75,17 @@ func (e *Endpoint) Invoke(ctx context.Context, inv *Invocation) (*Response, erro
 		return nil, &InvokeError{Name: "Lambda.SdkClientException", Cause: "Unable to make the request: " + err.Error()}
 	}
 	req.Header.Set("Content-Type", "application/octet-stream")
-	req.Header.Set("X-Amz-Invocation-Type", "RequestResponse")
+	invocationType := inv.InvocationType
+	if invocationType == "" {
+		invocationType = "RequestResponse"
+	}
+	req.Header.Set("X-Amz-Invocation-Type", invocationType)
+	if inv.LogType != "" {
+		req.Header.Set("X-Amz-Log-Type", inv.LogType)
+	}
+	if inv.ClientContext != "" {
+		req.Header.Set("X-Amz-Client-Context", inv.ClientContext)
+	}
 	if inv.Task != nil && inv.Task.TraceHeader != "" {
 		req.Header.Set("X-Amzn-Trace-Id", inv.Task.TraceHeader) // as Step Functions calls Lambda: the execution's trace
 	}
@@ -116,7 +126,7 @@ func invokeAnswer(resp *http.Response, body []byte) (*Response, error) {
 		return nil, &InvokeError{Name: "Lambda.SdkClientException", Cause: fmt.Sprintf("Unable to read the HTTP response: larger than %d bytes", maxAnswer)}
 	}
 	if resp.StatusCode < 300 {
-		return &Response{Payload: body, FunctionError: resp.Header.Get("X-Amz-Function-Error"), Header: resp.Header}, nil
+		return &Response{Payload: body, FunctionError: resp.Header.Get("X-Amz-Function-Error"), Header: resp.Header, Status: resp.StatusCode}, nil
 	}
 	code, _, message := awsreq.JSONError(resp.Header, body)
 	name := "Lambda." + code

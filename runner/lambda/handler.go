@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"embed"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -247,6 +248,14 @@ func request(inv *Invocation, deadline time.Time) []byte {
 			// The runtime sets _X_AMZN_TRACE_ID for the invocation, as Lambda's do.
 			b.WriteString(`,"traceId":`)
 			writeJSONString(&b, c.XRay())
+		}
+	}
+	if inv.ClientContext != "" {
+		if cc, err := base64.StdEncoding.DecodeString(inv.ClientContext); err == nil && json.Valid(cc) {
+			b.WriteString(`,"clientContext":`)
+			if json.Compact(&b, cc) != nil {
+				b.WriteString("null")
+			}
 		}
 	}
 	b.WriteString(`,"event":`)

@@ -30,6 +30,12 @@ type Invocation struct {
 	Payload      []byte // the event, JSON
 	RequestID    string
 	Task         *runner.Task
+	// The lambda:invoke integration's Invoke parameters, as a Lambda endpoint
+	// receives them: InvocationType and LogType ("" for the defaults,
+	// RequestResponse and None) and ClientContext (base64 JSON, or "").
+	InvocationType, LogType, ClientContext string
+	// tail collects the invocation's log lines for LogType Tail.
+	tail *logTail
 }
 
 // Response is a function's answer, as Lambda's Invoke API gives it: the payload,
@@ -43,6 +49,9 @@ type Response struct {
 	// Lambda endpoint; nil for a local function, which answers with the
 	// headers Lambda sends.
 	Header http.Header
+	// Status is the Invoke API's status: 0 for 200; 202 for an Event
+	// invocation, 204 for a DryRun.
+	Status int
 }
 
 // Function is a local implementation of a Lambda function. Invoke returns an
@@ -106,6 +115,13 @@ func (r *Runner) Run(ctx context.Context, t *runner.Task) runner.Outcome {
 	if failed != nil {
 		return *failed
 	}
+	var opts invokeOptions
+	if integration {
+		params, _ := t.Input.(*jsonvalue.Object)
+		if opts, failed = optionsOf(params); failed != nil {
+			return *failed
+		}
+	}
 	arn := fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", r.region(), r.account(), name)
 	fn := r.Functions[name]
 	if fn == nil {
@@ -118,7 +134,16 @@ func (r *Runner) Run(ctx context.Context, t *runner.Task) runner.Outcome {
 	if qualifier != "" {
 		arn += ":" + qualifier
 	}
-	inv := &Invocation{FunctionName: name, Qualifier: qualifier, FunctionARN: arn, Payload: body, RequestID: runner.RequestID(), Task: t}
+	inv := &Invocation{FunctionName: name, Qualifier: qualifier, FunctionARN: arn, Payload: body, RequestID: runner.RequestID(), Task: t,
+		InvocationType: opts.invocationType, LogType: opts.logType, ClientContext: opts.clientContext}
+	_, remote := fn.(*Endpoint)
+	if opts.logType == "Tail" && !remote {
+		inv.tail = &logTail{}
+	}
+	if !remote && opts.invocationType != "" && opts.invocationType != "RequestResponse" {
+		return r.invokeLocalAsync(ctx, fn, inv)
+	}
+	started := time.Now()
 	resp, err := fn.Invoke(ctx, inv)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -134,13 +159,24 @@ func (r *Runner) Run(ctx context.Context, t *runner.Task) runner.Outcome {
 		return functionError(resp.Payload, integration)
 	}
 	out, err := parseResult(resp.Payload)
+	if resp.Status == http.StatusAccepted || resp.Status == http.StatusNoContent {
+		out, err = "", nil // an Event's or DryRun's answer has no payload
+	}
 	if err != nil {
 		return runner.Failed("Lambda.InvalidResponse", fmt.Sprintf("The function %s returned invalid JSON: %v", name, err))
 	}
 	if !integration {
 		return runner.Succeeded(out)
 	}
-	return runner.Succeeded(invokeResult(out, resp, inv.RequestID, t.TraceHeader, time.Now()))
+	result := invokeResult(out, resp, inv.RequestID, t.TraceHeader, time.Now())
+	if inv.tail != nil {
+		log := inv.tail.result(inv.RequestID, time.Since(started))
+		result.Set("LogResult", log)
+		addHeader(result, "X-Amz-Log-Result", log)
+	} else if v := resp.Header.Get("X-Amz-Log-Result"); remote && v != "" {
+		result.Set("LogResult", v)
+	}
+	return runner.Succeeded(result)
 }
 
 // functionName reads a FunctionName: a name, a partial ARN ("function:NAME",
@@ -226,8 +262,11 @@ func parseResult(b []byte) (any, error) {
 // response with the function's payload, and its headers as Step Functions
 // reports them: a Lambda endpoint's own, or for a local function the ones
 // Lambda answers Invoke with.
-func invokeResult(payload any, resp *Response, requestID, traceHeader string, now time.Time) any {
-	header, version := resp.Header, "$LATEST"
+func invokeResult(payload any, resp *Response, requestID, traceHeader string, now time.Time) *jsonvalue.Object {
+	header, version, status := resp.Header, "$LATEST", resp.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
 	if header != nil {
 		if id := header.Get("X-Amzn-Requestid"); id != "" {
 			requestID = id
@@ -236,10 +275,6 @@ func invokeResult(payload any, resp *Response, requestID, traceHeader string, no
 			version = v
 		}
 	} else {
-		trace := "Root=1-" + fmt.Sprintf("%08x", now.Unix()) + "-" + randomHex(12) + ";Parent=" + randomHex(8) + ";Sampled=0"
-		if c, ok := runner.ParseTraceHeader(traceHeader); ok {
-			trace = c.XRay()
-		}
 		// Spelled as Lambda spells them (AWS's recordings).
 		header = http.Header{
 			"X-Amz-Executed-Version":         {version},
@@ -248,18 +283,20 @@ func invokeResult(payload any, resp *Response, requestID, traceHeader string, no
 			"x-amzn-RequestId":               {requestID},
 			"Content-Length":                 {strconv.Itoa(len(resp.Payload))},
 			"Date":                           {now.UTC().Format(http.TimeFormat)},
-			"X-Amzn-Trace-Id":                {trace},
+			"X-Amzn-Trace-Id":                {traceOf(traceHeader, now)},
 			"Content-Type":                   {"application/json"},
 		}
 	}
 	meta := jsonvalue.NewObject(1)
 	meta.Set("RequestId", requestID)
-	out := jsonvalue.NewObject(5)
-	out.Set("ExecutedVersion", version)
+	out := jsonvalue.NewObject(6)
+	if status == http.StatusOK {
+		out.Set("ExecutedVersion", version)
+	}
 	out.Set("Payload", payload)
-	out.Set("SdkHttpMetadata", awsreq.HTTPMetadata(http.StatusOK, header))
+	out.Set("SdkHttpMetadata", awsreq.HTTPMetadata(status, header))
 	out.Set("SdkResponseMetadata", meta)
-	out.Set("StatusCode", jsonvalue.Int(200))
+	out.Set("StatusCode", jsonvalue.Int(int64(status)))
 	return out
 }
 

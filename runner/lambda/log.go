@@ -26,10 +26,11 @@ type Logger func(LogLine)
 // invocationTags is what the lines of one invocation are tagged with.
 type invocationTags struct {
 	function, executionARN, requestID string
+	tail                              *logTail // LogType Tail: the invocation's lines are kept here too
 }
 
 func tagsOf(inv *Invocation) *invocationTags {
-	t := &invocationTags{function: inv.FunctionName, requestID: inv.RequestID}
+	t := &invocationTags{function: inv.FunctionName, requestID: inv.RequestID, tail: inv.tail}
 	if inv.Task != nil {
 		t.executionARN = inv.Task.ExecutionARN
 	}
@@ -139,6 +140,9 @@ func (w *lineWriter) emit(line []byte) {
 		t = &invocationTags{}
 	}
 	w.log(LogLine{Function: t.function, ExecutionARN: t.executionARN, RequestID: t.requestID, Stream: w.stream, Text: string(line)})
+	if t.tail != nil {
+		t.tail.line(string(line))
+	}
 }
 
 // WriterLogger returns a Logger that writes each line to w as

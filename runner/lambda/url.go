@@ -89,6 +89,9 @@ func (u *URL) Invoke(ctx context.Context, inv *Invocation) (*Response, error) {
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Lambda-Function-Name", inv.FunctionName)
 	req.Header.Set("Lambda-Request-Id", inv.RequestID)
+	if inv.ClientContext != "" {
+		req.Header.Set("Lambda-Client-Context", inv.ClientContext) // base64 JSON, as Invoke received it
+	}
 	if inv.Task != nil {
 		req.Header.Set("Stepd-Execution-Arn", inv.Task.ExecutionARN)
 		req.Header.Set("Stepd-Idempotency-Key", inv.Task.IdempotencyKey())

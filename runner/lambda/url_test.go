@@ -245,6 +245,11 @@ func TestEndpointAgainstMoto(t *testing.T) {
 	if out.Failure != nil || jsonvalue.String(out.Output) != `{"hello":"moto"}` {
 		t.Fatalf("outcome %+v", out)
 	}
+	// An Event invocation is the endpoint's to queue: its 202, no payload.
+	out = run(t, &fn, "arn:aws:states:::lambda:invoke", `{"FunctionName":"`+fnARN+`fn","InvocationType":"Event","Payload":{}}`)
+	if out.Failure != nil || jsonvalue.String(dig(out.Output, "StatusCode")) != "202" || dig(out.Output, "Payload") != "" {
+		t.Errorf("an Event invocation through the endpoint: %+v", out)
+	}
 	out = run(t, &api, fnARN+"missing", `{}`)
 	if out.Failure == nil || out.Failure.Name != "Lambda.ResourceNotFoundException" || !strings.Contains(out.Failure.Cause, "(Service: Lambda, Status Code: 404, Request ID: ") {
 		t.Errorf("a function the endpoint lacks: %+v", out)

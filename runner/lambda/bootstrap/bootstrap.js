@@ -100,6 +100,7 @@ function makeContext(msg, done) {
     logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME || '',
     logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME || '',
     callbackWaitsForEmptyEventLoop: true,
+    clientContext: msg.clientContext || undefined,
     // stepd's own: which execution calls, and a key to de-duplicate side effects.
     stepdExecutionArn: msg.executionArn || '',
     stepdIdempotencyKey: msg.idempotencyKey || '',

@@ -24,6 +24,15 @@ FUNCTION_NAME = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "")
 BOOTSTRAP = os.path.abspath(__file__)
 
 
+class ClientContext:
+    """The ClientContext of an invocation, as the Python runtime gives it."""
+
+    def __init__(self, cc):
+        self.client = cc.get("client")
+        self.custom = cc.get("custom")
+        self.env = cc.get("env")
+
+
 class LambdaContext:
     """The context object of the Python runtime."""
 
@@ -36,7 +45,7 @@ class LambdaContext:
         self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME", "")
         self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME", "")
         self.identity = None
-        self.client_context = None
+        self.client_context = ClientContext(msg["clientContext"]) if msg.get("clientContext") else None
         self.tenant_id = None
         # stepd's own: which execution calls, and a key to de-duplicate side effects.
         self.stepd_execution_arn = msg.get("executionArn", "")

@@ -26,3 +26,5 @@ exports.boom = async () => {
 exports.rejectString = async () => {
   throw 'plain';
 };
+
+exports.clientContext = async (event, context) => context.clientContext || null;

@@ -47,3 +47,8 @@ def unserializable(event, context):
 
 def trace(event, context):
     return {"trace": os.environ.get("_X_AMZN_TRACE_ID")}
+
+
+def client_context(event, context):
+    cc = context.client_context
+    return None if cc is None else {"custom": cc.custom, "env": cc.env, "client": cc.client}
