@@ -129,10 +129,9 @@ func invokeAnswer(resp *http.Response, body []byte) (*Response, error) {
 		return &Response{Payload: body, FunctionError: resp.Header.Get("X-Amz-Function-Error"), Header: resp.Header, Status: resp.StatusCode}, nil
 	}
 	code, _, message := awsreq.JSONError(resp.Header, body)
-	name := "Lambda." + code
 	if code == "" {
-		name = "Lambda.AWSLambdaException"
+		code = "AWSLambdaException"
 	}
 	requestID := resp.Header.Get("X-Amzn-Requestid")
-	return nil, &InvokeError{Name: name, Cause: fmt.Sprintf("%s (Service: Lambda, Status Code: %d, Request ID: %s)", message, resp.StatusCode, requestID)}
+	return nil, &InvokeError{Name: "Lambda." + code, Cause: apiCause(code, message, resp.StatusCode, requestID)}
 }

@@ -37,9 +37,9 @@ func optionsOf(params *jsonvalue.Object) (invokeOptions, *runner.Outcome) {
 				return s, nil
 			}
 		}
-		out := runner.Failed("Lambda.ValidationException", fmt.Sprintf(
-			"1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must satisfy enum value set: [%s] (Service: Lambda, Status Code: 400, Request ID: %s)",
-			jsonText(v), member, strings.Join(allowed, ", "), runner.RequestID()))
+		out := apiFailure("ValidationException", fmt.Sprintf(
+			"1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must satisfy enum value set: [%s]",
+			jsonText(v), member, strings.Join(allowed, ", ")), http.StatusBadRequest, runner.RequestID())
 		return "", &out
 	}
 	var failed *runner.Outcome
@@ -54,8 +54,7 @@ func optionsOf(params *jsonvalue.Object) (invokeOptions, *runner.Outcome) {
 		b, err := base64.StdEncoding.DecodeString(s)
 		var obj map[string]any
 		if err != nil || json.Unmarshal(b, &obj) != nil {
-			out := runner.Failed("Lambda.InvalidRequestContentException", fmt.Sprintf(
-				"Client context must be a valid Base64-encoded JSON object. (Service: Lambda, Status Code: 400, Request ID: %s)", runner.RequestID()))
+			out := apiFailure("InvalidRequestContentException", "Client context must be a valid Base64-encoded JSON object.", http.StatusBadRequest, runner.RequestID())
 			return o, &out
 		}
 		o.clientContext = s
@@ -90,8 +89,7 @@ func (r *Runner) invokeLocalAsync(ctx context.Context, fn Function, inv *Invocat
 		select {
 		case asyncSlots <- struct{}{}:
 		default:
-			return runner.Failed("Lambda.TooManyRequestsException", fmt.Sprintf(
-				"Rate Exceeded. (Service: Lambda, Status Code: 429, Request ID: %s)", inv.RequestID))
+			return apiFailure("TooManyRequestsException", "Rate Exceeded.", http.StatusTooManyRequests, inv.RequestID)
 		}
 		status = http.StatusAccepted
 		bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Minute)
@@ -177,4 +175,17 @@ func (l *logTail) result(requestID string, took time.Duration) string {
 		text = text[len(text)-maxTail:]
 	}
 	return base64.StdEncoding.EncodeToString([]byte(text))
+}
+
+// apiCause is the cause of a failure the Lambda API answered, in the words of
+// the AWS SDK for Java (v1) that Step Functions' Lambda integration reports
+// (AWS's recording of a function not found, LocalStack's
+// test_no_such_function_catch).
+func apiCause(code, message string, status int, requestID string) string {
+	return fmt.Sprintf("%s (Service: AWSLambda; Status Code: %d; Error Code: %s; Request ID: %s; Proxy: null)", message, status, code, requestID)
+}
+
+// apiFailure fails a task with a Lambda API error: Lambda.<code>, apiCause.
+func apiFailure(code, message string, status int, requestID string) runner.Outcome {
+	return runner.Failed("Lambda."+code, apiCause(code, message, status, requestID))
 }

@@ -128,8 +128,7 @@ func (r *Runner) Run(ctx context.Context, t *runner.Task) runner.Outcome {
 		fn = r.Fallback
 	}
 	if fn == nil {
-		cause := fmt.Sprintf("Function not found: %s (Service: Lambda, Status Code: 404, Request ID: %s)", arn, runner.RequestID())
-		return runner.Failed("Lambda.ResourceNotFoundException", cause)
+		return apiFailure("ResourceNotFoundException", "Function not found: "+arn, http.StatusNotFound, runner.RequestID())
 	}
 	if qualifier != "" {
 		arn += ":" + qualifier
@@ -241,8 +240,8 @@ func requestBody(payload any, integration bool) ([]byte, *runner.Outcome) {
 		return []byte("{}"), nil
 	case string:
 		if _, err := jsonvalue.ParseString(p); err != nil {
-			out := runner.Failed("Lambda.InvalidRequestContentException",
-				fmt.Sprintf("Could not parse request body into json: Could not parse payload into json: %v (Service: Lambda, Status Code: 400, Request ID: %s)", err, runner.RequestID()))
+			out := apiFailure("InvalidRequestContentException",
+				fmt.Sprintf("Could not parse request body into json: Could not parse payload into json: %v", err), http.StatusBadRequest, runner.RequestID())
 			return nil, &out
 		}
 		return []byte(p), nil

@@ -251,7 +251,7 @@ func TestEndpointAgainstMoto(t *testing.T) {
 		t.Errorf("an Event invocation through the endpoint: %+v", out)
 	}
 	out = run(t, &api, fnARN+"missing", `{}`)
-	if out.Failure == nil || out.Failure.Name != "Lambda.ResourceNotFoundException" || !strings.Contains(out.Failure.Cause, "(Service: Lambda, Status Code: 404, Request ID: ") {
+	if out.Failure == nil || out.Failure.Name != "Lambda.ResourceNotFoundException" || !strings.Contains(out.Failure.Cause, "(Service: AWSLambda; Status Code: 404; Error Code: ResourceNotFoundException; Request ID: ") {
 		t.Errorf("a function the endpoint lacks: %+v", out)
 	}
 }
