@@ -20,7 +20,8 @@ import (
 // the top-level object with its keys in the order written.
 //
 // Text that is neither yields one INVALID_JSON_DESCRIPTION diagnostic worded as
-// AWS words its JSON parser's errors; empty text yields MISSING_DESCRIPTION. A key
+// AWS words its JSON parser's errors; empty text yields MISSING_DESCRIPTION, and
+// blanks "Definition must be a valid JSON object". A key
 // written twice in one object is an error (AWS's parser detects duplicates
 // strictly), located at the second occurrence. YAML must map to JSON values:
 // mappings with scalar keys, sequences, strings, numbers, booleans and null; a
@@ -30,11 +31,20 @@ import (
 // read exactly is not validated further.
 func ReadDocument(text []byte) (*jsonvalue.Object, []Diagnostic) {
 	trimmed := bytes.TrimLeft(text, " \t\r\n")
-	if len(bytes.TrimSpace(trimmed)) == 0 {
+	switch {
+	case len(text) == 0:
 		return nil, []Diagnostic{{
 			Severity: SeverityError,
 			Code:     CodeMissingDescription,
 			Message:  "Received a null or empty workflow input.",
+		}}
+	case len(bytes.TrimSpace(trimmed)) == 0:
+		// AWS's answer to a definition of blanks (its recording of
+		// ValidateStateMachineDefinition of " "), with no location.
+		return nil, []Diagnostic{{
+			Severity: SeverityError,
+			Code:     CodeSchemaValidationFailed,
+			Message:  "Definition must be a valid JSON object",
 		}}
 	}
 	v, jsonErr := jsonvalue.Parse(text)
@@ -79,36 +89,18 @@ func lintTopObject(v any) (*jsonvalue.Object, []Diagnostic) {
 	return o, nil
 }
 
-// lintJSONSyntaxDiagnostic words a JSON syntax error the way AWS's parser
-// (Jackson) does for the common cases, with the line and column of the problem.
+// lintJSONSyntaxDiagnostic is AWS's diagnostic for a definition that is not
+// JSON: its parser's message (JSONSyntaxMessage) and where, both as Jackson
+// writes them ("... at [Source: (String)"not a definition"; line: 1,
+// column: 4]", AWS's recording of ValidateStateMachineDefinition).
 func lintJSONSyntaxDiagnostic(text []byte, err error) Diagnostic {
-	off := 0
-	msg := err.Error()
-	var se *jsonvalue.SyntaxError
-	if errors.As(err, &se) {
-		off, msg = se.Offset, se.Msg
-	}
-	if off > len(text) {
-		off = len(text)
-	}
-	// A bare word where a value should start is what people most often send
-	// (YAML that is not a mapping, a file name, plain text): say it as Jackson does.
-	if off < len(text) && lintIsWordByte(text[off]) {
-		end := off
-		for end < len(text) && lintIsWordByte(text[end]) {
-			end++
-		}
-		word := string(text[off:end])
-		if word != "true" && word != "false" && word != "null" {
-			msg = "Unrecognized token '" + word + "': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
-			off = end
-		}
-	}
-	line, col := lintLineColumn(text, off)
+	msg, line, col := JSONSyntaxMessage(text, err)
+	where := jacksonSource(text, line, col)
 	return Diagnostic{
 		Severity: SeverityError,
 		Code:     CodeInvalidJSON,
-		Message:  fmt.Sprintf("%s at line %d, column %d", msg, line, col),
+		Location: where,
+		Message:  msg + "\n at " + where,
 	}
 }
 

@@ -96,8 +96,9 @@ func TestStartDescribeListExecutions(t *testing.T) {
 	}
 	big := `"` + strings.Repeat("x", 256*1024-1) + `"`
 	for _, c := range []struct{ input, msg string }{
-		{"not json", ""},
-		{"{'a': 1}", ""},
+		// AWS's words (LocalStack's test_invalid_start_execution_input).
+		{"not some json", "Invalid State Machine Execution Input: 'Unrecognized token 'not': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')'"},
+		{"{'not': 'json'", "Invalid State Machine Execution Input: 'Unexpected character (''' (code 39)): was expecting double-quote to start field name'"},
 		{"", "Invalid State Machine Execution Input: 'Invalid execution input.'"},
 		{big, "Invalid State Machine Execution Input: 'The input is 262145 bytes, more than the maximum of 262144 bytes'"},
 	} {

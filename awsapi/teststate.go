@@ -304,7 +304,8 @@ func (h *Handler) prepareTest(ctx context.Context, in *testStateInput, def *asl.
 	}
 	var err error
 	if t.Input, err = jsonvalue.ParseString(input); err != nil {
-		return nil, invalidInput(err.Error())
+		msg, _, _ := asl.JSONSyntaxMessage([]byte(input), err)
+		return nil, invalidInput(msg)
 	}
 	if in.Variables != nil {
 		v, err := jsonvalue.ParseString(*in.Variables)

@@ -22,6 +22,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/stepd/stepd/asl"
 	"github.com/stepd/stepd/engine"
 	"github.com/stepd/stepd/interp"
 	"github.com/stepd/stepd/jsonvalue"
@@ -575,7 +576,10 @@ func CheckInput(s string, max int) error {
 		return InvalidInput("Invalid execution input.")
 	}
 	if _, err := jsonvalue.ParseString(s); err != nil {
-		return InvalidInput(err.Error())
+		// In the words of AWS's parser ("Unrecognized token 'not': was
+		// expecting ..."), without its location, as AWS answers.
+		msg, _, _ := asl.JSONSyntaxMessage([]byte(s), err)
+		return InvalidInput(msg)
 	}
 	return nil
 }

@@ -120,10 +120,12 @@ func TestReadDocument(t *testing.T) {
 		{"json", `{"b": 1, "a": [true, null, 1.50]}`, `{"b":1,"a":[true,null,1.50]}`},
 		{"json with spaces", " \n\t{}\n", `{}`},
 		{"empty", "", "MISSING_DESCRIPTION: Received a null or empty workflow input."},
-		{"blank", " \n ", "MISSING_DESCRIPTION: Received a null or empty workflow input."},
+		{"blank", " \n ", "SCHEMA_VALIDATION_FAILED: Definition must be a valid JSON object"},
 		{"bare word", "not a definition",
-			"INVALID_JSON_DESCRIPTION: Unrecognized token 'not': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false') at line 1, column 4"},
-		{"trailing comma", "{\"a\": 1,\n}", "INVALID_JSON_DESCRIPTION: unexpected '}', expected a string key at line 2, column 1"},
+			// AWS's recording, to the letter.
+			"INVALID_JSON_DESCRIPTION: Unrecognized token 'not': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')\n at [Source: (String)\"not a definition\"; line: 1, column: 4]"},
+		{"trailing comma", "{\"a\": 1,\n}", "INVALID_JSON_DESCRIPTION: Unexpected character ('}' (code 125)): was expecting double-quote to start field name\n at [Source: (String)\"{\"a\": 1,\n}\"; line: 2, column: 2]"},
+		{"unclosed object", "{\"a\": 1", "INVALID_JSON_DESCRIPTION: Unexpected end-of-input: expected close marker for Object\n at [Source: (String)\"{\"a\": 1\"; line: 1, column: 8]"},
 		{"duplicate key", `{"a": {"b": 1, "b": 2}}`, "INVALID_JSON_DESCRIPTION: Duplicate field 'b'"},
 		{"duplicate escaped key", `{"a\u0062": 1, "ab": 2}`, "INVALID_JSON_DESCRIPTION: Duplicate field 'ab'"},
 		{"array", `[1]`, "SCHEMA_VALIDATION_FAILED: Expected value of type [OBJECT]"},
@@ -134,7 +136,7 @@ func TestReadDocument(t *testing.T) {
 		{"yaml tag", "a: !Ref X\n", "INVALID_JSON_DESCRIPTION: invalid YAML at line 1, column 4: the tag !Ref has no JSON value"},
 		{"yaml infinity", "a: .inf\n", "INVALID_JSON_DESCRIPTION: invalid YAML at line 1, column 4: the number .inf has no JSON value"},
 		{"yaml scalar", "just text\n",
-			"INVALID_JSON_DESCRIPTION: Unrecognized token 'just': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false') at line 1, column 5"},
+			"INVALID_JSON_DESCRIPTION: Unrecognized token 'just': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')\n at [Source: (String)\"just text\n\"; line: 1, column: 5]"},
 		{"yaml syntax", "a: [1, 2\n", "INVALID_JSON_DESCRIPTION: invalid YAML: line 1: did not find expected ',' or ']'"},
 	}
 	for _, tt := range tests {
