@@ -13,7 +13,7 @@ import (
 // (Jackson) words it, for the cases people meet: a bare word where a value
 // starts ("Unrecognized token 'not': was expecting (JSON String, Number,
 // Array, Object or token 'null', 'true' or 'false')"), an unexpected
-// character ("Unexpected character (''' (code 39)): was expecting
+// character ("Unexpected character ('x' (code 120)): was expecting
 // double-quote to start field name"), and input that ends inside an object,
 // an array or a string. It returns the message and Jackson's location of the
 // problem: the 1-based line and column just past the offending token. Other
