@@ -27,6 +27,9 @@ type activityOutput struct {
 	ActivityArn  string `json:"activityArn"`
 	Name         string `json:"name,omitempty"`
 	CreationDate epoch  `json:"creationDate"`
+	// EncryptionConfiguration, in DescribeActivity only: AWS_OWNED_KEY,
+	// the one kind an activity of stepd's has (createActivity).
+	EncryptionConfiguration *encryptionConfiguration `json:"encryptionConfiguration,omitempty"`
 }
 
 // createActivity is idempotent by name: an existing activity is answered as
@@ -44,6 +47,17 @@ func (h *Handler) createActivity(ctx context.Context, body []byte) (any, error) 
 	}
 	if !validName(*in.Name) {
 		return nil, invalidName(*in.Name)
+	}
+	// An activity keeps no encryption configuration of its own: the default,
+	// AWS_OWNED_KEY, is what DescribeActivity reports; a customer-managed key
+	// is refused rather than dropped.
+	encryption, err := normalizeEncryption(&v, in.EncryptionConfiguration)
+	if err != nil {
+		return nil, err
+	}
+	if encryption != "" && *encryptionOf(encryption).Type != "AWS_OWNED_KEY" {
+		return nil, errorf(CodeInvalidEncryptionConfiguration,
+			"Invalid Encryption Configuration: stepd keeps no customer-managed KMS key for an activity; only AWS_OWNED_KEY is accepted (docs/api.md)")
 	}
 	arn := h.arnOf(ctx, typeActivity, *in.Name)
 	if len(in.Tags) > maxTags {
@@ -167,7 +181,7 @@ func (h *Handler) describeActivity(ctx context.Context, body []byte) (any, error
 	if err != nil {
 		return nil, err
 	}
-	return activityOutput{ActivityArn: a.ARN, Name: a.Name, CreationDate: epoch(a.CreatedAt)}, nil
+	return activityOutput{ActivityArn: a.ARN, Name: a.Name, CreationDate: epoch(a.CreatedAt), EncryptionConfiguration: encryptionOf("")}, nil
 }
 
 type listActivitiesOutput struct {

@@ -564,6 +564,8 @@ type describeStateMachineForExecutionOutput struct {
 	MapRunArn            string                `json:"mapRunArn,omitempty"`
 	Label                string                `json:"label,omitempty"`
 	VariableReferences   map[string][]string   `json:"variableReferences,omitempty"`
+	// EncryptionConfiguration is the machine's (AWS_OWNED_KEY for none).
+	EncryptionConfiguration *encryptionConfiguration `json:"encryptionConfiguration,omitempty"`
 }
 
 // withRevisionConfigurations returns the machine with the logging and
@@ -616,7 +618,10 @@ func (h *Handler) describeStateMachineForExecution(ctx context.Context, body []b
 	out := describeStateMachineForExecutionOutput{
 		StateMachineArn: x.MachineARN, Name: x.MachineARN[strings.LastIndex(x.MachineARN, ":")+1:], Definition: def.Text,
 		UpdateDate: epoch(def.CreatedAt), LoggingConfiguration: loggingOf(sm), TracingConfiguration: tracingOf(sm),
-		RevisionID: publicRevision(x.RevisionID),
+		RevisionID: publicRevision(x.RevisionID), EncryptionConfiguration: encryptionOf(""),
+	}
+	if sm != nil {
+		out.EncryptionConfiguration = encryptionOf(sm.Encryption)
 	}
 	metadataOnly := in.IncludedData != nil && *in.IncludedData == "METADATA_ONLY"
 	out.VariableReferences = variableReferences(def.Text, metadataOnly)

@@ -109,13 +109,14 @@ func normalizeEncryption(v *validation, raw json.RawMessage) (string, error) {
 	return string(b), nil
 }
 
+// encryptionOf is the encryption configuration a description gives: the one
+// stored, or AWS's default, AWS_OWNED_KEY, which AWS reports when none was
+// given (its recordings of DescribeStateMachine).
 func encryptionOf(stored string) *encryptionConfiguration {
-	if stored == "" {
-		return nil
-	}
 	var c encryptionConfiguration
-	if json.Unmarshal([]byte(stored), &c) != nil {
-		return nil
+	if stored == "" || json.Unmarshal([]byte(stored), &c) != nil || c.Type == nil {
+		owned := "AWS_OWNED_KEY"
+		return &encryptionConfiguration{Type: &owned}
 	}
 	return &c
 }

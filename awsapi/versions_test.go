@@ -273,6 +273,40 @@ func TestEncryptionConfiguration(t *testing.T) {
 	}
 }
 
+// Without one, AWS describes the default, AWS_OWNED_KEY, for a state machine
+// and an execution's machine (its recordings, test_sfn_api_variable_references),
+// and stepd for an activity, whose only kind it is.
+func TestEncryptionConfigurationDefault(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	arn := e.machine("STANDARD", passDef)
+	d, err := e.sfn.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(arn)})
+	if err != nil || d.EncryptionConfiguration == nil || d.EncryptionConfiguration.Type != types.EncryptionTypeAwsOwnedKey || d.EncryptionConfiguration.KmsKeyId != nil {
+		t.Fatalf("DescribeStateMachine: %+v %v", d.EncryptionConfiguration, err)
+	}
+	x, err := e.sfn.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(arn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := e.sfn.DescribeStateMachineForExecution(ctx, &sfn.DescribeStateMachineForExecutionInput{ExecutionArn: x.ExecutionArn})
+	if err != nil || f.EncryptionConfiguration == nil || f.EncryptionConfiguration.Type != types.EncryptionTypeAwsOwnedKey {
+		t.Fatalf("DescribeStateMachineForExecution: %+v %v", f.EncryptionConfiguration, err)
+	}
+	act, err := e.sfn.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String(uniqueName("act")),
+		EncryptionConfiguration: &types.EncryptionConfiguration{Type: types.EncryptionTypeAwsOwnedKey}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := e.sfn.DescribeActivity(ctx, &sfn.DescribeActivityInput{ActivityArn: act.ActivityArn})
+	if err != nil || a.EncryptionConfiguration == nil || a.EncryptionConfiguration.Type != types.EncryptionTypeAwsOwnedKey {
+		t.Fatalf("DescribeActivity: %+v %v", a.EncryptionConfiguration, err)
+	}
+	_, err = e.sfn.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String(uniqueName("act")),
+		EncryptionConfiguration: &types.EncryptionConfiguration{Type: types.EncryptionTypeCustomerManagedKmsKey, KmsKeyId: aws.String("alias/k")}})
+	wantCode(t, err, "InvalidEncryptionConfiguration", "Invalid Encryption Configuration: stepd keeps no customer-managed KMS key for an activity; only AWS_OWNED_KEY is accepted (docs/api.md)")
+}
+
 // TestVersionsAsRecorded: the answers LocalStack's test_sfn_api_versioning
 // snapshot recorded against AWS and TestVersions does not check: an update
 // of a version ARN, an update that changes nothing with publish (the
