@@ -936,6 +936,11 @@ func (s *stepper) finish(status Status, output any, errName, cause string) {
 		ev.Type = history.ExecutionAborted
 	}
 	s.emit(nil, ev)
+	if status == StatusAborted {
+		// A stop comes from outside the execution: AWS links its event to
+		// none (previousEventId 0, its recording of StopExecution).
+		s.res.Events[len(s.res.Events)-1].PreviousEventID = 0
+	}
 	x.Status, x.Output, x.Error, x.Cause, x.StopTime = status, output, errName, cause, s.now
 	if status != StatusSucceeded {
 		s.keepSnapshot()
