@@ -285,5 +285,10 @@ func (v *validation) err() error {
 	if len(listed) > maxListed {
 		listed = append(listed[:maxListed:maxListed], fmt.Sprintf("and %d more", len(v.msgs)-maxListed))
 	}
-	return errorf(CodeValidationException, "%d validation errors detected: %s", len(v.msgs), strings.Join(listed, "; "))
+	// Each value is quoted whole up to maxQuoted characters; the list as a
+	// whole is bounded too.
+	return errorf(CodeValidationException, "%d validation errors detected: %s", len(v.msgs), clipTo(strings.Join(listed, "; "), maxMessage))
 }
+
+// maxMessage bounds a message that lists several problems.
+const maxMessage = 8 * maxQuoted

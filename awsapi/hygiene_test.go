@@ -18,6 +18,7 @@ import (
 
 	"github.com/stepd/stepd/auth"
 	"github.com/stepd/stepd/awsapi"
+	"github.com/stepd/stepd/service"
 )
 
 // post sends a raw API call and decodes the error answer.
@@ -39,7 +40,10 @@ func post(t *testing.T, url, action, body string) (status int, typ, message stri
 	return resp.StatusCode, out.Type, out.Message
 }
 
-func TestErrorsQuoteAFewHundredCharacters(t *testing.T) {
+// TestErrorsQuoteBoundedValues: a message quotes a value whole, as AWS does,
+// up to a few thousand characters (service.MaxQuoted), and a message that
+// lists problems stays within a bound however many there are.
+func TestErrorsQuoteBoundedValues(t *testing.T) {
 	e := newEnv(t)
 	huge := strings.Repeat("n", 7<<20)
 	cases := map[string]struct {
@@ -61,7 +65,7 @@ func TestErrorsQuoteAFewHundredCharacters(t *testing.T) {
 			if status != 400 || !strings.HasSuffix(typ, "#"+c.code) {
 				t.Fatalf("%d %s %.300q", status, typ, msg)
 			}
-			if len(msg) > 20000 || strings.Contains(msg, strings.Repeat("n", 300)) || strings.Contains(msg, strings.Repeat("k", 300)) {
+			if len(msg) > 40000 || strings.Contains(msg, strings.Repeat("n", 2*service.MaxQuoted+1)) || strings.Contains(msg, strings.Repeat("k", service.MaxQuoted+1)) {
 				t.Fatalf("the message is %d bytes: %.400s", len(msg), msg)
 			}
 		})
@@ -217,5 +221,17 @@ func TestLargeBodiesShareABudget(t *testing.T) {
 	// what is wrong).
 	if status, typ, _ := post(t, e.server.URL, "CreateActivity", `{"name":"`+strings.Repeat("x", 1<<20)+`"}`); status != 400 || typ != "com.amazonaws.states#InvalidName" {
 		t.Fatalf("a large body after the others: %d %s", status, typ)
+	}
+}
+
+// A value within the bound is quoted whole, as AWS quotes it (its recording of
+// ListStateMachines with a nextToken of 1,025 characters, test_list_sms_pagination).
+func TestErrorsQuoteWholeValues(t *testing.T) {
+	e := newEnv(t)
+	token := strings.Repeat("x", 1025)
+	_, _, msg := post(t, e.server.URL, "ListStateMachines", `{"nextToken":"`+token+`"}`)
+	want := "1 validation error detected: Value '" + token + "' at 'nextToken' failed to satisfy constraint: Member must have length less than or equal to 1024"
+	if msg != want {
+		t.Errorf("message %.120q..., want the token whole", msg)
 	}
 }

@@ -232,8 +232,11 @@ func serviceError(code, format string, args ...any) *engine.ServiceError {
 }
 
 // MaxQuoted is how many characters of a value a message quotes: a longer
-// value is cut (Clip), so that a 7 MiB name is not echoed back whole.
-const MaxQuoted = 256
+// value is cut (Clip), so that a 7 MiB name is not echoed back whole. AWS
+// echoes a value whole (its recordings quote a nextToken of 3,097
+// characters and a routing configuration of 420), and so does stepd up to
+// this bound.
+const MaxQuoted = 4096
 
 // Clip shortens s to max characters, marking the cut with "...".
 func Clip(s string, max int) string {
