@@ -51,9 +51,18 @@ type tagEntry struct {
 // loggingConfiguration is LoggingConfiguration; a machine keeps it normalized
 // (level and includeExecutionData always set).
 type loggingConfiguration struct {
-	Level                *string          `json:"level,omitempty"`
-	IncludeExecutionData *bool            `json:"includeExecutionData,omitempty"`
-	Destinations         []logDestination `json:"destinations,omitempty"`
+	Level                *string `json:"level,omitempty"`
+	IncludeExecutionData *bool   `json:"includeExecutionData,omitempty"`
+	// Destinations is a pointer so that an empty list, given, is described
+	// as given ("destinations": [], as AWS describes it) and none is not.
+	Destinations *[]logDestination `json:"destinations,omitempty"`
+}
+
+func (c *loggingConfiguration) destinations() []logDestination {
+	if c.Destinations == nil {
+		return nil
+	}
+	return *c.Destinations
 }
 
 type logDestination struct {
@@ -136,7 +145,7 @@ func normalizeLogging(v *validation, c *loggingConfiguration) (string, error) {
 		c = &loggingConfiguration{}
 	}
 	v.enum("loggingConfiguration.level", c.Level, "ALL", "ERROR", "FATAL", "OFF")
-	for i, d := range c.Destinations {
+	for i, d := range c.destinations() {
 		if d.CloudWatchLogsLogGroup != nil {
 			v.length("loggingConfiguration.destinations."+strconv.Itoa(i+1)+".member.cloudWatchLogsLogGroup.logGroupArn",
 				d.CloudWatchLogsLogGroup.LogGroupArn, 1, maxARN, false)
@@ -151,10 +160,10 @@ func normalizeLogging(v *validation, c *loggingConfiguration) (string, error) {
 	if c.IncludeExecutionData == nil {
 		c.IncludeExecutionData = &no
 	}
-	if len(c.Destinations) > 1 || (*c.Level != "OFF" && len(c.Destinations) == 0) {
+	if len(c.destinations()) > 1 || (*c.Level != "OFF" && len(c.destinations()) == 0) {
 		return "", errorf(CodeInvalidLoggingConfiguration, "Invalid Logging Configuration: Must specify exactly one Log Destination.")
 	}
-	for _, d := range c.Destinations {
+	for _, d := range c.destinations() {
 		if d.CloudWatchLogsLogGroup == nil || d.CloudWatchLogsLogGroup.LogGroupArn == nil || !logGroupARN.MatchString(*d.CloudWatchLogsLogGroup.LogGroupArn) {
 			arn := ""
 			if d.CloudWatchLogsLogGroup != nil && d.CloudWatchLogsLogGroup.LogGroupArn != nil {

@@ -2,8 +2,11 @@ package awsapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -421,5 +424,41 @@ func TestDescribeStateMachineForExecutionConfigurations(t *testing.T) {
 	d, err := e.sfn.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: created.StateMachineArn})
 	if err != nil || d.LoggingConfiguration.Level != types.LogLevelOff || d.TracingConfiguration.Enabled {
 		t.Errorf("machine's configurations: %+v, %v", d, err)
+	}
+}
+
+// An empty list of log destinations, given, is described as given, as AWS
+// describes it (LocalStack's test_incomplete_logging_configuration); none
+// given, none described.
+func TestLoggingEmptyDestinations(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	call := func(action, body string) string {
+		req, _ := http.NewRequest(http.MethodPost, e.server.URL+"/", strings.NewReader(body))
+		req.Header.Set("X-Amz-Target", "AWSStepFunctions."+action)
+		req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %s", action, resp.StatusCode, b)
+		}
+		return string(b)
+	}
+	for _, c := range []struct{ logging, want string }{
+		{`{"destinations":[]}`, `"loggingConfiguration":{"level":"OFF","includeExecutionData":false,"destinations":[]}`},
+		{`{}`, `"loggingConfiguration":{"level":"OFF","includeExecutionData":false}`},
+	} {
+		out := call("CreateStateMachine", `{"name":"`+uniqueName("logs")+`","definition":"{\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Pass\",\"End\":true}}}","roleArn":"`+roleARN+`","loggingConfiguration":`+c.logging+`}`)
+		var created struct{ StateMachineArn string }
+		if err := json.Unmarshal([]byte(out), &created); err != nil {
+			t.Fatal(err)
+		}
+		if d := call("DescribeStateMachine", `{"stateMachineArn":"`+created.StateMachineArn+`"}`); !strings.Contains(d, c.want) {
+			t.Errorf("logging %s: described %s, want %s", c.logging, d, c.want)
+		}
 	}
 }

@@ -233,6 +233,23 @@ func TestWait(t *testing.T) {
 			elapsed: time.Minute,
 		},
 		{
+			// AWS's words (LocalStack's test_logs, wait_seconds_path).
+			name:    "SecondsPath that selects nothing",
+			def:     `{"StartAt":"W","States":{"W":{"Type":"Wait","SecondsPath":"$.input.waitSeconds","End":true}}}`,
+			input:   `{}`,
+			status:  interp.StatusFailed,
+			errName: "States.Runtime",
+			cause:   "An error occurred while executing the state 'W' (entered at the event id #2). The SecondsPath parameter does not reference an input value: $.input.waitSeconds",
+		},
+		{
+			name:    "TimestampPath that selects nothing",
+			def:     `{"StartAt":"W","States":{"W":{"Type":"Wait","TimestampPath":"$.t","End":true}}}`,
+			input:   `{}`,
+			status:  interp.StatusFailed,
+			errName: "States.Runtime",
+			cause:   "The TimestampPath parameter does not reference an input value: $.t",
+		},
+		{
 			// AWS's words (LocalStack's test_wait_timestamp_path): the value as it is, unquoted.
 			name:    "TimestampPath to a string that is not a timestamp",
 			def:     `{"StartAt":"W","States":{"W":{"Type":"Wait","TimestampPath":"$.t","End":true}}}`,

@@ -663,6 +663,19 @@ func (s *stepper) wait(p *Path) {
 // waitDuration computes how long a Wait state waits from now.
 func (s *stepper) waitDuration(env *asl.Env, st *asl.State) (time.Duration, error) {
 	w := st.Wait
+	for _, f := range []*asl.Field{w.Seconds, w.Timestamp} {
+		if f == nil || !f.IsPath {
+			continue
+		}
+		// AWS's words for a SecondsPath or TimestampPath that selects nothing
+		// (its recordings, LocalStack's test_logs wait_seconds_path).
+		if _, err := f.Expr.Eval(env); err != nil {
+			var fail *aslerr.Failure
+			if !errors.As(err, &fail) {
+				return 0, aslerr.Newf(aslerr.Runtime, "The %s parameter does not reference an input value: %s", f.Name, f.Expr.String())
+			}
+		}
+	}
 	if f := w.Seconds; f != nil {
 		secs, v, err := integerField(env, f, st.QueryLanguage)
 		if err == errNotInteger || err == nil && st.QueryLanguage == asl.JSONPath && f.IsPath && !isIntegerLiteral(v) {
