@@ -329,6 +329,9 @@ func (h *Handler) createStateMachine(ctx context.Context, body []byte) (any, err
 	if err != nil {
 		return nil, err
 	}
+	if err := h.svc.CheckLogDestination(ctx, logging); err != nil {
+		return nil, apiErrorOf(err)
+	}
 	tracing := normalizeTracing(in.TracingConfiguration)
 	encryption, err := normalizeEncryption(&v, in.EncryptionConfiguration)
 	if err != nil {
@@ -464,6 +467,9 @@ func (h *Handler) updateStateMachine(ctx context.Context, body []byte) (any, err
 	if in.LoggingConfiguration != nil {
 		if next.Logging, err = normalizeLogging(&v, in.LoggingConfiguration); err != nil {
 			return nil, err
+		}
+		if err := h.svc.CheckLogDestination(ctx, next.Logging); err != nil {
+			return nil, apiErrorOf(err)
 		}
 	}
 	if in.TracingConfiguration != nil {

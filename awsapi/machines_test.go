@@ -13,6 +13,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/stepd/stepd/runner/awssdk"
+	"github.com/stepd/stepd/runner/awssdk/mototest"
+	"github.com/stepd/stepd/service"
 )
 
 const passDef = `{"StartAt":"P","States":{"P":{"Type":"Pass","Result":{"Arg1":"argument1"},"End":true}}}`
@@ -461,4 +465,39 @@ func TestLoggingEmptyDestinations(t *testing.T) {
 			t.Errorf("logging %s: described %s, want %s", c.logging, d, c.want)
 		}
 	}
+}
+
+// With a CloudWatch Logs endpoint as the sink, a log group that does not
+// exist is refused when the machine is made or updated, in AWS's words
+// (LocalStack's test_deleted_log_group), and one that exists is taken.
+func TestLoggingDestinationChecked(t *testing.T) {
+	url := mototest.Endpoint(t)
+	t.Parallel()
+	ep := awssdk.Endpoint{URL: url}
+	e := newEnvOf(t, func(o *service.Options) { o.ExecutionLogs = &awssdk.CloudWatchLogs{Endpoint: ep} }, nil)
+	ctx := context.Background()
+	group := uniqueName("flows")
+	req, _ := http.NewRequest(http.MethodPost, url+"/", strings.NewReader(`{"logGroupName":"`+group+`"}`))
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	req.Header.Set("X-Amz-Target", "Logs_20140328.CreateLogGroup")
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/logs/aws4_request, SignedHeaders=host, Signature=0")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("CreateLogGroup in moto: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	logging := func(name string) *types.LoggingConfiguration {
+		return &types.LoggingConfiguration{Level: types.LogLevelAll, Destinations: []types.LogDestination{{
+			CloudWatchLogsLogGroup: &types.CloudWatchLogsLogGroup{LogGroupArn: aws.String("arn:aws:logs:us-east-1:123456789012:log-group:" + name + ":*")}}}}
+	}
+	_, err := e.sfn.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String(uniqueName("logs")), Definition: aws.String(passDef),
+		RoleArn: aws.String(roleARN), LoggingConfiguration: logging("no-such-group-" + group)})
+	wantCode(t, err, "InvalidLoggingConfiguration", "Invalid Logging Configuration: Log Destination not found.")
+	created, err := e.sfn.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String(uniqueName("logs")), Definition: aws.String(passDef),
+		RoleArn: aws.String(roleARN), LoggingConfiguration: logging(group)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.sfn.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: created.StateMachineArn, LoggingConfiguration: logging("no-such-group-" + group)})
+	wantCode(t, err, "InvalidLoggingConfiguration", "Invalid Logging Configuration: Log Destination not found.")
 }

@@ -62,6 +62,39 @@ type logging struct {
 	} `json:"destinations"`
 }
 
+// LogDestinationChecker is an ExecutionLogSink that can tell, when a state
+// machine's logging is set up, whether its log group exists (a CloudWatch
+// Logs endpoint can; a file cannot): found is false only when it surely does
+// not.
+type LogDestinationChecker interface {
+	CheckDestination(ctx context.Context, logGroupARN string) (found bool, err error)
+}
+
+// CheckLogDestination refuses a logging configuration (stored form) whose log
+// group the sink knows not to exist, as AWS refuses it at CreateStateMachine
+// and UpdateStateMachine ("Log Destination not found."). A sink that cannot
+// tell, or cannot be reached (logged), lets it pass.
+func (s *Service) CheckLogDestination(ctx context.Context, stored string) error {
+	checker, ok := s.logSink.(LogDestinationChecker)
+	if !ok || stored == "" {
+		return nil
+	}
+	var cfg logging
+	if json.Unmarshal([]byte(stored), &cfg) != nil || cfg.Level == "" || cfg.Level == "OFF" ||
+		len(cfg.Destinations) == 0 || cfg.Destinations[0].CloudWatchLogsLogGroup == nil {
+		return nil
+	}
+	found, err := checker.CheckDestination(ctx, cfg.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn)
+	if err != nil {
+		s.log.Warn("could not check the log destination", "log_group", cfg.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn, "err", err)
+		return nil
+	}
+	if !found {
+		return serviceError("InvalidLoggingConfiguration", "Invalid Logging Configuration: Log Destination not found.")
+	}
+	return nil
+}
+
 // logBatch is one committed change's events, on their way to the sink.
 type logBatch struct {
 	x      *store.Execution

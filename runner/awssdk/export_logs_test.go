@@ -36,3 +36,23 @@ func (t *TestLogsClient) Messages(ctx context.Context, group, stream string) ([]
 	}
 	return msgs, nil
 }
+
+func (t *TestLogsClient) Streams(ctx context.Context, group string) ([]string, error) {
+	out, err := t.c.callOut(ctx, "DescribeLogStreams", map[string]any{"logGroupName": group})
+	if err != nil {
+		return nil, err
+	}
+	var r struct {
+		LogStreams []struct {
+			Name string `json:"logStreamName"`
+		} `json:"logStreams"`
+	}
+	if err := json.Unmarshal(out, &r); err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, s := range r.LogStreams {
+		names = append(names, s.Name)
+	}
+	return names, nil
+}

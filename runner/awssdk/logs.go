@@ -3,6 +3,8 @@ package awssdk
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,9 +18,11 @@ import (
 
 // CloudWatchLogs sends execution log events to a CloudWatch Logs endpoint
 // (AWS's, or a compatible one such as moto's server): each event to the log
-// group its ARN names, in a log stream per execution
-// (states/<machine>/<execution name>), made when first needed. It is the
-// sink of stepd serve --execution-logs-endpoint; calls are sequential.
+// group its ARN names, in one log stream per state machine and process
+// (states/<machine>/<yyyy-mm-dd-hh-mm>/<random>, made when first needed),
+// which the events of all its executions share, as AWS's recordings show.
+// It is the sink of stepd serve --execution-logs-endpoint; calls are
+// sequential.
 type CloudWatchLogs struct {
 	Endpoint Endpoint
 	// OnError is told of a call that failed (the event is dropped); nil
@@ -26,7 +30,29 @@ type CloudWatchLogs struct {
 	OnError func(error)
 
 	mu      sync.Mutex
-	streams map[string]bool // group + "\x00" + stream, made
+	streams map[string]string // group + "\x00" + machine: its stream, made
+}
+
+// maxStreams bounds the streams remembered; past it they are made again.
+const maxStreams = 1 << 14
+
+// ValidationStream is the log stream AWS makes in a log group when a state
+// machine's logging is set up, to check that it can deliver there.
+const ValidationStream = "log_stream_created_by_aws_to_validate_log_delivery_subscriptions"
+
+// CheckDestination checks, as AWS does when a state machine's logging is set
+// up, that a log group exists, by making the stream AWS makes there
+// (ValidationStream). found is false only when the endpoint says the group
+// does not exist; an endpoint that cannot be reached is err.
+func (c *CloudWatchLogs) CheckDestination(ctx context.Context, groupARN string) (found bool, err error) {
+	err = c.call(ctx, "CreateLogStream", map[string]any{"logGroupName": logGroupName(groupARN), "logStreamName": ValidationStream})
+	switch {
+	case err == nil || strings.Contains(err.Error(), "ResourceAlreadyExistsException"):
+		return true, nil
+	case strings.Contains(err.Error(), "ResourceNotFoundException"):
+		return false, nil
+	}
+	return true, err
 }
 
 // Write sends one event ({"execution_arn": ..., "event_timestamp": ...}).
@@ -40,22 +66,23 @@ func (c *CloudWatchLogs) Write(groupARN string, event []byte) {
 		return
 	}
 	group := logGroupName(groupARN)
-	stream := logStreamName(ev.ExecutionARN)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	key := group + "\x00" + stream
-	if !c.streams[key] {
+	key := group + "\x00" + machineName(ev.ExecutionARN)
+	stream, made := c.streams[key]
+	if !made {
+		stream = "states/" + machineName(ev.ExecutionARN) + "/" + time.Now().UTC().Format("2006-01-02-15-04") + "/" + randomSuffix()
 		err := c.call(ctx, "CreateLogStream", map[string]any{"logGroupName": group, "logStreamName": stream})
 		if err != nil && !strings.Contains(err.Error(), "ResourceAlreadyExistsException") {
 			c.fail(err)
 			return
 		}
-		if c.streams == nil {
-			c.streams = map[string]bool{}
+		if c.streams == nil || len(c.streams) >= maxStreams {
+			c.streams = map[string]string{}
 		}
-		c.streams[key] = true
+		c.streams[key] = stream
 	}
 	var ms int64
 	fmt.Sscan(ev.Timestamp, &ms)
@@ -123,11 +150,18 @@ func logGroupName(arn string) string {
 	return strings.TrimSuffix(name, ":*")
 }
 
-// logStreamName is an execution's log stream: states/<machine>/<name>.
-func logStreamName(executionARN string) string {
+// machineName is the state machine's name in an execution's ARN.
+func machineName(executionARN string) string {
 	parts := strings.Split(executionARN, ":")
 	if len(parts) >= 8 {
-		return "states/" + parts[6] + "/" + strings.Join(parts[7:], ":")
+		return parts[6]
 	}
-	return "states/" + executionARN
+	return executionARN
+}
+
+// randomSuffix tells apart the streams of processes (nodes, restarts).
+func randomSuffix() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
