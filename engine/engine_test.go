@@ -264,12 +264,20 @@ func TestActivityHeartbeatTimeout(t *testing.T) {
 		t.Fatalf("poll: %v %v", task, err)
 	}
 	end := e.wait(row)
-	if end.Status != "FAILED" || end.Error != "States.HeartbeatTimeout" {
+	if end.Status != "FAILED" || end.Error != "States.Timeout" { // as AWS records a missed heartbeat
 		t.Fatalf("%s %s", end.Status, end.Error)
 	}
 	if err := e.engine.AnswerTask(context.Background(), task.Token, engine.TaskAnswer{Output: 1}); !errors.Is(err, engine.ErrTaskTimedOut) {
 		t.Errorf("answering a timed-out task: %v", err)
 	}
+	// A catcher of States.Timeout takes it, as AWS's documentation says.
+	caught := e.machine(`{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"` + act + `","HeartbeatSeconds":5,"TimeoutSeconds":100,
+		"Catch":[{"ErrorEquals":["States.Timeout"],"Next":"Z"}],"End":true},"Z":{"Type":"Pass","End":true}}}`)
+	row = e.start(caught, "hb2", `{}`)
+	if task, err = e.engine.PollActivity(context.Background(), act, "w"); err != nil || task == nil {
+		t.Fatalf("poll: %v %v", task, err)
+	}
+	want(t, e.wait(row), "SUCCEEDED", `{"Error":"States.Timeout","Cause":""}`)
 }
 
 func TestWaitForTaskToken(t *testing.T) {

@@ -3,6 +3,7 @@ package interp
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/stepd/stepd/asl"
@@ -228,12 +229,12 @@ func (s *stepper) apply(ev Event) {
 			case p.TimeoutTimer:
 				s.res.Applied = true
 				p.TimeoutTimer = 0
-				s.taskTimedOut(p, "")
+				s.taskTimedOut(p, false)
 				return
 			case p.HeartbeatTimer:
 				s.res.Applied = true
 				p.HeartbeatTimer = 0
-				s.taskTimedOut(p, aslerr.HeartbeatTimeout)
+				s.taskTimedOut(p, true)
 				return
 			}
 		}
@@ -788,9 +789,12 @@ func (s *stepper) failFrom(p *Path, f *aslerr.Failure, fromChild bool) {
 // task's result over the quota), and then they take it as any task failure.
 func (s *stepper) handle(p *Path, f *aslerr.Failure, fromChild, handled bool) {
 	st := p.state
-	match := aslerr.Matches
+	matchName := aslerr.Matches
 	if handled {
-		match = aslerr.MatchesTaskFailure
+		matchName = aslerr.MatchesTaskFailure
+	}
+	match := func(errorEquals []string, name string) bool {
+		return matchName(errorEquals, name) || f.Heartbeat && slices.Contains(errorEquals, aslerr.HeartbeatTimeout)
 	}
 	if handled || !aslerr.Terminal(f.Name) {
 		for i, r := range st.Retry {

@@ -266,18 +266,18 @@ func (s *stepper) endTask(p *Path) {
 }
 
 // taskTimedOut fails a task whose TimeoutSeconds or HeartbeatSeconds ran out.
-func (s *stepper) taskTimedOut(p *Path, name string) {
+func (s *stepper) taskTimedOut(p *Path, heartbeat bool) {
 	if p.Phase != PhaseTask {
 		return
-	}
-	if name == "" {
-		name = aslerr.Timeout
 	}
 	r := p.state.Task.Resource
 	s.cancelTask(p)
 	s.endTask(p)
+	// A missed heartbeat is States.Timeout too, as AWS records it
+	// (LocalStack's test_heartbeats); Catch and Retry can still tell it by
+	// States.HeartbeatTimeout.
 	e := taskEvent(eventsOf(r).timedOut, r)
-	e.Error = name
+	e.Error = aslerr.Timeout
 	s.emit(p, e)
-	s.fail(p, aslerr.New(name, ""))
+	s.fail(p, &aslerr.Failure{Name: aslerr.Timeout, Heartbeat: heartbeat})
 }

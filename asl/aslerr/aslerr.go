@@ -39,6 +39,11 @@ func HTTPStatus(code int) string { return fmt.Sprintf("States.Http.StatusCode.%d
 type Failure struct {
 	Name  string // the error name, e.g. States.Runtime or a function's errorType
 	Cause string // free text; may be empty
+	// Heartbeat marks a task's missed heartbeat. AWS records it as
+	// States.Timeout (the Name), and Retry and Catch that name
+	// States.HeartbeatTimeout match it too, as its documentation says of that
+	// name ("only available inside the Catch and Retry fields").
+	Heartbeat bool
 }
 
 // New returns a failure with the given name and cause.
