@@ -314,7 +314,7 @@ func (h *Handler) sendTaskFailure(ctx context.Context, body []byte) (any, error)
 	if err := taskRequest(body, &in, false); err != nil {
 		return nil, err
 	}
-	a := engine.TaskAnswer{Failed: true}
+	a := engine.TaskAnswer{Failed: true, NoError: in.Error == nil, NoCause: in.Cause == nil}
 	if in.Error != nil {
 		a.Error = *in.Error
 	}

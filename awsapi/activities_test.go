@@ -358,3 +358,48 @@ func TestActivityOutputLimits(t *testing.T) {
 		t.Fatalf("execution %s %s %s", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
 	}
 }
+
+// A SendTaskFailure without an error or a cause is caught as AWS hands it on:
+// null for what was not given (LocalStack's
+// test_sqs_failure_in_wait_for_task_tok_no_error_field), in a Task's catcher
+// and in a Parallel's whose branch it ended; "" stays "".
+func TestTaskFailureWithoutErrorCaught(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	act, err := e.sfn.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String(uniqueName("nofield"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	task := `{"Type":"Task","Resource":"` + *act.ActivityArn + `","Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.e","Next":"Z"}],"End":true}`
+	direct := e.machine("STANDARD", `{"StartAt":"T","States":{"T":`+task+`,"Z":{"Type":"Pass","End":true}}}`)
+	parallel := e.machine("STANDARD", `{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"`+
+		*act.ActivityArn+`","End":true}}}],"Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.e","Next":"Z"}],"End":true},"Z":{"Type":"Pass","End":true}}}`)
+	for _, c := range []struct {
+		machine      string
+		error, cause *string
+		want         string
+	}{
+		{direct, nil, nil, `{"e":{"Error":null,"Cause":null}}`},
+		{direct, aws.String("Oops"), nil, `{"e":{"Error":"Oops","Cause":null}}`},
+		{direct, aws.String(""), aws.String(""), `{"e":{"Error":"","Cause":""}}`},
+		{parallel, nil, nil, `{"e":{"Error":null,"Cause":null}}`},
+	} {
+		x, err := e.sfn.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(c.machine)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := e.sfn.GetActivityTask(ctx, &sfn.GetActivityTaskInput{ActivityArn: act.ActivityArn})
+		if err != nil || got.TaskToken == nil {
+			t.Fatalf("poll: %+v %v", got, err)
+		}
+		if _, err := e.sfn.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{TaskToken: got.TaskToken, Error: c.error, Cause: c.cause}); err != nil {
+			t.Fatal(err)
+		}
+		d := e.waitDone(*x.ExecutionArn)
+		if d.Status != types.ExecutionStatusSucceeded {
+			t.Fatalf("%+v", d)
+		}
+		jsonEqual(t, *d.Output, c.want)
+	}
+}

@@ -238,11 +238,13 @@ func wake(ch chan struct{}) {
 // TaskAnswer is how SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat
 // answer a task token.
 type TaskAnswer struct {
-	Output    any    // SendTaskSuccess
-	Error     string // SendTaskFailure
-	Cause     string
-	Heartbeat bool // SendTaskHeartbeat
-	Failed    bool
+	Output any    // SendTaskSuccess
+	Error  string // SendTaskFailure
+	Cause  string
+	// NoError and NoCause: SendTaskFailure gave none (a Catch sees null).
+	NoError, NoCause bool
+	Heartbeat        bool // SendTaskHeartbeat
+	Failed           bool
 }
 
 // AnswerTask applies a task token's answer to its execution. It returns
@@ -312,7 +314,7 @@ func answerJob(execID, taskID int64, token string, status store.TaskStatus, open
 		j.event = interp.Event{Kind: interp.EventTaskHeartbeat, TaskID: taskID}
 		j.tasks = []store.TaskUpdate{store.TaskMove(token, status, open...)}
 	case a.Failed:
-		j.event = interp.Event{Kind: interp.EventTaskFailed, TaskID: taskID, Error: a.Error, Cause: a.Cause}
+		j.event = interp.Event{Kind: interp.EventTaskFailed, TaskID: taskID, Error: a.Error, Cause: a.Cause, ErrorNull: a.NoError, CauseNull: a.NoCause}
 		j.tasks = []store.TaskUpdate{store.TaskClose(token, store.ReasonFailed, open...)}
 	default:
 		j.event = interp.Event{Kind: interp.EventTaskSucceeded, TaskID: taskID, Output: a.Output}

@@ -222,9 +222,11 @@ type Event struct {
 	// Output is a task's result (TaskSucceeded) or submission output
 	// (TaskSubmitted).
 	Output any
-	// Error and Cause describe a failure (TaskFailed, Stop).
-	Error string
-	Cause string
+	// Error and Cause describe a failure (TaskFailed, Stop); ErrorNull and
+	// CauseNull say that a TaskFailed's was not given (aslerr.Failure).
+	Error                string
+	Cause                string
+	ErrorNull, CauseNull bool
 	// WorkerName is the activity worker that took the task (TaskStarted).
 	WorkerName string
 }

@@ -863,11 +863,19 @@ func (s *stepper) emitStateFailed(p *Path) {
 }
 
 // errorOutput is what a Catch hands on: {"Error": ..., "Cause": ...}, with an
-// empty string where the failure has none, as AWS binds it.
+// empty string where the failure's is empty, and null where it was not given
+// at all (a SendTaskFailure without them), as AWS binds it.
 func errorOutput(f *aslerr.Failure) *jsonvalue.Object {
 	o := jsonvalue.NewObject(2)
-	o.Set("Error", f.Name)
-	o.Set("Cause", f.Cause)
+	var name, cause any = f.Name, f.Cause
+	if f.ErrorNull {
+		name = nil
+	}
+	if f.CauseNull {
+		cause = nil
+	}
+	o.Set("Error", name)
+	o.Set("Cause", cause)
 	return o
 }
 

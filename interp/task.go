@@ -219,7 +219,9 @@ func (s *stepper) taskEvent(p *Path, ev Event) {
 		s.emit(p, e)
 		// A runner that found the result over the quota (an HTTP Task's
 		// response) fails the task as resultTooLarge does.
-		s.handle(p, aslerr.New(ev.Error, ev.Cause), false, ev.Error == aslerr.DataLimitExceeded)
+		f := aslerr.New(ev.Error, ev.Cause)
+		f.ErrorNull, f.CauseNull = ev.ErrorNull, ev.CauseNull
+		s.handle(p, f, false, ev.Error == aslerr.DataLimitExceeded)
 	}
 }
 

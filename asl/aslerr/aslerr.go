@@ -44,6 +44,10 @@ type Failure struct {
 	// States.HeartbeatTimeout match it too, as its documentation says of that
 	// name ("only available inside the Catch and Retry fields").
 	Heartbeat bool
+	// ErrorNull and CauseNull mark a failure given without an error or a
+	// cause (a SendTaskFailure without them): a Catch hands on null for
+	// them, as AWS does, where a cause that is merely empty is "".
+	ErrorNull, CauseNull bool
 }
 
 // New returns a failure with the given name and cause.
