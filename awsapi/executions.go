@@ -257,6 +257,12 @@ func (h *Handler) describeExecution(ctx context.Context, body []byte) (any, erro
 		TraceHeader: x.TraceHeader, RedriveStatus: "NOT_REDRIVABLE", MapRunArn: x.MapRun,
 		StateMachineVersionArn: x.VersionARN, StateMachineAliasArn: x.AliasARN,
 	}
+	if x.Status == "TIMED_OUT" {
+		// AWS describes a timed-out execution without an error or cause
+		// (its recording, LocalStack's test_global_timeout); its history's
+		// ExecutionTimedOut keeps them.
+		out.Error, out.Cause = "", ""
+	}
 	if in.IncludedData == nil || *in.IncludedData != "METADATA_ONLY" {
 		out.Input, out.InputDetails = &x.Input, &dataDetails{Included: true}
 		if x.HasOutput {

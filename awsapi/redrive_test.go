@@ -364,7 +364,9 @@ func TestRedriveTimedOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := e.waitDone(*start.ExecutionArn)
-	if d.Status != types.ExecutionStatusTimedOut || d.RedriveStatus != types.ExecutionRedriveStatusRedrivable || d.RedriveStatusReason != nil {
+	// As AWS describes one (LocalStack's test_global_timeout): no error, no cause.
+	if d.Status != types.ExecutionStatusTimedOut || d.RedriveStatus != types.ExecutionRedriveStatusRedrivable || d.RedriveStatusReason != nil ||
+		d.Error != nil || d.Cause != nil {
 		t.Fatalf("timed out: %+v", d)
 	}
 	if _, err := e.sfn.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: start.ExecutionArn}); err != nil {
