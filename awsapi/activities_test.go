@@ -403,3 +403,40 @@ func TestTaskFailureWithoutErrorCaught(t *testing.T) {
 		jsonEqual(t, *d.Output, c.want)
 	}
 }
+
+// A Task of an activity that does not exist (deleted, or never made) fails at
+// once with States.Runtime, before it is scheduled, as AWS records it
+// (LocalStack's test_activity_task_on_deleted).
+func TestActivityThatDoesNotExist(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	act, err := e.sfn.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String(uniqueName("gone"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.sfn.DeleteActivity(ctx, &sfn.DeleteActivityInput{ActivityArn: act.ActivityArn}); err != nil {
+		t.Fatal(err)
+	}
+	sm := e.machine("STANDARD", `{"StartAt":"ActivityTask","States":{"ActivityTask":{"Type":"Task","Resource":"`+*act.ActivityArn+`","End":true}}}`)
+	x, err := e.sfn.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := e.waitDone(*x.ExecutionArn)
+	want := "An error occurred while executing the state 'ActivityTask' (entered at the event id #2). The activity " + *act.ActivityArn + " does not exist."
+	if d.Status != types.ExecutionStatusFailed || aws.ToString(d.Error) != "States.Runtime" || aws.ToString(d.Cause) != want {
+		t.Fatalf("%s %s %q", d.Status, aws.ToString(d.Error), aws.ToString(d.Cause))
+	}
+	h, err := e.sfn.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: x.ExecutionArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, ev := range h.Events {
+		got = append(got, string(ev.Type))
+	}
+	if strings.Join(got, " ") != "ExecutionStarted TaskStateEntered ExecutionFailed" {
+		t.Errorf("history %v", got)
+	}
+}

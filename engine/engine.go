@@ -75,6 +75,10 @@ type Options struct {
 	Shards int
 	// ForgetFinished deletes an execution from the store when it ends (Express).
 	ForgetFinished bool
+	// CheckActivities fails a Task of an activity the store does not hold
+	// (States.Runtime, before it is scheduled), as AWS does; off, such a task
+	// waits for a worker.
+	CheckActivities bool
 	// ExecutionPrefix is the resource type in execution ARNs: "execution"
 	// (default) or "express".
 	ExecutionPrefix string
@@ -136,7 +140,9 @@ type Engine struct {
 	obs       Observer   // nil: none
 	tracer    TaskTracer // the observer that traces tasks, if any (taskTracer)
 	forget    bool
-	prefix    string
+	// checkActivities: Options.CheckActivities.
+	checkActivities bool
+	prefix          string
 
 	// renewals and renewalErrors count the node's lease renewals (Stats).
 	renewals, renewalErrors atomic.Int64
@@ -177,13 +183,17 @@ type Engine struct {
 	firing     sync.Map     // store.TimerRef → struct{}: timers being delivered
 	inFlight   atomic.Int64 // timers being delivered
 
-	mu           sync.Mutex
-	running      map[string]context.CancelFunc     // token → cancel of a running invocation
-	waiters      map[int64][]chan *store.Execution // execution ID → waiting for its end
-	activity     map[string]chan struct{}          // activity ARN → closed when a task arrives
-	claiming     map[string]struct{}               // tokens of the activity tasks this node's pollers are claiming
-	handoffs     map[string]*handoff               // activity tasks scheduled or started here (a cache: see handoff)
-	handoffBytes int64                             // what handoffs holds, roughly
+	mu       sync.Mutex
+	running  map[string]context.CancelFunc     // token → cancel of a running invocation
+	waiters  map[int64][]chan *store.Execution // execution ID → waiting for its end
+	activity map[string]chan struct{}          // activity ARN → closed when a task arrives
+	claiming map[string]struct{}               // tokens of the activity tasks this node's pollers are claiming
+	// activitiesSeen: activity ARN → time until which it is known to exist
+	// (activityExists); activitiesSeenN counts its entries, roughly.
+	activitiesSeen  sync.Map
+	activitiesSeenN atomic.Int64
+	handoffs        map[string]*handoff // activity tasks scheduled or started here (a cache: see handoff)
+	handoffBytes    int64               // what handoffs holds, roughly
 	// childTasks are the .sync child tasks being started here, and those whose
 	// child runs on another engine (see childTask).
 	childTasks map[string]*childTask
@@ -230,7 +240,7 @@ func New(opts Options) *Engine {
 	}
 	e := &Engine{
 		store: opts.Store, defs: opts.Definitions, runner: opts.Runner, clock: opts.Clock, src: opts.Source,
-		limits: opts.Limits, log: opts.Logger, committed: opts.Committed, forget: opts.ForgetFinished, prefix: opts.ExecutionPrefix,
+		limits: opts.Limits, log: opts.Logger, committed: opts.Committed, forget: opts.ForgetFinished, checkActivities: opts.CheckActivities, prefix: opts.ExecutionPrefix,
 		node: opts.Node, lease: opts.Lease, poll: opts.Poll, children: opts.Children, tokenPrefix: opts.TokenPrefix, stepTime: opts.StepTime,
 		items: opts.ItemReader, results: opts.ResultWriter, stopCh: make(chan struct{}), mapRuns: map[string]chan struct{}{},
 		seed: maphash.MakeSeed(), commit: make(chan *commitReq, 1024), committerDone: make(chan struct{}), wakeTimers: make(chan struct{}, 1), wakeAdopt: make(chan struct{}, 1),
@@ -375,7 +385,7 @@ func (e *Engine) shard(ch chan *job) {
 	defer e.wg.Done()
 	cache := newExecCache(64)
 	var res interp.Result
-	src := &stepSource{Source: e.src}
+	src := &stepSource{Source: e.src, activities: e.activityExists}
 	for {
 		select {
 		case <-e.ctx.Done():

@@ -124,22 +124,8 @@ func (e *Engine) start(ctx context.Context, req StartRequest, wait chan *store.E
 		ID: arn, Name: req.Name, RoleArn: req.Machine.RoleARN, StartTime: asl.FormatTime(now), Input: input,
 		StateMachineID: machineID, StateMachineName: req.Machine.Name,
 	})
-	x := interp.NewExecution(info, e.limits, now)
-	var res interp.Result
-	src := &stepSource{Source: e.src, deadline: time.Now().Add(e.stepTime)}
-	if err := e.firstStep(def, x, now, src, &res); err != nil {
-		return nil, false, err
-	}
-	row = &store.Execution{
-		ARN: arn, MachineARN: req.Machine.ARN, Name: req.Name, RevisionID: req.Machine.RevisionID,
-		Input: req.Input, StartTime: now, TraceHeader: req.TraceHeader, Parent: req.Parent, ParentWaits: req.ParentWaits,
-		MapRun: req.MapRun, MapItem: req.MapItem, VersionARN: req.VersionARN, AliasARN: req.AliasARN,
-	}
-	change, err := e.change(row, x, &res)
-	if err != nil {
-		return nil, false, err
-	}
-	change.ExpectVersion = 0
+	// A mock test case is bound before the first step, which may already
+	// reach a task it answers (an activity it answers need not exist).
 	bound := false
 	if req.TestCase != nil {
 		if e.mocks == nil {
@@ -149,6 +135,28 @@ func (e *Engine) start(ctx context.Context, req StartRequest, wait chan *store.E
 			return nil, false, err
 		}
 	}
+	unbound := func(err error) (*store.Execution, bool, error) {
+		if bound {
+			e.mocks.Ended(arn)
+		}
+		return nil, false, err
+	}
+	x := interp.NewExecution(info, e.limits, now)
+	var res interp.Result
+	src := &stepSource{Source: e.src, deadline: time.Now().Add(e.stepTime), activities: e.activityExists}
+	if err := e.firstStep(def, x, now, src, &res); err != nil {
+		return unbound(err)
+	}
+	row = &store.Execution{
+		ARN: arn, MachineARN: req.Machine.ARN, Name: req.Name, RevisionID: req.Machine.RevisionID,
+		Input: req.Input, StartTime: now, TraceHeader: req.TraceHeader, Parent: req.Parent, ParentWaits: req.ParentWaits,
+		MapRun: req.MapRun, MapItem: req.MapItem, VersionARN: req.VersionARN, AliasARN: req.AliasARN,
+	}
+	change, err := e.change(row, x, &res)
+	if err != nil {
+		return unbound(err)
+	}
+	change.ExpectVersion = 0
 	err = e.commitWait(change)
 	if err != nil && bound {
 		e.mocks.Ended(arn)

@@ -85,7 +85,7 @@ func (e *Engine) RedriveExecution(ctx context.Context, arn, token string, window
 	}
 	now := e.clock.Now()
 	var res interp.Result
-	src := &stepSource{Source: e.src, deadline: time.Now().Add(e.stepTime)}
+	src := &stepSource{Source: e.src, deadline: time.Now().Add(e.stepTime), activities: e.activityExists}
 	if err := interp.Redrive(def, x, row.LastEventID, now, src, &res); err != nil {
 		return nil, err
 	}

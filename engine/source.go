@@ -66,6 +66,14 @@ func (CryptoSource) RandomInt(lo, hi int64) int64 {
 type stepSource struct {
 	interp.Source
 	deadline time.Time
+	// activities, when set, tells whether an activity exists
+	// (interp.ActivityChecker).
+	activities func(executionARN, activityARN string) bool
+}
+
+// ActivityExists implements interp.ActivityChecker.
+func (s *stepSource) ActivityExists(executionARN, activityARN string) bool {
+	return s.activities == nil || s.activities(executionARN, activityARN)
 }
 
 func (s *stepSource) Yield() bool { return time.Now().After(s.deadline) }

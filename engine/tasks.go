@@ -549,3 +549,33 @@ func (e *Engine) activityArrived(arn string) {
 		close(ch)
 	}
 }
+
+// activitySeenFor is how long an activity found in the store is taken to
+// exist without another read: one read a second for each activity in use,
+// not one for every task (a deletion is seen that much later).
+const activitySeenFor = time.Second
+
+// activityExists reports whether the activity a Task of the execution names
+// exists, from the store (an execution whose mock test case answers its
+// tasks needs none; a store that cannot answer is not taken for a no).
+func (e *Engine) activityExists(executionARN, activityARN string) bool {
+	if !e.checkActivities || e.mocks != nil && e.mocks.Bound(executionARN) {
+		return true // not asked to; or a mock answers
+	}
+	now := time.Now()
+	if until, ok := e.activitiesSeen.Load(activityARN); ok && now.Before(until.(time.Time)) {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(e.ctx, 5*time.Second)
+	defer cancel()
+	_, err := e.store.ActivityGet(ctx, activityARN)
+	if errors.Is(err, store.ErrNotFound) {
+		return false
+	}
+	if e.activitiesSeenN.Add(1) > 4096 {
+		e.activitiesSeen.Clear()
+		e.activitiesSeenN.Store(0)
+	}
+	e.activitiesSeen.Store(activityARN, now.Add(activitySeenFor))
+	return true
+}

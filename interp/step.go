@@ -20,6 +20,13 @@ type Source interface {
 	TaskToken() string
 }
 
+// ActivityChecker is a Source that can tell whether an activity exists: a
+// Task of one that does not fails with States.Runtime before it is scheduled,
+// as AWS fails it ("The activity <ARN> does not exist.").
+type ActivityChecker interface {
+	ActivityExists(executionARN, activityARN string) bool
+}
+
 // Result collects what a step produced. Reuse one Result across steps with Reset
 // to avoid allocating.
 type Result struct {

@@ -87,6 +87,12 @@ func (s *stepper) task(p *Path) {
 		s.fail(p, s.stateFailure(p, err))
 		return
 	}
+	if r := spec.Resource; r.Kind == asl.ResourceActivity {
+		if c, ok := s.src.(ActivityChecker); ok && !c.ActivityExists(s.x.Info.ID, r.ARN) {
+			s.fail(p, s.stateFailure(p, aslerr.Newf(aslerr.Runtime, "The activity %s does not exist.", r.ARN)))
+			return
+		}
+	}
 
 	p.TaskID = s.nextID()
 	p.Phase = PhaseTask

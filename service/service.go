@@ -160,7 +160,7 @@ func New(opts Options) *Service {
 	s.standard = engine.New(engine.Options{Store: opts.Store, Definitions: defs, Runner: opts.Runner, Clock: opts.Clock,
 		Source: opts.Source, Limits: opts.Limits, Logger: opts.Logger, Node: opts.Node, Lease: opts.Lease, Poll: opts.Poll,
 		Shards: opts.Shards, Children: s, ItemReader: opts.ItemReader, ResultWriter: opts.ResultWriter, Mocks: s.mocks,
-		Committed: s.committed, Observer: opts.Observer})
+		Committed: s.committed, Observer: opts.Observer, CheckActivities: true})
 	if opts.ExpressStore != nil {
 		s.express = engine.New(engine.Options{Store: opts.ExpressStore, Definitions: defs, Runner: opts.Runner, Clock: opts.Clock,
 			Source: opts.Source, Limits: opts.Limits, Logger: opts.Logger, Shards: opts.Shards, ForgetFinished: true,
