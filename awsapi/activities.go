@@ -5,9 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
-	"sync"
-	"sync/atomic"
-	"time"
 	"unicode/utf8"
 
 	"github.com/stepd/stepd/engine"
@@ -113,50 +110,12 @@ func (h *Handler) deleteActivity(ctx context.Context, body []byte) (any, error) 
 	if h.foreign(ctx, *in.ActivityArn) {
 		return struct{}{}, nil // as for an activity that does not exist
 	}
-	h.activities.forget(*in.ActivityArn)
+	h.svc.Standard().ForgetActivity(*in.ActivityArn)
 	if err := h.store.ActivityDelete(ctx, *in.ActivityArn); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
-	h.activities.forget(*in.ActivityArn) // a poll may have seen it meanwhile
+	h.svc.Standard().ForgetActivity(*in.ActivityArn) // a poll may have seen it meanwhile
 	return struct{}{}, nil
-}
-
-// activitiesSeen remembers, for a second, the activities that
-// GetActivityTask found: a worker's every poll checked that its activity
-// exists with a read of the store, a twentieth of the server's CPU under
-// the activities workload. DeleteActivity forgets the activity at once on
-// its own node; a poll through another node may take up to activitySeenFor
-// to see the deletion (and then waits its poll out empty).
-type activitiesSeen struct {
-	seen sync.Map // ARN → time.Time until which it is known to exist
-	n    atomic.Int64
-}
-
-const (
-	activitySeenFor   = time.Second
-	maxActivitiesSeen = 4096
-)
-
-// known reports whether the activity was seen to exist less than
-// activitySeenFor ago.
-func (a *activitiesSeen) known(arn string, now time.Time) bool {
-	until, ok := a.seen.Load(arn)
-	return ok && now.Before(until.(time.Time))
-}
-
-// saw records that the activity exists. Past maxActivitiesSeen activities
-// it starts again from none (a missing entry costs a read).
-func (a *activitiesSeen) saw(arn string, now time.Time) {
-	if _, had := a.seen.Swap(arn, now.Add(activitySeenFor)); !had && a.n.Add(1) > maxActivitiesSeen {
-		a.seen.Clear()
-		a.n.Store(0)
-	}
-}
-
-func (a *activitiesSeen) forget(arn string) {
-	if _, had := a.seen.LoadAndDelete(arn); had {
-		a.n.Add(-1)
-	}
 }
 
 // activity returns an activity of the call's account by ARN, or
@@ -228,11 +187,12 @@ func (h *Handler) getActivityTask(ctx context.Context, body []byte) (any, error)
 	if h.foreign(ctx, *in.ActivityArn) {
 		return nil, activityNotFound(*in.ActivityArn) // before the cache: it is not per account
 	}
-	if now := time.Now(); !h.activities.known(*in.ActivityArn, now) {
+	// Checked once a second, not at every poll (engine.KnownActivity).
+	if std := h.svc.Standard(); !std.KnownActivity(*in.ActivityArn) {
 		if _, err := h.activity(ctx, *in.ActivityArn); err != nil {
 			return nil, err
 		}
-		h.activities.saw(*in.ActivityArn, now)
+		std.SawActivity(*in.ActivityArn)
 	}
 	worker := ""
 	if in.WorkerName != nil {

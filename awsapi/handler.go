@@ -115,7 +115,6 @@ type Handler struct {
 	// bodiesInFlight counts the bytes reserved by the bodies being read.
 	bodiesInFlight atomic.Int64
 	// activities are the activities polls have found, for a second.
-	activities activitiesSeen
 }
 
 // New returns a Handler.

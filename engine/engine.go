@@ -183,17 +183,14 @@ type Engine struct {
 	firing     sync.Map     // store.TimerRef → struct{}: timers being delivered
 	inFlight   atomic.Int64 // timers being delivered
 
-	mu       sync.Mutex
-	running  map[string]context.CancelFunc     // token → cancel of a running invocation
-	waiters  map[int64][]chan *store.Execution // execution ID → waiting for its end
-	activity map[string]chan struct{}          // activity ARN → closed when a task arrives
-	claiming map[string]struct{}               // tokens of the activity tasks this node's pollers are claiming
-	// activitiesSeen: activity ARN → time until which it is known to exist
-	// (activityExists); activitiesSeenN counts its entries, roughly.
-	activitiesSeen  sync.Map
-	activitiesSeenN atomic.Int64
-	handoffs        map[string]*handoff // activity tasks scheduled or started here (a cache: see handoff)
-	handoffBytes    int64               // what handoffs holds, roughly
+	mu             sync.Mutex
+	running        map[string]context.CancelFunc     // token → cancel of a running invocation
+	waiters        map[int64][]chan *store.Execution // execution ID → waiting for its end
+	activity       map[string]chan struct{}          // activity ARN → closed when a task arrives
+	claiming       map[string]struct{}               // tokens of the activity tasks this node's pollers are claiming
+	activitiesSeen activitiesSeen                    // activities known to exist, for a second
+	handoffs       map[string]*handoff               // activity tasks scheduled or started here (a cache: see handoff)
+	handoffBytes   int64                             // what handoffs holds, roughly
 	// childTasks are the .sync child tasks being started here, and those whose
 	// child runs on another engine (see childTask).
 	childTasks map[string]*childTask

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/stepd/stepd/asl/aslerr"
@@ -550,32 +551,64 @@ func (e *Engine) activityArrived(arn string) {
 	}
 }
 
-// activitySeenFor is how long an activity found in the store is taken to
-// exist without another read: one read a second for each activity in use,
-// not one for every task (a deletion is seen that much later).
-const activitySeenFor = time.Second
+// activitiesSeen remembers, for a second, the activities found to exist: a
+// read of the store at every GetActivityTask poll was a twentieth of the
+// server's CPU under the activities workload, and at every activity task
+// scheduled it would be as much again. DeleteActivity forgets the activity
+// at once on its own node; another node may take up to activitySeenFor to
+// see the deletion.
+type activitiesSeen struct {
+	seen sync.Map // ARN → time.Time until which it is known to exist
+	n    atomic.Int64
+}
+
+const (
+	activitySeenFor   = time.Second
+	maxActivitiesSeen = 4096
+)
+
+// KnownActivity reports whether the activity was seen to exist less than
+// activitySeenFor ago (SawActivity).
+func (e *Engine) KnownActivity(arn string) bool { return e.activitiesSeen.known(arn, time.Now()) }
+
+// SawActivity records that the activity exists.
+func (e *Engine) SawActivity(arn string) { e.activitiesSeen.saw(arn, time.Now()) }
+
+// ForgetActivity forgets that the activity exists (DeleteActivity).
+func (e *Engine) ForgetActivity(arn string) { e.activitiesSeen.forget(arn) }
+
+func (a *activitiesSeen) known(arn string, now time.Time) bool {
+	until, ok := a.seen.Load(arn)
+	return ok && now.Before(until.(time.Time))
+}
+
+// saw records that the activity exists. Past maxActivitiesSeen activities
+// it starts again from none (a missing entry costs a read).
+func (a *activitiesSeen) saw(arn string, now time.Time) {
+	if _, had := a.seen.Swap(arn, now.Add(activitySeenFor)); !had && a.n.Add(1) > maxActivitiesSeen {
+		a.seen.Clear()
+		a.n.Store(0)
+	}
+}
+
+func (a *activitiesSeen) forget(arn string) {
+	if _, had := a.seen.LoadAndDelete(arn); had {
+		a.n.Add(-1)
+	}
+}
 
 // activityExists reports whether the activity a Task of the execution names
 // exists, from the store (an execution whose mock test case answers its
 // tasks needs none; a store that cannot answer is not taken for a no).
 func (e *Engine) activityExists(executionARN, activityARN string) bool {
-	if !e.checkActivities || e.mocks != nil && e.mocks.Bound(executionARN) {
-		return true // not asked to; or a mock answers
-	}
-	now := time.Now()
-	if until, ok := e.activitiesSeen.Load(activityARN); ok && now.Before(until.(time.Time)) {
-		return true
+	if !e.checkActivities || e.mocks != nil && e.mocks.Bound(executionARN) || e.KnownActivity(activityARN) {
+		return true // not asked to; a mock answers; or seen lately
 	}
 	ctx, cancel := context.WithTimeout(e.ctx, 5*time.Second)
 	defer cancel()
-	_, err := e.store.ActivityGet(ctx, activityARN)
-	if errors.Is(err, store.ErrNotFound) {
+	if _, err := e.store.ActivityGet(ctx, activityARN); errors.Is(err, store.ErrNotFound) {
 		return false
 	}
-	if e.activitiesSeenN.Add(1) > 4096 {
-		e.activitiesSeen.Clear()
-		e.activitiesSeenN.Store(0)
-	}
-	e.activitiesSeen.Store(activityARN, now.Add(activitySeenFor))
+	e.SawActivity(activityARN)
 	return true
 }

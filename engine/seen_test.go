@@ -1,4 +1,4 @@
-package awsapi
+package engine
 
 import (
 	"fmt"
@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// The activities polls found are known for activitySeenFor, forgotten on
+// The activities found (by polls, by tasks scheduled) are known for activitySeenFor, forgotten on
 // DeleteActivity, and never more than maxActivitiesSeen.
 func TestActivitiesSeen(t *testing.T) {
 	t.Parallel()
