@@ -99,15 +99,7 @@ func (r *Runner) invokeLocalAsync(ctx context.Context, fn Function, inv *Invocat
 			_, _ = fn.Invoke(bg, inv)
 		}()
 	}
-	now := time.Now()
-	resp := &Response{Status: status, Header: http.Header{
-		"Connection":       {"keep-alive"},
-		"x-amzn-RequestId": {inv.RequestID},
-		"Content-Length":   {"0"},
-		"Date":             {now.UTC().Format(http.TimeFormat)},
-		"X-Amzn-Trace-Id":  {traceOf(inv.Task.TraceHeader, now)},
-	}}
-	return runner.Succeeded(invokeResult("", resp, inv.RequestID, "", now))
+	return runner.Succeeded(invokeResult("", &Response{Status: status}, inv.RequestID, inv.Task.TraceHeader, time.Now()))
 }
 
 // traceOf is the X-Amzn-Trace-Id of an invocation: its execution's trace when

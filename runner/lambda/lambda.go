@@ -98,6 +98,7 @@ func (r *Runner) Run(ctx context.Context, t *runner.Task) runner.Outcome {
 	integration := res.Kind == asl.ResourceIntegration
 	name, qualifier := res.Name, res.Qualifier
 	payload := t.Input
+	var opts invokeOptions
 	if integration {
 		params, _ := t.Input.(*jsonvalue.Object)
 		fn, _ := params.Get("FunctionName")
@@ -110,17 +111,14 @@ func (r *Runner) Run(ctx context.Context, t *runner.Task) runner.Outcome {
 			qualifier, _ = q.(string)
 		}
 		payload, _ = params.Get("Payload")
+		var failed *runner.Outcome
+		if opts, failed = optionsOf(params); failed != nil {
+			return *failed
+		}
 	}
 	body, failed := requestBody(payload, integration)
 	if failed != nil {
 		return *failed
-	}
-	var opts invokeOptions
-	if integration {
-		params, _ := t.Input.(*jsonvalue.Object)
-		if opts, failed = optionsOf(params); failed != nil {
-			return *failed
-		}
 	}
 	arn := fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", r.region(), r.account(), name)
 	fn := r.Functions[name]
@@ -274,16 +272,19 @@ func invokeResult(payload any, resp *Response, requestID, traceHeader string, no
 			version = v
 		}
 	} else {
-		// Spelled as Lambda spells them (AWS's recordings).
+		// Spelled as Lambda spells them (AWS's recordings); an Event's or a
+		// DryRun's answer has no payload, so no type and no version.
 		header = http.Header{
-			"X-Amz-Executed-Version":         {version},
-			"x-amzn-Remapped-Content-Length": {"0"},
-			"Connection":                     {"keep-alive"},
-			"x-amzn-RequestId":               {requestID},
-			"Content-Length":                 {strconv.Itoa(len(resp.Payload))},
-			"Date":                           {now.UTC().Format(http.TimeFormat)},
-			"X-Amzn-Trace-Id":                {traceOf(traceHeader, now)},
-			"Content-Type":                   {"application/json"},
+			"Connection":       {"keep-alive"},
+			"x-amzn-RequestId": {requestID},
+			"Content-Length":   {strconv.Itoa(len(resp.Payload))},
+			"Date":             {now.UTC().Format(http.TimeFormat)},
+			"X-Amzn-Trace-Id":  {traceOf(traceHeader, now)},
+		}
+		if status == http.StatusOK {
+			header["X-Amz-Executed-Version"] = []string{version}
+			header["x-amzn-Remapped-Content-Length"] = []string{"0"}
+			header["Content-Type"] = []string{"application/json"}
 		}
 	}
 	meta := jsonvalue.NewObject(1)
