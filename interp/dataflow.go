@@ -254,15 +254,21 @@ func integerField(env *asl.Env, f *asl.Field, ql asl.QueryLanguage) (int64, any,
 		}
 		return 0, nil, err
 	}
+	n, err := integerValue(f, v, ql)
+	return n, v, err
+}
+
+// integerValue is integerField's reading of the value the field gave.
+func integerValue(f *asl.Field, v any, ql asl.QueryLanguage) (int64, error) {
 	n, ok := toInteger(v, f.IsPath && ql == asl.JSONPath)
 
 	if !ok && ql == asl.JSONata {
-		return 0, v, asl.UnexpectedType(f.Expr, f.Name, "integer", v)
+		return 0, asl.UnexpectedType(f.Expr, f.Name, "integer", v)
 	}
 	if !ok {
-		return 0, v, errNotInteger
+		return 0, errNotInteger
 	}
-	return n, v, nil
+	return n, nil
 }
 
 var errNotInteger = fmt.Errorf("not an integer")

@@ -671,21 +671,22 @@ func (s *stepper) wait(p *Path) {
 // waitDuration computes how long a Wait state waits from now.
 func (s *stepper) waitDuration(env *asl.Env, st *asl.State) (time.Duration, error) {
 	w := st.Wait
-	for _, f := range []*asl.Field{w.Seconds, w.Timestamp} {
-		if f == nil || !f.IsPath {
-			continue
+	eval := func(f *asl.Field) (any, error) {
+		v, err := f.Expr.Eval(env)
+		var fail *aslerr.Failure
+		if err != nil && f.IsPath && !errors.As(err, &fail) {
+			// AWS's words for a SecondsPath or TimestampPath that selects
+			// nothing (its recordings, LocalStack's test_logs wait_seconds_path).
+			return nil, aslerr.Newf(aslerr.Runtime, "The %s parameter does not reference an input value: %s", f.Name, f.Expr.String())
 		}
-		// AWS's words for a SecondsPath or TimestampPath that selects nothing
-		// (its recordings, LocalStack's test_logs wait_seconds_path).
-		if _, err := f.Expr.Eval(env); err != nil {
-			var fail *aslerr.Failure
-			if !errors.As(err, &fail) {
-				return 0, aslerr.Newf(aslerr.Runtime, "The %s parameter does not reference an input value: %s", f.Name, f.Expr.String())
-			}
-		}
+		return v, err
 	}
 	if f := w.Seconds; f != nil {
-		secs, v, err := integerField(env, f, st.QueryLanguage)
+		v, err := eval(f)
+		if err != nil {
+			return 0, err
+		}
+		secs, err := integerValue(f, v, st.QueryLanguage)
 		if err == errNotInteger || err == nil && st.QueryLanguage == asl.JSONPath && f.IsPath && !isIntegerLiteral(v) {
 			return 0, aslerr.Newf(aslerr.Runtime, "The %s parameter cannot be parsed as a long value: %s == %s", f.Name, f.Expr.String(), jsonvalue.String(v))
 		}
@@ -698,11 +699,8 @@ func (s *stepper) waitDuration(env *asl.Env, st *asl.State) (time.Duration, erro
 		return time.Duration(secs) * time.Second, nil
 	}
 	f := w.Timestamp
-	v, err := f.Expr.Eval(env)
+	v, err := eval(f)
 	if err != nil {
-		if f.IsPath {
-			return 0, invalidPath(f, err)
-		}
 		return 0, err
 	}
 	str, isString := v.(string)
