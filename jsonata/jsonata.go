@@ -304,7 +304,7 @@ func (e *Expr) Evaluate(ctx context.Context, input any, opts *Options) (any, err
 		}
 		return nil, err
 	}
-	if o.FunctionResult && isFunction(jsonOf(result)) {
+	if o.FunctionResult && isFunction(result) { // a sequence is never one
 		return nil, ErrFunctionResult
 	}
 	funcs := e.funcs
