@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/stepd/stepd/jsonvalue"
 	"github.com/stepd/stepd/store"
@@ -84,6 +85,9 @@ func (s *Service) CheckLogDestination(ctx context.Context, stored string) error 
 		len(cfg.Destinations) == 0 || cfg.Destinations[0].CloudWatchLogsLogGroup == nil {
 		return nil
 	}
+	// A call of the API's; an endpoint slow to answer must not hold it.
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
 	found, err := checker.CheckDestination(ctx, cfg.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn)
 	if err != nil {
 		s.log.Warn("could not check the log destination", "log_group", cfg.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn, "err", err)

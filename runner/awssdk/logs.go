@@ -21,8 +21,9 @@ import (
 // group its ARN names, in one log stream per state machine and process
 // (states/<machine>/<yyyy-mm-dd-hh-mm>/<random>, made when first needed),
 // which the events of all its executions share, as AWS's recordings show.
-// It is the sink of stepd serve --execution-logs-endpoint; calls are
-// sequential.
+// It is the sink of stepd serve --execution-logs-endpoint. Write is called
+// sequentially; CheckDestination, from API calls, beside it (it shares no
+// state with Write).
 type CloudWatchLogs struct {
 	Endpoint Endpoint
 	// OnError is told of a call that failed (the event is dropped); nil
