@@ -24,6 +24,18 @@ import (
 // post sends a raw API call and decodes the error answer.
 func post(t *testing.T, url, action, body string) (status int, typ, message string) {
 	t.Helper()
+	status, answer := postRaw(t, url, action, body)
+	var out struct {
+		Type    string `json:"__type"`
+		Message string `json:"message"`
+	}
+	_ = json.Unmarshal(answer, &out)
+	return status, out.Type, out.Message
+}
+
+// postRaw sends a raw API call and returns its status and body as sent.
+func postRaw(t *testing.T, url, action, body string) (int, []byte) {
+	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, url+"/", strings.NewReader(body))
 	req.Header.Set("X-Amz-Target", "AWSStepFunctions."+action)
 	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
@@ -32,12 +44,8 @@ func post(t *testing.T, url, action, body string) (status int, typ, message stri
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var out struct {
-		Type    string `json:"__type"`
-		Message string `json:"message"`
-	}
-	_ = json.NewDecoder(resp.Body).Decode(&out)
-	return resp.StatusCode, out.Type, out.Message
+	answer, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, answer
 }
 
 // TestErrorsQuoteBoundedValues: a message quotes a value whole, as AWS does,

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -438,17 +437,9 @@ func TestLoggingEmptyDestinations(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	call := func(action, body string) string {
-		req, _ := http.NewRequest(http.MethodPost, e.server.URL+"/", strings.NewReader(body))
-		req.Header.Set("X-Amz-Target", "AWSStepFunctions."+action)
-		req.Header.Set("Content-Type", "application/x-amz-json-1.0")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != 200 {
-			t.Fatalf("%s: %d %s", action, resp.StatusCode, b)
+		status, b := postRaw(t, e.server.URL, action, body)
+		if status != 200 {
+			t.Fatalf("%s: %d %s", action, status, b)
 		}
 		return string(b)
 	}
