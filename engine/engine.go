@@ -124,6 +124,10 @@ type Options struct {
 	// Observer is told of committed steps, commits and timers (observe.go);
 	// nil: nothing is observed.
 	Observer Observer
+	// BusyStarts is how many new executions started through the API (not
+	// children) are made at once while the node runs steps of executions
+	// already started (admit.go); 0: no limit.
+	BusyStarts int
 }
 
 // Engine drives executions. Create it with New, then Start it.
@@ -146,6 +150,8 @@ type Engine struct {
 
 	// renewals and renewalErrors count the node's lease renewals (Stats).
 	renewals, renewalErrors atomic.Int64
+
+	admit *admission
 
 	seed   maphash.Seed
 	shards []chan *job
@@ -244,6 +250,7 @@ func New(opts Options) *Engine {
 		running: map[string]context.CancelFunc{}, waiters: map[int64][]chan *store.Execution{}, activity: map[string]chan struct{}{},
 		claiming: map[string]struct{}{}, handoffs: map[string]*handoff{},
 		childTasks: map[string]*childTask{}, mocks: opts.Mocks, obs: opts.Observer, tracer: taskTracer(opts.Observer),
+		admit: newAdmission(opts.BusyStarts),
 	}
 	if opts.TokenPrefix != "" {
 		e.src = prefixedTokens{Source: opts.Source, prefix: opts.TokenPrefix}
@@ -574,7 +581,9 @@ func (e *Engine) apply(cache *execCache, res *interp.Result, src *stepSource, j 
 		}
 		res.Reset()
 		now := e.clock.Now()
-		src.deadline = time.Now().Add(e.stepTime)
+		began := time.Now()
+		e.admit.stepped(began)
+		src.deadline = began.Add(e.stepTime)
 		err = interp.Step(def, ce.x, j.event, now, src, res)
 		for _, ev := range j.next {
 			if err != nil || !res.Applied {

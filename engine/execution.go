@@ -97,6 +97,13 @@ func (e *Engine) start(ctx context.Context, req StartRequest, wait chan *store.E
 	if e.stopping.Load() {
 		return nil, false, ErrStopping
 	}
+	if req.Parent == "" && req.MapRun == "" {
+		leave, err := e.admit.enter(ctx, e.stopCh)
+		if err != nil {
+			return nil, false, err
+		}
+		defer leave()
+	}
 	def, err := e.defs.Definition(ctx, req.Machine.RevisionID)
 	if err != nil {
 		return nil, false, err

@@ -67,6 +67,10 @@ type Options struct {
 	Poll  time.Duration
 	// Shards is how many executions each engine advances at once.
 	Shards int
+	// BusyStarts is how many new executions each engine makes at once while
+	// it runs steps of executions already started (engine.Options); 0: no
+	// limit.
+	BusyStarts int
 	// ItemReader and ResultWriter read Distributed Maps' items and write their
 	// results (S3); nil fails a Map that has one.
 	ItemReader   runner.ItemReader
@@ -160,12 +164,12 @@ func New(opts Options) *Service {
 	s.standard = engine.New(engine.Options{Store: opts.Store, Definitions: defs, Runner: opts.Runner, Clock: opts.Clock,
 		Source: opts.Source, Limits: opts.Limits, Logger: opts.Logger, Node: opts.Node, Lease: opts.Lease, Poll: opts.Poll,
 		Shards: opts.Shards, Children: s, ItemReader: opts.ItemReader, ResultWriter: opts.ResultWriter, Mocks: s.mocks,
-		Committed: s.committed, Observer: opts.Observer, CheckActivities: true})
+		Committed: s.committed, Observer: opts.Observer, CheckActivities: true, BusyStarts: opts.BusyStarts})
 	if opts.ExpressStore != nil {
 		s.express = engine.New(engine.Options{Store: opts.ExpressStore, Definitions: defs, Runner: opts.Runner, Clock: opts.Clock,
 			Source: opts.Source, Limits: opts.Limits, Logger: opts.Logger, Shards: opts.Shards, ForgetFinished: true,
 			ExecutionPrefix: "express", TokenPrefix: ExpressTokenPrefix, Children: s, ItemReader: opts.ItemReader, ResultWriter: opts.ResultWriter, Mocks: s.mocks,
-			Committed: s.committed, Observer: opts.Observer})
+			Committed: s.committed, Observer: opts.Observer, BusyStarts: opts.BusyStarts})
 	}
 	return s
 }

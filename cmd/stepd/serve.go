@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -58,6 +59,7 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	lf := addLimitFlags(fs.FlagSet)
 	redriveWindow := fs.Duration("redrive-window", engine.DefaultRedriveWindow, "how long after its end an execution may be redriven (AWS: 14 days, 336h)")
 	maxVersions := fs.Int("max-versions", service.DefaultMaxVersions, "most versions a state machine may have (AWS: 1000; negative: no limit)")
+	busyStarts := fs.Int("busy-starts", 2*runtime.GOMAXPROCS(0), "while the node runs steps of executions already started, make at most `N` new executions at once, so that those finish first (0: no limit)")
 	pprofAddr := fs.String("pprof", "", "serve Go's profiles (net/http/pprof) on this loopback `address` (127.0.0.1:6060)")
 	execLogs := fs.String("execution-logs", "", "write the execution logs that machines' loggingConfiguration asks for to this `file`, a JSON object a line (default: stepd's log)")
 	execLogsEndpoint := fs.String("execution-logs-endpoint", "", "send the execution logs to the CloudWatch Logs endpoint at `URL` (AWS's: https://logs.<region>.amazonaws.com; credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
@@ -158,7 +160,7 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	expressStore := memory.New()
 	svc := service.New(service.Options{Observer: engine.Observers(append(observers, stats, execLog{log})...), Store: durable, ExpressStore: expressStore, Runner: router, Clock: clock, Logger: log,
 		Node: sf.nodeName(*addr), Lease: *sf.lease, Limits: limits, MockConfig: mocks, MaxVersions: *maxVersions, RedriveWindow: *redriveWindow,
-		ItemReader: tasks.items, ResultWriter: tasks.items, ExecutionLogs: logSink})
+		ItemReader: tasks.items, ResultWriter: tasks.items, ExecutionLogs: logSink, BusyStarts: *busyStarts})
 	check := tasks.Check
 	if mocks != nil {
 		// A test server: a resource only its mocks answer is fine, as in Step
