@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -77,6 +78,12 @@ func BenchmarkTaskExecutions(b *testing.B) {
 // benchEngine starts an engine on a new store: SQLite with that synchronous
 // mode, or "postgres".
 func benchEngine(b *testing.B, mode string, run runner.RunnerFunc) (*engine.Engine, *env) {
+	return benchEngineWith(b, mode, run, engine.Options{})
+}
+
+// benchEngineWith is benchEngine with more options (its Store and Runner
+// are set here).
+func benchEngineWith(b *testing.B, mode string, run runner.RunnerFunc, opts engine.Options) (*engine.Engine, *env) {
 	var s store.Store
 	if mode == "postgres" {
 		s = pgtest.Open(b)
@@ -88,7 +95,7 @@ func benchEngine(b *testing.B, mode string, run runner.RunnerFunc) (*engine.Engi
 		b.Cleanup(func() { sq.Close() })
 		s = sq
 	}
-	opts := engine.Options{Store: s}
+	opts.Store = s
 	if run != nil {
 		opts.Runner = run
 	}
@@ -147,8 +154,15 @@ func benchClients(b *testing.B, run func(i int64) error) {
 // workflow's start-to-end latency against the round's length: the earliest
 // started finish first.
 func BenchmarkActivityWorkflows(b *testing.B) {
+	// busy-starts as stepd serve's default (2 x CPUs) and off.
+	for _, busy := range []int{2 * runtime.GOMAXPROCS(0), 0} {
+		b.Run(fmt.Sprint("busy-starts=", busy), func(b *testing.B) { benchActivityWorkflows(b, busy) })
+	}
+}
+
+func benchActivityWorkflows(b *testing.B, busyStarts int) {
 	const tasks, pollers = 10, 8
-	e, env := benchEngine(b, "FULL", nil)
+	e, env := benchEngineWith(b, "FULL", nil, engine.Options{BusyStarts: busyStarts})
 	act := "arn:aws:states:us-east-1:123456789012:activity:bench"
 	var def strings.Builder
 	def.WriteString(`{"StartAt":"A0","States":{`)
