@@ -144,7 +144,7 @@ func (e *Engine) startChild(ctx context.Context, execARN string, d *interp.TaskD
 		forget()
 		return nil, nil, child.ARN
 	}
-	response := sfn.StartResponse(describeChild(child))
+	response := sfn.StartResponse(e.describeChild(child))
 	j = &job{internal: true}
 	switch {
 	case kind == store.TaskCallback:
@@ -209,11 +209,18 @@ func failedJob(d *interp.TaskDispatch, f *aslerr.Failure) *job {
 		tasks: []store.TaskUpdate{store.TaskClose(d.Token, store.ReasonFailed, store.TaskPending)}}
 }
 
-// describeChild is a child's row as the integration describes executions.
-func describeChild(row *store.Execution) *sfn.Execution {
-	return &sfn.Execution{ARN: row.ARN, MachineARN: row.MachineARN, Name: row.Name, Status: row.Status,
+// describeChild is a child's row as the integration describes executions,
+// with the redrive status DescribeExecution would give it as it ends (the
+// redrive window has not begun).
+func (e *Engine) describeChild(row *store.Execution) *sfn.Execution {
+	x := &sfn.Execution{ARN: row.ARN, MachineARN: row.MachineARN, Name: row.Name, Status: row.Status,
 		Input: row.Input, Output: row.Output, HasOutput: row.HasOutput, Error: row.Error, Cause: row.Cause,
-		Start: row.StartTime, Stop: row.StopTime, TraceHeader: row.TraceHeader, Standard: !isExpressARN(row.ARN)}
+		Start: row.StartTime, Stop: row.StopTime, TraceHeader: row.TraceHeader, Standard: !isExpressARN(row.ARN),
+		RedriveCount: row.RedriveCount}
+	if x.Standard && row.Status != string(interp.StatusRunning) {
+		x.Redrivable, x.RedriveReason = e.redrivable(row, 0, false)
+	}
+	return x
 }
 
 // isExpressARN reports whether an execution ARN is an EXPRESS execution's
@@ -270,7 +277,7 @@ func (e *Engine) deliverChildEnd(token string, child *store.Execution) {
 		return
 	}
 	waits := sfn.Waits(d.Resource)
-	x := describeChild(child)
+	x := e.describeChild(child)
 	output, fail := sfn.Result(x, waits)
 	j := &job{execID: t.ExecutionID, internal: true}
 	reason := store.ReasonSucceeded

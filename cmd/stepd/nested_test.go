@@ -271,6 +271,16 @@ func TestNestedExecutions(t *testing.T) {
 	if cause["Status"] != "FAILED" || cause["Error"] != "Boom" || cause["Cause"] != "it broke" || cause["Output"] != nil {
 		t.Errorf("the failed child's description: %v", cause)
 	}
+	// Its redrive status is DescribeExecution's: a failed child is
+	// REDRIVABLE, without a reason, as AWS's .sync causes show it.
+	described, err := s.client.DescribeExecution(context.Background(), &sfn.DescribeExecutionInput{ExecutionArn: aws.String(cause["ExecutionArn"].(string))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, reason := cause["RedriveStatusReason"]; cause["RedriveStatus"] != "REDRIVABLE" || reason || cause["RedriveCount"] != 0.0 ||
+		described.RedriveStatus != "REDRIVABLE" {
+		t.Errorf("the failed child's redrive status: %v, %v; DescribeExecution: %s", cause["RedriveStatus"], cause["RedriveStatusReason"], described.RedriveStatus)
+	}
 	// A machine that does not exist is the API's error, named as Step Functions names it.
 	missing := out["missing"].(map[string]any)
 	if missing["Error"] != "StepFunctions.StateMachineDoesNotExistException" ||

@@ -54,8 +54,12 @@ type Execution struct {
 	Start, Stop           time.Time
 	TraceHeader           string
 	// Standard is set for a STANDARD machine's execution, which DescribeExecution
-	// would describe with its redrive status.
-	Standard bool
+	// describes with its redrive status: RedriveCount, and whether it is
+	// Redrivable, or why not (RedriveReason).
+	Standard      bool
+	RedriveCount  int
+	Redrivable    bool
+	RedriveReason string
 }
 
 // IsStartExecution reports whether a Task's resource starts an execution
@@ -226,12 +230,14 @@ func Describe(x *Execution, asJSON bool) *jsonvalue.Object {
 		out.Set("OutputDetails", included())
 	}
 	if x.Standard {
-		out.Set("RedriveCount", jsonvalue.Int(0))
-		out.Set("RedriveStatus", "NOT_REDRIVABLE")
-		if x.Status == "SUCCEEDED" {
-			out.Set("RedriveStatusReason", "Execution is SUCCEEDED and cannot be redriven")
+		// As DescribeExecution: a FAILED child's is REDRIVABLE, without a
+		// reason (AWS's .sync causes show it so).
+		out.Set("RedriveCount", jsonvalue.Int(int64(x.RedriveCount)))
+		if x.Redrivable {
+			out.Set("RedriveStatus", "REDRIVABLE")
 		} else {
-			out.Set("RedriveStatusReason", "stepd does not support RedriveExecution yet")
+			out.Set("RedriveStatus", "NOT_REDRIVABLE")
+			out.Set("RedriveStatusReason", x.RedriveReason)
 		}
 	}
 	out.Set("StartDate", jsonvalue.Int(x.Start.UnixMilli()))

@@ -67,7 +67,8 @@ func TestRequest(t *testing.T) {
 func TestDescribe(t *testing.T) {
 	start := time.UnixMilli(1700000000123)
 	x := &Execution{ARN: "arn:x", MachineARN: "arn:m", Name: "n", Status: "SUCCEEDED", Input: `{"a":1}`, Output: `[1,"two"]`,
-		HasOutput: true, Start: start, Stop: start.Add(1500 * time.Millisecond), Standard: true}
+		HasOutput: true, Start: start, Stop: start.Add(1500 * time.Millisecond), Standard: true,
+		RedriveReason: "Execution is SUCCEEDED and cannot be redriven"}
 	want := `{"ExecutionArn":"arn:x","Input":"{\"a\":1}","InputDetails":{"Included":true},"Name":"n","Output":"[1,\"two\"]",` +
 		`"OutputDetails":{"Included":true},"RedriveCount":0,"RedriveStatus":"NOT_REDRIVABLE","RedriveStatusReason":"Execution is SUCCEEDED and cannot be redriven",` +
 		`"StartDate":1700000000123,"StateMachineArn":"arn:m","Status":"SUCCEEDED","StopDate":1700000001623}`
@@ -84,6 +85,12 @@ func TestDescribe(t *testing.T) {
 	got := string(jsonvalue.Marshal(Describe(failed, true)))
 	if !strings.HasPrefix(got, `{"Cause":"C","Error":"E","ExecutionArn"`) || strings.Contains(got, "Output") {
 		t.Errorf("failed: %s", got)
+	}
+	// A redrivable child, redriven once: as AWS's .sync causes show it, no reason.
+	failed.Standard, failed.Redrivable, failed.RedriveCount = true, true, 1
+	got = string(jsonvalue.Marshal(Describe(failed, false)))
+	if !strings.Contains(got, `"RedriveCount":1,"RedriveStatus":"REDRIVABLE","StartDate"`) {
+		t.Errorf("redrivable: %s", got)
 	}
 }
 
