@@ -23,6 +23,9 @@ type admission struct {
 	// busyUntil is when (Unix ns) the node stops counting as busy: a step
 	// of a running execution makes it busy for busyFor.
 	busyUntil atomic.Int64
+	// waiting is the starts waiting for a slot now; held counts those that
+	// waited (Stats).
+	waiting, held atomic.Int64
 }
 
 // busyFor is how long a step of a running execution keeps the node busy.
@@ -56,9 +59,18 @@ func (a *admission) enter(ctx context.Context, stop <-chan struct{}) (leave func
 	if a.slots == nil || time.Now().UnixNano() >= a.busyUntil.Load() {
 		return func() {}, nil
 	}
+	leave = func() { <-a.slots }
 	select {
 	case a.slots <- struct{}{}:
-		return func() { <-a.slots }, nil
+		return leave, nil
+	default:
+	}
+	a.held.Add(1)
+	a.waiting.Add(1)
+	defer a.waiting.Add(-1)
+	select {
+	case a.slots <- struct{}{}:
+		return leave, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	case <-stop:

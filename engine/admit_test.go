@@ -38,10 +38,16 @@ func TestAdmission(t *testing.T) {
 	for _, l := range idle { // leaving unheld slots frees nothing (nor blocks)
 		l()
 	}
+	if n := a.held.Load(); n != 0 {
+		t.Errorf("%d starts counted as held before any waited", n)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	if _, err := a.enter(ctx, stop); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("second start while busy and the slot held: %v, want it to wait until its deadline", err)
+	}
+	if a.held.Load() != 1 || a.waiting.Load() != 0 {
+		t.Errorf("after one start waited and gave up: held %d, waiting %d; want 1, 0", a.held.Load(), a.waiting.Load())
 	}
 	got := make(chan error, 1)
 	go func() {

@@ -94,11 +94,15 @@ type Stats struct {
 	// LeaseRenewals and LeaseRenewalErrors count the node's lease renewals
 	// since it started, and those that failed.
 	LeaseRenewals, LeaseRenewalErrors int64
+	// StartsWaiting is the new executions waiting now for the node to admit
+	// them (Options.BusyStarts); StartsHeld counts those that waited.
+	StartsWaiting, StartsHeld int64
 }
 
 // Stats returns the engine's load now. It is safe to call at any time.
 func (e *Engine) Stats() Stats {
-	st := Stats{LeaseRenewals: e.renewals.Load(), LeaseRenewalErrors: e.renewalErrors.Load()}
+	st := Stats{LeaseRenewals: e.renewals.Load(), LeaseRenewalErrors: e.renewalErrors.Load(),
+		StartsWaiting: e.admit.waiting.Load(), StartsHeld: e.admit.held.Load()}
 	for _, ch := range e.shards {
 		st.QueueDepth += len(ch)
 	}

@@ -188,7 +188,8 @@ func New() *Metrics {
 }
 
 // Engine adds the gauges of an engine's load (engine.Stats), labelled
-// engine=name: its work queue's depth, running tasks and lease renewals.
+// engine=name: its work queue's depth, running tasks, lease renewals and
+// the starts it held back.
 func (m *Metrics) Engine(name string, stats func() engine.Stats) {
 	labels := prometheus.Labels{"engine": name}
 	m.reg.MustRegister(
@@ -200,6 +201,10 @@ func (m *Metrics) Engine(name string, stats func() engine.Stats) {
 			Help: "Renewals of this node's lease."}, func() float64 { return float64(stats().LeaseRenewals) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "stepd_lease_renewal_errors_total", ConstLabels: labels,
 			Help: "Renewals of this node's lease that failed."}, func() float64 { return float64(stats().LeaseRenewalErrors) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "stepd_starts_waiting", ConstLabels: labels,
+			Help: "New executions waiting for the busy node to admit them (--busy-starts)."}, func() float64 { return float64(stats().StartsWaiting) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "stepd_starts_held_total", ConstLabels: labels,
+			Help: "New executions that waited for the busy node to admit them (--busy-starts)."}, func() float64 { return float64(stats().StartsHeld) }),
 	)
 }
 

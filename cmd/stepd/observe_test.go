@@ -98,6 +98,8 @@ func TestMetricsAndLogsAfterARun(t *testing.T) {
 		`stepd_parked_executions{engine="standard"}`:                          "2",
 		`stepd_parked_executions{engine="express"}`:                           "0",
 		`stepd_work_queue_depth{engine="express"}`:                            "0",
+		`stepd_starts_waiting{engine="standard"}`:                             "0",
+		`stepd_starts_held_total{engine="standard"}`:                          "0", // one start at a time: none waits
 		`stepd_api_request_seconds_count{action="StartExecution",code="200"}`: "8",
 	}
 	var got map[string]string
