@@ -194,6 +194,7 @@ type Engine struct {
 	waiters        map[int64][]chan *store.Execution // execution ID → waiting for its end
 	activity       map[string]chan struct{}          // activity ARN → closed when a task arrives
 	claiming       map[string]struct{}               // tokens of the activity tasks this node's pollers are claiming
+	pollers        map[string][]*waitingPoller       // activity ARN → this node's pollers waiting for a task, longest first
 	activitiesSeen activitiesSeen                    // activities known to exist, for a second
 	handoffs       map[string]*handoff               // activity tasks scheduled or started here (a cache: see handoff)
 	handoffBytes   int64                             // what handoffs holds, roughly
@@ -248,7 +249,7 @@ func New(opts Options) *Engine {
 		items: opts.ItemReader, results: opts.ResultWriter, stopCh: make(chan struct{}), mapRuns: map[string]chan struct{}{},
 		seed: maphash.MakeSeed(), commit: make(chan *commitReq, 1024), committerDone: make(chan struct{}), wakeTimers: make(chan struct{}, 1), wakeAdopt: make(chan struct{}, 1),
 		running: map[string]context.CancelFunc{}, waiters: map[int64][]chan *store.Execution{}, activity: map[string]chan struct{}{},
-		claiming: map[string]struct{}{}, handoffs: map[string]*handoff{},
+		claiming: map[string]struct{}{}, handoffs: map[string]*handoff{}, pollers: map[string][]*waitingPoller{},
 		childTasks: map[string]*childTask{}, mocks: opts.Mocks, obs: opts.Observer, tracer: taskTracer(opts.Observer),
 		admit: newAdmission(opts.BusyStarts),
 	}
@@ -616,14 +617,23 @@ func (e *Engine) apply(cache *execCache, res *interp.Result, src *stepSource, j 
 			}
 			return nil
 		}
+		handed, err := e.handActivities(def, ce.x, now, src, res)
+		if err != nil {
+			unhand(handed)
+			cache.drop(j.execID)
+			return &brokenError{err}
+		}
 		change, err := e.change(ce.row, ce.x, res)
 		if err != nil {
+			unhand(handed)
 			cache.drop(j.execID)
 			return err
 		}
+		startHanded(change, handed)
 		change.TaskUpdates = append(change.TaskUpdates, j.tasks...)
 		change.CancelTimers = append(change.CancelTimers, j.timers...)
 		if err := e.commitWait(change); err != nil {
+			unhand(handed)
 			cache.drop(j.execID)
 			if errors.Is(err, store.ErrConflict) {
 				if err := e.checkTasks(j); err != nil {
@@ -635,7 +645,7 @@ func (e *Engine) apply(cache *execCache, res *interp.Result, src *stepSource, j 
 			return err
 		}
 		ce.row = change.Execution
-		e.after(ce.row, ce.x, res)
+		e.afterHanded(ce.row, ce.x, res, handed)
 		if ce.row.Status != string(interp.StatusRunning) {
 			cache.drop(j.execID)
 		}

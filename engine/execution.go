@@ -309,6 +309,16 @@ func encodeEvents(events []history.Event) []store.Event {
 
 // after carries out a committed step's effects.
 func (e *Engine) after(row *store.Execution, x *interp.Execution, res *interp.Result) {
+	e.afterHanded(row, x, res, nil)
+}
+
+// afterHanded is after for a step that handed activity tasks to waiting
+// pollers (handActivities): they get their tasks.
+func (e *Engine) afterHanded(row *store.Execution, x *interp.Execution, res *interp.Result, handed []handedTask) {
+	for _, h := range handed {
+		e.remember(h.token, &handoff{execID: row.ID, taskID: h.taskID, started: true})
+		h.poller.got <- &ActivityTask{Token: h.token, Input: h.input}
+	}
 	if e.obs != nil && len(res.Events) > 0 {
 		e.obs.Events(row, res.Events)
 	}
@@ -322,6 +332,9 @@ func (e *Engine) after(row *store.Execution, x *interp.Execution, res *interp.Re
 			}
 			switch taskKind(d) {
 			case store.TaskActivity:
+				if isHanded(handed, d.Token) {
+					continue // below
+				}
 				e.rememberScheduled(d.Token, row.ID, d.TaskID, d.Input)
 				e.activityArrived(d.Resource.ARN)
 			default:

@@ -8,3 +8,10 @@ func ForgetHandoffs(e *Engine) {
 	clear(e.handoffs)
 	e.handoffBytes = 0
 }
+
+// WaitingPollers is how many of the engine's pollers wait for a task of arn.
+func WaitingPollers(e *Engine, arn string) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.pollers[arn])
+}

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/stepd/stepd/asl"
 	"github.com/stepd/stepd/asl/aslerr"
 	"github.com/stepd/stepd/interp"
 	"github.com/stepd/stepd/jsonvalue"
@@ -354,12 +355,27 @@ func (e *Engine) PollActivity(ctx context.Context, activityARN, worker string) (
 		case err != nil:
 			return nil, err
 		}
+		p := e.addPoller(activityARN, worker)
 		select {
+		case t := <-p.got: // a step took it
+			if t != nil {
+				return t, nil
+			}
+			continue
 		case <-wake:
 		case <-poll:
 		case <-ctx.Done():
-			return nil, nil
 		case <-e.ctx.Done():
+		}
+		if !e.removePoller(p) {
+			// A step took it meanwhile: its commit decides. A task it
+			// hands over is this poller's even if the poll ended: it is
+			// started for this worker.
+			if t := <-p.got; t != nil {
+				return t, nil
+			}
+		}
+		if ctx.Err() != nil || e.ctx.Err() != nil {
 			return nil, nil
 		}
 	}
@@ -611,4 +627,146 @@ func (e *Engine) activityExists(executionARN, activityARN string) bool {
 	}
 	e.SawActivity(activityARN)
 	return true
+}
+
+// A waitingPoller is a GetActivityTask of this node waiting for a task of
+// its activity. A step that schedules a task of the activity hands it the
+// task in the step's own commit (handActivities): the task is written
+// started, for the poller's worker, with its ActivityStarted event, so that
+// the activity costs one commit fewer than a claim after the scheduling
+// (the fsync of the claim was half of a lone workflow's time). Whoever
+// takes a poller off the list sends on got exactly once: its task, or nil
+// (look again).
+type waitingPoller struct {
+	arn, worker string
+	got         chan *ActivityTask // buffered: the send never waits
+}
+
+// handedTask is an activity task a step hands to a waiting poller.
+type handedTask struct {
+	poller *waitingPoller
+	token  string
+	taskID int64
+	input  string
+}
+
+// addPoller lists a poller as waiting for a task of arn.
+func (e *Engine) addPoller(arn, worker string) *waitingPoller {
+	p := &waitingPoller{arn: arn, worker: worker, got: make(chan *ActivityTask, 1)}
+	e.mu.Lock()
+	e.pollers[arn] = append(e.pollers[arn], p)
+	e.mu.Unlock()
+	return p
+}
+
+// removePoller takes a poller off the list; false when a step took it
+// first (and will send on its got).
+func (e *Engine) removePoller(p *waitingPoller) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	list := e.pollers[p.arn]
+	for i, q := range list {
+		if q == p {
+			list = append(list[:i], list[i+1:]...)
+			if len(list) == 0 {
+				delete(e.pollers, p.arn)
+			} else {
+				e.pollers[p.arn] = list
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// takePoller takes the longest-waiting poller of arn off the list; nil
+// when none waits.
+func (e *Engine) takePoller(arn string) *waitingPoller {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	list := e.pollers[arn]
+	if len(list) == 0 {
+		return nil
+	}
+	p := list[0]
+	list[0] = nil
+	if list = list[1:]; len(list) == 0 {
+		delete(e.pollers, arn)
+	} else {
+		e.pollers[arn] = list
+	}
+	return p
+}
+
+// handActivities hands the activity tasks a step schedules to this node's
+// waiting pollers, one each: the step goes on with their ActivityStarted
+// events, so that they commit with it. The caller marks the tasks started
+// (startHanded), gives the pollers their tasks after the commit
+// (afterHanded), or sends them back to look again if it fails (unhand).
+// Executions with mock test cases are left to their mocks.
+func (e *Engine) handActivities(def *asl.Definition, x *interp.Execution, now time.Time, src interp.Source, res *interp.Result) ([]handedTask, error) {
+	if e.mocks != nil || x.Status != interp.StatusRunning {
+		return nil, nil
+	}
+	var out []handedTask
+	n := len(res.Effects)
+	for i := 0; i < n; i++ {
+		eff := res.Effects[i]
+		if eff.Kind != interp.EffectInvokeTask || taskKind(eff.Task) != store.TaskActivity || cancelledIn(res.Effects[i+1:n], eff.Task.Token) {
+			continue
+		}
+		d := eff.Task
+		p := e.takePoller(d.Resource.ARN)
+		if p == nil {
+			continue
+		}
+		events := len(res.Events)
+		if err := interp.Step(def, x, interp.Event{Kind: interp.EventTaskStarted, TaskID: d.TaskID, WorkerName: p.worker}, now, src, res); err != nil {
+			p.got <- nil
+			return out, err
+		}
+		if len(res.Events) == events {
+			p.got <- nil // not started (cannot happen to a task just scheduled)
+			continue
+		}
+		out = append(out, handedTask{poller: p, token: d.Token, taskID: d.TaskID, input: string(jsonvalue.Marshal(d.Input))})
+	}
+	return out, nil
+}
+
+// cancelledIn reports whether effects cancel the task of token.
+func cancelledIn(effects []interp.Effect, token string) bool {
+	for _, eff := range effects {
+		if eff.Kind == interp.EffectCancelTask && eff.Task.Token == token {
+			return true
+		}
+	}
+	return false
+}
+
+// startHanded writes the handed tasks as started by their pollers' workers.
+func startHanded(c *store.Change, handed []handedTask) {
+	for _, h := range handed {
+		for _, t := range c.AddTasks {
+			if t.Token == h.token {
+				t.Status, t.Worker = store.TaskStarted, h.poller.worker
+			}
+		}
+	}
+}
+
+// unhand sends the pollers of a step that did not commit back to look again.
+func unhand(handed []handedTask) {
+	for _, h := range handed {
+		h.poller.got <- nil
+	}
+}
+
+func isHanded(handed []handedTask, token string) bool {
+	for _, h := range handed {
+		if h.token == token {
+			return true
+		}
+	}
+	return false
 }

@@ -1,0 +1,118 @@
+package engine_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stepd/stepd/engine"
+	"github.com/stepd/stepd/jsonvalue"
+	"github.com/stepd/stepd/store"
+	"github.com/stepd/stepd/store/sqlite"
+)
+
+// A poller waiting on this node is handed the next activity task in the
+// commit that schedules it: the answer of the first task, the second's
+// ActivityScheduled and its ActivityStarted (with the poller's worker)
+// commit together, the task is stored started for that worker, and its
+// heartbeat is armed as for a claimed task. A poller whose poll ended is
+// off the list: the next task is scheduled and claimed as before.
+func TestActivityHandedInTheSchedulingCommit(t *testing.T) {
+	t.Parallel()
+	s, err := sqlite.Open(filepath.Join(t.TempDir(), "stepd.db"), sqlite.Options{Synchronous: "NORMAL"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var commits [][]string // the event types of each committed change
+	e := &env{t: t, store: s}
+	e.engine = engine.New(engine.Options{Store: s, Clock: engine.NewScaledClock(0.001), Shards: 4,
+		Committed: func(_ *store.Execution, events []store.Event) {
+			var types []string
+			for _, ev := range events {
+				v := jsonvalue.MustParse(string(ev.JSON)).(*jsonvalue.Object)
+				typ, _ := v.Get("type")
+				types = append(types, typ.(string))
+			}
+			mu.Lock()
+			commits = append(commits, types)
+			mu.Unlock()
+		}})
+	if err := e.engine.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.close)
+	act := "arn:aws:states:us-east-1:123456789012:activity:handed"
+	sm := e.machine(`{"StartAt":"A","States":{
+		"A":{"Type":"Task","Resource":"` + act + `","Next":"B"},
+		"B":{"Type":"Task","Resource":"` + act + `","Next":"C"},
+		"C":{"Type":"Task","Resource":"` + act + `","HeartbeatSeconds":5,"TimeoutSeconds":100,"End":true}}}`)
+	row := e.start(sm, "h", `{"n":0}`)
+	first, err := e.engine.PollActivity(context.Background(), act, "w1")
+	if err != nil || first == nil {
+		t.Fatalf("poll: %v %v", first, err)
+	}
+
+	// A poll that ends before the next task comes takes nothing.
+	ended, cancel := context.WithCancel(context.Background())
+	gone := make(chan *engine.ActivityTask, 1)
+	go func() { task, _ := e.engine.PollActivity(ended, act, "gone"); gone <- task }()
+	waitPollers(t, e.engine, act, 1)
+	cancel()
+	if task := <-gone; task != nil {
+		t.Fatalf("an ended poll got %+v", task)
+	}
+	if n := engine.WaitingPollers(e.engine, act); n != 0 {
+		t.Fatalf("%d pollers listed after their poll ended", n)
+	}
+	if err := e.engine.AnswerTask(context.Background(), first.Token, engine.TaskAnswer{Output: jsonvalue.MustParse(`{"n":1}`)}); err != nil {
+		t.Fatal(err)
+	}
+	second, err := e.engine.PollActivity(context.Background(), act, "w2") // B's, scheduled, then claimed
+	if err != nil || second == nil || second.Input != `{"n":1}` {
+		t.Fatalf("poll B: %+v %v", second, err)
+	}
+
+	// Now a poller waits while B is answered: it is handed C.
+	got := make(chan *engine.ActivityTask, 1)
+	go func() { task, _ := e.engine.PollActivity(context.Background(), act, "w3"); got <- task }()
+	waitPollers(t, e.engine, act, 1)
+	mu.Lock()
+	before := len(commits)
+	mu.Unlock()
+	if err := e.engine.AnswerTask(context.Background(), second.Token, engine.TaskAnswer{Output: jsonvalue.MustParse(`{"n":2}`)}); err != nil {
+		t.Fatal(err)
+	}
+	third := <-got
+	if third == nil || third.Input != `{"n":2}` {
+		t.Fatalf("the waiting poller got %+v", third)
+	}
+	task, err := s.TaskGet(context.Background(), third.Token)
+	if err != nil || task.Status != store.TaskStarted || task.Worker != "w3" {
+		t.Fatalf("the handed task in the store: %+v %v", task, err)
+	}
+	mu.Lock()
+	answer := strings.Join(commits[before], ",")
+	mu.Unlock()
+	if want := "ActivitySucceeded,TaskStateExited,TaskStateEntered,ActivityScheduled,ActivityStarted"; answer != want {
+		t.Errorf("the answer's commit: %s, want %s", answer, want)
+	}
+	// C's heartbeat (5 s, a thousandth of it here) was armed by the handed start.
+	end := e.wait(row)
+	if end.Status != "FAILED" || end.Error != "States.Timeout" {
+		t.Fatalf("C without heartbeats: %s %s", end.Status, end.Error)
+	}
+}
+
+// waitPollers waits until n pollers of arn wait on the engine.
+func waitPollers(t *testing.T, e *engine.Engine, arn string, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); engine.WaitingPollers(e, arn) != n; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d pollers wait, want %d", engine.WaitingPollers(e, arn), n)
+		}
+	}
+}
