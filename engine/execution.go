@@ -159,12 +159,22 @@ func (e *Engine) start(ctx context.Context, req StartRequest, wait chan *store.E
 		Input: req.Input, StartTime: now, TraceHeader: req.TraceHeader, Parent: req.Parent, ParentWaits: req.ParentWaits,
 		MapRun: req.MapRun, MapItem: req.MapItem, VersionARN: req.VersionARN, AliasARN: req.AliasARN,
 	}
-	change, err := e.change(row, x, &res)
+	handed, err := e.handActivities(def, x, now, src, &res)
 	if err != nil {
+		unhand(handed)
 		return unbound(err)
 	}
+	change, err := e.change(row, x, &res)
+	if err != nil {
+		unhand(handed)
+		return unbound(err)
+	}
+	startHanded(change, handed)
 	change.ExpectVersion = 0
 	err = e.commitWait(change)
+	if err != nil {
+		unhand(handed)
+	}
 	if err != nil && bound {
 		e.mocks.Ended(arn)
 	}
@@ -186,7 +196,7 @@ func (e *Engine) start(ctx context.Context, req StartRequest, wait chan *store.E
 	if wait != nil {
 		e.addWaiter(row.ID, wait)
 	}
-	e.after(row, x, &res)
+	e.afterHanded(row, x, &res, handed)
 	return row, true, nil
 }
 

@@ -15,7 +15,7 @@ import (
 )
 
 // A poller waiting on this node is handed the next activity task in the
-// commit that schedules it: the answer of the first task, the second's
+// commit that schedules it (a start's, an answer's): the answer of a task, the next one's
 // ActivityScheduled and its ActivityStarted (with the poller's worker)
 // commit together, the task is stored started for that worker, and its
 // heartbeat is armed as for a claimed task. A poller whose poll ended is
@@ -50,11 +50,20 @@ func TestActivityHandedInTheSchedulingCommit(t *testing.T) {
 		"A":{"Type":"Task","Resource":"` + act + `","Next":"B"},
 		"B":{"Type":"Task","Resource":"` + act + `","Next":"C"},
 		"C":{"Type":"Task","Resource":"` + act + `","HeartbeatSeconds":5,"TimeoutSeconds":100,"End":true}}}`)
+	// A poller waiting when the execution starts is handed A in the start's commit.
+	polled := make(chan *engine.ActivityTask, 1)
+	go func() { task, _ := e.engine.PollActivity(context.Background(), act, "w1"); polled <- task }()
+	waitPollers(t, e.engine, act, 1)
 	row := e.start(sm, "h", `{"n":0}`)
-	first, err := e.engine.PollActivity(context.Background(), act, "w1")
-	if err != nil || first == nil {
-		t.Fatalf("poll: %v %v", first, err)
+	first := <-polled
+	if first == nil || first.Input != `{"n":0}` {
+		t.Fatalf("poll A: %+v", first)
 	}
+	mu.Lock()
+	if start := strings.Join(commits[0], ","); start != "ExecutionStarted,TaskStateEntered,ActivityScheduled,ActivityStarted" {
+		t.Errorf("the start's commit: %s", start)
+	}
+	mu.Unlock()
 
 	// A poll that ends before the next task comes takes nothing.
 	ended, cancel := context.WithCancel(context.Background())

@@ -371,8 +371,13 @@ func (e *Engine) PollActivity(ctx context.Context, activityARN, worker string) (
 			// A step took it meanwhile: its commit decides. A task it
 			// hands over is this poller's even if the poll ended: it is
 			// started for this worker.
-			if t := <-p.got; t != nil {
-				return t, nil
+			select {
+			case t := <-p.got:
+				if t != nil {
+					return t, nil
+				}
+			case <-e.ctx.Done():
+				return nil, nil
 			}
 		}
 		if ctx.Err() != nil || e.ctx.Err() != nil {
@@ -721,7 +726,7 @@ func (e *Engine) handActivities(def *asl.Definition, x *interp.Execution, now ti
 			continue
 		}
 		events := len(res.Events)
-		if err := interp.Step(def, x, interp.Event{Kind: interp.EventTaskStarted, TaskID: d.TaskID, WorkerName: p.worker}, now, src, res); err != nil {
+		if err := stepContained(def, x, interp.Event{Kind: interp.EventTaskStarted, TaskID: d.TaskID, WorkerName: p.worker}, now, src, res); err != nil {
 			p.got <- nil
 			return out, err
 		}
@@ -732,6 +737,17 @@ func (e *Engine) handActivities(def *asl.Definition, x *interp.Execution, now ti
 		out = append(out, handedTask{poller: p, token: d.Token, taskID: d.TaskID, input: string(jsonvalue.Marshal(d.Input))})
 	}
 	return out, nil
+}
+
+// stepContained is interp.Step with a panic returned as an error: a poller
+// taken off the list must still be answered.
+func stepContained(def *asl.Definition, x *interp.Execution, ev interp.Event, now time.Time, src interp.Source, res *interp.Result) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the step panicked: %v\n%s", r, debug.Stack())
+		}
+	}()
+	return interp.Step(def, x, ev, now, src, res)
 }
 
 // cancelledIn reports whether effects cancel the task of token.
