@@ -343,7 +343,7 @@ func (e *Engine) afterHanded(row *store.Execution, x *interp.Execution, res *int
 			switch taskKind(d) {
 			case store.TaskActivity:
 				if isHanded(handed, d.Token) {
-					continue // below
+					continue // given to its poller above
 				}
 				e.rememberScheduled(d.Token, row.ID, d.TaskID, d.Input)
 				e.activityArrived(d.Resource.ARN)
