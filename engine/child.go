@@ -218,7 +218,7 @@ func (e *Engine) describeChild(row *store.Execution) *sfn.Execution {
 		Start: row.StartTime, Stop: row.StopTime, TraceHeader: row.TraceHeader, Standard: !isExpressARN(row.ARN),
 		RedriveCount: row.RedriveCount}
 	if x.Standard && row.Status != string(interp.StatusRunning) {
-		x.Redrivable, x.RedriveReason = e.redrivable(row, 0, false)
+		x.Redrivable, x.RedriveReason = e.Redrivable(row, 0)
 	}
 	return x
 }

@@ -25,19 +25,13 @@ func (r *NotRedrivable) Error() string { return r.Reason }
 // where AWS documents one (DescribeExecution's API reference), stepd's own
 // for what AWS does not.
 func (e *Engine) Redrivable(row *store.Execution, window time.Duration) (bool, string) {
-	return e.redrivable(row, window, e.forget)
-}
-
-// redrivable is Redrivable, for an execution of the EXPRESS engine when
-// express is set.
-func (e *Engine) redrivable(row *store.Execution, window time.Duration, express bool) (bool, string) {
 	switch row.Status {
 	case string(interp.StatusFailed), string(interp.StatusTimedOut), string(interp.StatusAborted):
 	default:
 		return false, fmt.Sprintf("Execution is %s and cannot be redriven", row.Status)
 	}
 	switch {
-	case express:
+	case isExpressARN(row.ARN): // the execution's kind, whichever engine asks (a .sync parent's, for its child)
 		return false, "Express executions cannot be redriven"
 	case row.MapRun != "":
 		return false, "Child executions of a Map Run are redriven with the execution that started the Map Run"
