@@ -25,11 +25,18 @@ type env struct {
 	store  store.Store
 	engine *engine.Engine
 	runner runner.Runner
+	opts   engine.Options // more options of the engines open makes
 }
 
 func newEnv(t *testing.T, run runner.RunnerFunc) *env {
+	return newEnvWith(t, run, engine.Options{})
+}
+
+// newEnvWith is newEnv with more engine options (open sets the store,
+// runner, clock and shards).
+func newEnvWith(t *testing.T, run runner.RunnerFunc, opts engine.Options) *env {
 	t.Helper()
-	e := &env{t: t, path: filepath.Join(t.TempDir(), "stepd.db")}
+	e := &env{t: t, path: filepath.Join(t.TempDir(), "stepd.db"), opts: opts}
 	if run != nil {
 		e.runner = run
 	}
@@ -45,7 +52,9 @@ func (e *env) open() {
 		e.t.Fatal(err)
 	}
 	e.store = s
-	e.engine = engine.New(engine.Options{Store: s, Runner: e.runner, Clock: engine.NewScaledClock(0.001), Shards: 8})
+	opts := e.opts
+	opts.Store, opts.Runner, opts.Clock, opts.Shards = s, e.runner, engine.NewScaledClock(0.001), 8
+	e.engine = engine.New(opts)
 	if err := e.engine.Start(context.Background()); err != nil {
 		e.t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package engine_test
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -11,7 +10,6 @@ import (
 	"github.com/stepd/stepd/engine"
 	"github.com/stepd/stepd/jsonvalue"
 	"github.com/stepd/stepd/store"
-	"github.com/stepd/stepd/store/sqlite"
 )
 
 // A poller waiting on this node is handed the next activity task in the
@@ -22,29 +20,19 @@ import (
 // off the list: the next task is scheduled and claimed as before.
 func TestActivityHandedInTheSchedulingCommit(t *testing.T) {
 	t.Parallel()
-	s, err := sqlite.Open(filepath.Join(t.TempDir(), "stepd.db"), sqlite.Options{Synchronous: "NORMAL"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var mu sync.Mutex
 	var commits [][]string // the event types of each committed change
-	e := &env{t: t, store: s}
-	e.engine = engine.New(engine.Options{Store: s, Clock: engine.NewScaledClock(0.001), Shards: 4,
-		Committed: func(_ *store.Execution, events []store.Event) {
-			var types []string
-			for _, ev := range events {
-				v := jsonvalue.MustParse(string(ev.JSON)).(*jsonvalue.Object)
-				typ, _ := v.Get("type")
-				types = append(types, typ.(string))
-			}
-			mu.Lock()
-			commits = append(commits, types)
-			mu.Unlock()
-		}})
-	if err := e.engine.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.close)
+	e := newEnvWith(t, nil, engine.Options{Committed: func(_ *store.Execution, events []store.Event) {
+		var types []string
+		for _, ev := range events {
+			v := jsonvalue.MustParse(string(ev.JSON)).(*jsonvalue.Object)
+			typ, _ := v.Get("type")
+			types = append(types, typ.(string))
+		}
+		mu.Lock()
+		commits = append(commits, types)
+		mu.Unlock()
+	}})
 	act := "arn:aws:states:us-east-1:123456789012:activity:handed"
 	sm := e.machine(`{"StartAt":"A","States":{
 		"A":{"Type":"Task","Resource":"` + act + `","Next":"B"},
@@ -99,7 +87,7 @@ func TestActivityHandedInTheSchedulingCommit(t *testing.T) {
 	if third == nil || third.Input != `{"n":2}` {
 		t.Fatalf("the waiting poller got %+v", third)
 	}
-	task, err := s.TaskGet(context.Background(), third.Token)
+	task, err := e.store.TaskGet(context.Background(), third.Token)
 	if err != nil || task.Status != store.TaskStarted || task.Worker != "w3" {
 		t.Fatalf("the handed task in the store: %+v %v", task, err)
 	}
@@ -113,6 +101,35 @@ func TestActivityHandedInTheSchedulingCommit(t *testing.T) {
 	end := e.wait(row)
 	if end.Status != "FAILED" || end.Error != "States.Timeout" {
 		t.Fatalf("C without heartbeats: %s %s", end.Status, end.Error)
+	}
+}
+
+// A task scheduled and cancelled in one step (its Parallel's other branch
+// fails at once) is not handed to the waiting poller, which goes on waiting.
+func TestActivityCancelledInItsStepIsNotHanded(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	act := "arn:aws:states:us-east-1:123456789012:activity:cancelled"
+	sm := e.machine(`{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
+		{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"` + act + `","End":true}}},
+		{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"Boom"}}}]}}}`)
+	ctx, cancel := context.WithCancel(context.Background())
+	got := make(chan *engine.ActivityTask, 1)
+	go func() { task, _ := e.engine.PollActivity(ctx, act, "w"); got <- task }()
+	waitPollers(t, e.engine, act, 1)
+	row := e.start(sm, "c", `{}`)
+	if end := e.wait(row); end.Status != "FAILED" || end.Error != "Boom" {
+		t.Fatalf("%s %s", end.Status, end.Error)
+	}
+	for _, typ := range e.historyTypes(row) {
+		if typ == "ActivityStarted" {
+			t.Errorf("a cancelled task was started: %v", e.historyTypes(row))
+		}
+	}
+	waitPollers(t, e.engine, act, 1) // looking again, or still waiting
+	cancel()
+	if task := <-got; task != nil {
+		t.Errorf("the poller got the cancelled task %+v", task)
 	}
 }
 

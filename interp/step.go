@@ -91,7 +91,47 @@ func Step(def *asl.Definition, x *Execution, ev Event, now time.Time, src Source
 	if s.capped && x.Status == StatusRunning {
 		s.historyFull()
 	}
+	res.dropStillborn()
 	return nil
+}
+
+// dropStillborn removes the tasks a result both dispatches and cancels (a
+// Parallel branch's task when another branch fails in the same step): they
+// were never started, so there is nothing to run or to stop, and a store
+// would otherwise be told to close a task before it adds it, leaving it
+// open for an ended execution. Their history (scheduled, then aborted)
+// stays.
+func (r *Result) dropStillborn() {
+	var cancelled map[string]bool
+	for _, e := range r.Effects {
+		if e.Kind == EffectCancelTask {
+			if cancelled == nil {
+				cancelled = map[string]bool{}
+			}
+			cancelled[e.Task.Token] = true
+		}
+	}
+	if cancelled == nil {
+		return
+	}
+	stillborn := map[string]bool{}
+	for _, e := range r.Effects {
+		if e.Kind == EffectInvokeTask && cancelled[e.Task.Token] {
+			stillborn[e.Task.Token] = true
+		}
+	}
+	if len(stillborn) == 0 {
+		return
+	}
+	out := r.Effects[:0]
+	for _, e := range r.Effects {
+		if (e.Kind == EffectInvokeTask || e.Kind == EffectCancelTask) && stillborn[e.Task.Token] {
+			continue
+		}
+		out = append(out, e)
+	}
+	clear(r.Effects[len(out):])
+	r.Effects = out
 }
 
 // historyFull fails an execution whose history reached its cap.
