@@ -195,6 +195,7 @@ type Engine struct {
 	activity       map[string]chan struct{}          // activity ARN → closed when a task arrives
 	claiming       map[string]struct{}               // tokens of the activity tasks this node's pollers are claiming
 	pollers        map[string][]*waitingPoller       // activity ARN → this node's pollers waiting for a task, longest first
+	pollersWaiting atomic.Int64                      // how many pollers lists, read without e.mu
 	activitiesSeen activitiesSeen                    // activities known to exist, for a second
 	handoffs       map[string]*handoff               // activity tasks scheduled or started here (a cache: see handoff)
 	handoffBytes   int64                             // what handoffs holds, roughly

@@ -660,6 +660,7 @@ func (e *Engine) addPoller(arn, worker string) *waitingPoller {
 	p := &waitingPoller{arn: arn, worker: worker, got: make(chan *ActivityTask, 1)}
 	e.mu.Lock()
 	e.pollers[arn] = append(e.pollers[arn], p)
+	e.pollersWaiting.Add(1)
 	e.mu.Unlock()
 	return p
 }
@@ -678,6 +679,7 @@ func (e *Engine) removePoller(p *waitingPoller) bool {
 			} else {
 				e.pollers[p.arn] = list
 			}
+			e.pollersWaiting.Add(-1)
 			return true
 		}
 	}
@@ -695,6 +697,7 @@ func (e *Engine) takePoller(arn string) *waitingPoller {
 	}
 	p := list[0]
 	list[0] = nil
+	e.pollersWaiting.Add(-1)
 	if list = list[1:]; len(list) == 0 {
 		delete(e.pollers, arn)
 	} else {
@@ -708,21 +711,28 @@ func (e *Engine) takePoller(arn string) *waitingPoller {
 // events, so that they commit with it. The caller marks the tasks started
 // (startHanded), gives the pollers their tasks after the commit
 // (afterHanded), or sends them back to look again if it fails (unhand).
+// (A task the step also cancels is not among its effects: Step drops it.)
 // Executions with mock test cases are left to their mocks.
 func (e *Engine) handActivities(def *asl.Definition, x *interp.Execution, now time.Time, src interp.Source, res *interp.Result) ([]handedTask, error) {
-	if e.mocks != nil || x.Status != interp.StatusRunning {
-		return nil, nil
+	if e.pollersWaiting.Load() == 0 || e.mocks != nil || x.Status != interp.StatusRunning {
+		return nil, nil // under load, pollers seldom wait: the common case costs a load
+	}
+	// The dispatches first: the steps below add to res.Effects.
+	var dispatched []*interp.TaskDispatch
+	for _, eff := range res.Effects {
+		if eff.Kind == interp.EffectInvokeTask && taskKind(eff.Task) == store.TaskActivity {
+			dispatched = append(dispatched, eff.Task)
+		}
 	}
 	var out []handedTask
-	n := len(res.Effects)
-	for i := 0; i < n; i++ {
-		eff := res.Effects[i]
-		if eff.Kind != interp.EffectInvokeTask || taskKind(eff.Task) != store.TaskActivity || cancelledIn(res.Effects[i+1:n], eff.Task.Token) {
+	none := "" // an activity no poller of this node waits for: a large Map's many dispatches take the lock once
+	for _, d := range dispatched {
+		if d.Resource.ARN == none {
 			continue
 		}
-		d := eff.Task
 		p := e.takePoller(d.Resource.ARN)
 		if p == nil {
+			none = d.Resource.ARN
 			continue
 		}
 		events := len(res.Events)
@@ -748,16 +758,6 @@ func stepContained(def *asl.Definition, x *interp.Execution, ev interp.Event, no
 		}
 	}()
 	return interp.Step(def, x, ev, now, src, res)
-}
-
-// cancelledIn reports whether effects cancel the task of token.
-func cancelledIn(effects []interp.Effect, token string) bool {
-	for _, eff := range effects {
-		if eff.Kind == interp.EffectCancelTask && eff.Task.Token == token {
-			return true
-		}
-	}
-	return false
 }
 
 // startHanded writes the handed tasks as started by their pollers' workers.
