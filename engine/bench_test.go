@@ -170,25 +170,9 @@ func BenchmarkActivityWorkflowAlone(b *testing.B) {
 	act := "arn:aws:states:us-east-1:123456789012:activity:alone"
 	sm := env.machine(activityChain(act, tasks))
 	ctx, cancel := context.WithCancel(context.Background())
-	var workers sync.WaitGroup
+	workers := benchPollers(ctx, b, e, act, pollers, func(string) (any, func()) { return jsonvalue.MustParse(`{}`), nil })
 	defer workers.Wait()
 	defer cancel()
-	for w := range pollers {
-		workers.Add(1)
-		go func() {
-			defer workers.Done()
-			for ctx.Err() == nil {
-				task, err := e.PollActivity(ctx, act, fmt.Sprint("w", w))
-				if err != nil || task == nil {
-					continue
-				}
-				if err := e.AnswerTask(ctx, task.Token, engine.TaskAnswer{Output: jsonvalue.MustParse(`{}`)}); err != nil && ctx.Err() == nil {
-					b.Error(err)
-					return
-				}
-			}
-		}()
-	}
 	b.ResetTimer()
 	for i := range b.N {
 		row, _, err := e.StartExecution(ctx, engine.StartRequest{Machine: sm, Name: fmt.Sprint("alone", i), Input: `{}`})
@@ -201,6 +185,36 @@ func BenchmarkActivityWorkflowAlone(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/workflow")
+}
+
+// benchPollers runs n pollers of act until ctx ends: each answers a task
+// with the output answer makes of its input, then calls the func answer
+// returned with it (if any).
+func benchPollers(ctx context.Context, b *testing.B, e *engine.Engine, act string, n int, answer func(input string) (any, func())) *sync.WaitGroup {
+	var workers sync.WaitGroup
+	for w := range n {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			for ctx.Err() == nil {
+				task, err := e.PollActivity(ctx, act, fmt.Sprint("w", w))
+				if err != nil || task == nil {
+					continue
+				}
+				out, answered := answer(task.Input)
+				if err := e.AnswerTask(ctx, task.Token, engine.TaskAnswer{Output: out}); err != nil {
+					if ctx.Err() == nil {
+						b.Error(err)
+					}
+					return
+				}
+				if answered != nil {
+					answered()
+				}
+			}
+		}()
+	}
+	return &workers
 }
 
 // activityChain is a machine of n activity tasks of act in a row.
@@ -228,34 +242,18 @@ func benchActivityWorkflows(b *testing.B, busyStarts int) {
 	start, end := make([]time.Time, b.N), make([]time.Time, b.N)
 	var left sync.WaitGroup
 	left.Add(b.N)
-	var workers sync.WaitGroup
 	b.ResetTimer()
-	for w := range pollers {
-		workers.Add(1)
-		go func() {
-			defer workers.Done()
-			for ctx.Err() == nil {
-				task, err := e.PollActivity(ctx, act, fmt.Sprint("w", w))
-				if err != nil || task == nil {
-					continue
-				}
-				var in struct{ I, K int }
-				if err := json.Unmarshal([]byte(task.Input), &in); err != nil {
-					b.Error(err)
-					return
-				}
-				out, _ := jsonvalue.Parse([]byte(fmt.Sprintf(`{"i":%d,"k":%d}`, in.I, in.K+1)))
-				if err := e.AnswerTask(ctx, task.Token, engine.TaskAnswer{Output: out}); err != nil {
-					b.Error(err)
-					return
-				}
-				if in.K+1 == tasks {
-					end[in.I] = time.Now()
-					left.Done()
-				}
-			}
-		}()
-	}
+	workers := benchPollers(ctx, b, e, act, pollers, func(input string) (any, func()) {
+		var in struct{ I, K int }
+		if err := json.Unmarshal([]byte(input), &in); err != nil {
+			b.Error(err)
+		}
+		out, _ := jsonvalue.Parse([]byte(fmt.Sprintf(`{"i":%d,"k":%d}`, in.I, in.K+1)))
+		if in.K+1 < tasks {
+			return out, nil
+		}
+		return out, func() { end[in.I] = time.Now(); left.Done() }
+	})
 	var next atomic.Int64
 	var starters sync.WaitGroup
 	for range 64 {
