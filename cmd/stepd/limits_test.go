@@ -163,3 +163,12 @@ func TestRunLimits(t *testing.T) {
 		}
 	}
 }
+
+// A negative --busy-starts is a usage error (0 is no limit).
+func TestBusyStartsMustNotBeNegative(t *testing.T) {
+	t.Parallel()
+	code, _, errOut := stepd(t, "", "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--busy-starts", "-1")
+	if code != 2 || !strings.Contains(errOut, "--busy-starts must be 0 (no limit) or positive, not -1") {
+		t.Errorf("exit %d, %q", code, errOut)
+	}
+}

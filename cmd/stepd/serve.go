@@ -70,6 +70,9 @@ func serveCommand(ctx context.Context, args []string, io *streams) error {
 	if _, err := fs.parse(args); err != nil {
 		return err
 	}
+	if *busyStarts < 0 {
+		return usageErr("--busy-starts must be 0 (no limit) or positive, not %d", *busyStarts)
+	}
 	log, err := newLogger(io.err, *logLevel, *logFormat)
 	if err != nil {
 		return err
